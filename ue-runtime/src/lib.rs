@@ -1,0 +1,1 @@
+//! ue: static tracepoints on Linux user_events.

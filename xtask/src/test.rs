@@ -1,0 +1,116 @@
+//! `cargo xtask test`: host tests, then the kernel-backed (ignored on the host) tests inside the VM.
+
+use crate::sys::{self, Result};
+use crate::vm;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+const HELP: &str = "usage: cargo xtask test [--host] [-- <test binary args>]";
+
+pub fn run(args: &[String]) -> Result<i32> {
+    let split = args.iter().position(|a| a == "--").unwrap_or(args.len());
+    let (opts, extra) = (&args[..split], args.get(split + 1..).unwrap_or(&[]).to_vec());
+    let host_only = match opts {
+        [] => false,
+        [o] if o == "--host" => true,
+        _ => return Err(HELP.into()),
+    };
+    if host_only {
+        // The host has user_events and we are root: run everything here.
+        sys::step("cargo test --workspace -- --include-ignored (on the host)");
+        let mut cmd = cargo();
+        cmd.args(["test", "--workspace", "--", "--include-ignored", "--test-threads=1"]).args(&extra);
+        let (ok, summary) = tee(&mut cmd)?;
+        print_summary(&[("host", &summary)]);
+        return Ok(if ok { 0 } else { 1 });
+    }
+
+    sys::step("host: cargo test --workspace (unit, doc and compile-fail tests)");
+    let (host_ok, host_summary) = tee(cargo().args(["test", "--workspace"]))?;
+
+    sys::step("building the kernel-backed tests");
+    let bins = test_executables()?;
+    sys::step(&format!("VM: {} test binaries with --ignored, inside the user_events kernel", bins.len()));
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let mut argv = vec![exe.to_string_lossy().into_owned(), crate::guest::TESTS_ARG.to_string()];
+    argv.extend(bins);
+    argv.push("--".into());
+    argv.extend(extra);
+    let mut vm_summary = Vec::new();
+    let mut current = String::new();
+    let vm_code = vm::run(&argv, &mut |line| collect(line, &mut current, &mut vm_summary))?;
+
+    print_summary(&[("host", &host_summary), ("vm", &vm_summary)]);
+    if !host_ok {
+        eprintln!("xtask test: host tests FAILED");
+    }
+    if vm_code != 0 {
+        eprintln!("xtask test: kernel-backed tests in the VM FAILED (status {vm_code})");
+    }
+    Ok(if host_ok && vm_code == 0 { 0 } else { 1 })
+}
+
+fn cargo() -> Command {
+    let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    c.current_dir(sys::root());
+    c
+}
+
+/// Runs a command, echoing its stdout, and keeps each harness's `Running …` + `test result:` lines.
+fn tee(cmd: &mut Command) -> Result<(bool, Vec<String>)> {
+    let mut child = cmd.stdout(Stdio::piped()).spawn().map_err(|e| e.to_string())?;
+    let mut summary = Vec::new();
+    let mut current = String::new();
+    for line in BufReader::new(child.stdout.take().unwrap()).lines().map_while(|l| l.ok()) {
+        println!("{line}");
+        collect(&line, &mut current, &mut summary);
+    }
+    let status = child.wait().map_err(|e| e.to_string())?;
+    Ok((status.success(), summary))
+}
+
+fn collect(line: &str, current: &mut String, summary: &mut Vec<String>) {
+    let t = line.trim();
+    if let Some(rest) = t.strip_prefix("Running ").or_else(|| t.strip_prefix("Doc-tests ")) {
+        *current = rest.to_string();
+    } else if t.starts_with("test result:") {
+        summary.push(format!("{t}  [{current}]"));
+    }
+}
+
+fn print_summary(parts: &[(&str, &Vec<String>)]) {
+    println!("\n==> summary");
+    for (name, lines) in parts {
+        if lines.is_empty() {
+            println!("{name}: no test harness ran");
+        }
+        for l in lines.iter() {
+            println!("{name}: {l}");
+        }
+    }
+}
+
+/// The test executables of the workspace, built by `cargo test --no-run`.
+fn test_executables() -> Result<Vec<String>> {
+    let out = sys::output(cargo().args(["test", "--workspace", "--no-run", "--message-format=json"]))?;
+    let mut bins = Vec::new();
+    for line in out.lines() {
+        if !line.contains("\"reason\":\"compiler-artifact\"") || !line.contains("\"test\":true") {
+            continue;
+        }
+        if let Some(exe) = json_string(line, "\"executable\":\"") {
+            bins.push(exe);
+        }
+    }
+    if bins.is_empty() {
+        return Err("cargo test --no-run listed no test executables".into());
+    }
+    Ok(bins)
+}
+
+/// The string value after `key` in one line of cargo's JSON (paths here carry no escapes but `\\`).
+fn json_string(line: &str, key: &str) -> Option<String> {
+    let start = line.find(key)? + key.len();
+    let end = start + line[start..].find('"')?;
+    Some(line[start..end].replace("\\\\", "\\"))
+}
