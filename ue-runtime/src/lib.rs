@@ -1,1 +1,72 @@
-//! ue: static tracepoints on Linux user_events.
+//! # ue-runtime: static tracepoints on Linux user_events
+//!
+//! Free when nobody listens (one relaxed load and a bit test), one `writev` when a tracer does, and decoded by
+//! the tools operators already run (perf, trace-cmd, ftrace).
+//!
+//! ```ignore
+//! use ue_runtime::{tracepoint, user_event};
+//!
+//! #[user_event]
+//! fn handle(id: u32, path: &str) { /* … */ }
+//!
+//! handle(7, "/index.html");
+//! tracepoint!(cache_miss, key: &str = "user:7", bytes: u64 = 4096);
+//! println!("{}", ue_runtime::status());
+//! ```
+//!
+//! Every tracepoint is a static [`Tracepoint`] collected in [`TRACEPOINTS`]; an ELF constructor registers them
+//! all with the kernel before `main` (or when a shared library loads) and a destructor unregisters them at exit
+//! (or unload). When user_events is unavailable, nothing fails: every tracepoint stays disabled and
+//! [`status()`] says why. See the README for the model and the limits.
+
+#[cfg(target_os = "linux")]
+pub mod abi;
+pub(crate) mod field;
+#[cfg(target_os = "linux")]
+mod register;
+mod status;
+mod tracepoint;
+#[cfg(target_os = "linux")]
+mod tracefs;
+#[cfg(target_os = "linux")]
+mod write;
+
+pub use field::{Field, FieldKind, Fields, MAX_FIELDS};
+pub use linkme::distributed_slice;
+pub use status::{status, Status};
+pub use tracepoint::{Tracepoint, TRACEPOINTS};
+pub use ue_macros::{tracepoint, user_event};
+
+/// Registers the tracepoints not registered yet, opening `user_events_data` if needed. This already runs before
+/// `main`; call it to retry after the environment changed (tracefs mounted, permissions granted).
+pub fn init() {
+    #[cfg(target_os = "linux")]
+    register::register_all();
+}
+
+fn write_counters() -> (u64, i32) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::sync::atomic::Ordering::Relaxed;
+        (write::DROPPED.load(Relaxed), write::LAST_ERRNO.load(Relaxed))
+    }
+    #[cfg(not(target_os = "linux"))]
+    (0, 0)
+}
+
+/// What the macros expand to; not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::field::{desc_bytes, desc_len, Field, FieldKind};
+    pub use crate::tracepoint::{Tracepoint, TRACEPOINTS};
+    pub use core::ffi::CStr;
+    pub use linkme;
+
+    /// Turns the const-built descriptor bytes into a `CStr` (at compile time).
+    pub const fn desc_cstr(bytes: &'static [u8]) -> &'static CStr {
+        match CStr::from_bytes_with_nul(bytes) {
+            Ok(c) => c,
+            Err(_) => panic!("ue: event and field names must not contain NUL"),
+        }
+    }
+}

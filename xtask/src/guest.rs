@@ -30,7 +30,7 @@ fn mount(fstype: &str, target: &str) -> Result<(), String> {
     let tgt = CString::new(target).unwrap();
     // SAFETY: all pointers are valid NUL-terminated strings; data is null.
     let rc = unsafe { libc::mount(src.as_ptr(), tgt.as_ptr(), src.as_ptr(), 0, std::ptr::null()) };
-    if rc != 0 {
+    if rc != 0 && std::io::Error::last_os_error().raw_os_error() != Some(libc::EBUSY) {
         return Err(format!("mount {fstype} on {target}: {}", std::io::Error::last_os_error()));
     }
     Ok(())
@@ -39,7 +39,7 @@ fn mount(fstype: &str, target: &str) -> Result<(), String> {
 fn setup() -> Result<(), String> {
     mount("proc", "/proc")?;
     mount("sysfs", "/sys")?;
-    mount("devtmpfs", "/dev")?;
+    mount("devtmpfs", "/dev")?; // EBUSY: DEVTMPFS_MOUNT did it already
     // stdio on the serial console (the 9p root's /dev/console may not be ours).
     let console = CString::new("/dev/console").unwrap();
     // SAFETY: console is a valid path; dup2 on fds we own.

@@ -35,6 +35,8 @@ pub fn run(args: &[String]) -> Result<i32> {
     let mut argv = vec![exe.to_string_lossy().into_owned(), crate::guest::TESTS_ARG.to_string()];
     argv.extend(bins);
     argv.push("--".into());
+    let color = if std::io::IsTerminal::is_terminal(&std::io::stdout()) { "always" } else { "never" };
+    argv.push(format!("--color={color}"));
     argv.extend(extra);
     let mut vm_summary = Vec::new();
     let mut current = String::new();
@@ -56,9 +58,15 @@ fn cargo() -> Command {
     c
 }
 
-/// Runs a command, echoing its stdout, and keeps each harness's `Running …` + `test result:` lines.
+/// Runs a command (stderr merged into stdout), echoing its output, and keeps each harness's `Running …` and
+/// `test result:` lines.
 fn tee(cmd: &mut Command) -> Result<(bool, Vec<String>)> {
-    let mut child = cmd.stdout(Stdio::piped()).spawn().map_err(|e| e.to_string())?;
+    let mut sh = Command::new("sh");
+    sh.arg("-c").arg("exec \"$@\" 2>&1").arg("sh").arg(cmd.get_program()).args(cmd.get_args());
+    if let Some(dir) = cmd.get_current_dir() {
+        sh.current_dir(dir);
+    }
+    let mut child = sh.stdout(Stdio::piped()).spawn().map_err(|e| e.to_string())?;
     let mut summary = Vec::new();
     let mut current = String::new();
     for line in BufReader::new(child.stdout.take().unwrap()).lines().map_while(|l| l.ok()) {
@@ -95,7 +103,9 @@ fn test_executables() -> Result<Vec<String>> {
     let out = sys::output(cargo().args(["test", "--workspace", "--no-run", "--message-format=json"]))?;
     let mut bins = Vec::new();
     for line in out.lines() {
-        if !line.contains("\"reason\":\"compiler-artifact\"") || !line.contains("\"test\":true") {
+        // Proc-macro test binaries link the toolchain's libstd dynamically and hold no kernel tests.
+        let artifact = line.contains("\"reason\":\"compiler-artifact\"") && line.contains("\"test\":true");
+        if !artifact || line.contains("\"proc-macro\"") {
             continue;
         }
         if let Some(exe) = json_string(line, "\"executable\":\"") {

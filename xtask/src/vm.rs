@@ -101,6 +101,7 @@ fn boot(
     timeout: Duration,
     on_line: &mut dyn FnMut(&str),
 ) -> Result<Option<i32>> {
+    let probe = init_args == ["--probe"];
     let init = std::env::current_exe().map_err(|e| e.to_string())?;
     let verbose = std::env::var("UE_VM_VERBOSE").is_ok_and(|v| v == "1");
     let append = format!(
@@ -114,7 +115,7 @@ fn boot(
     let mut cmd = Command::new("qemu-system-x86_64");
     cmd.args(["-M", "pc", "-m", "1G", "-smp", "2", "-no-reboot", "-display", "none", "-monitor", "none"])
         .args(["-serial", "stdio", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"])
-        .args(["-virtfs", "local,path=/,mount_tag=hostroot,security_model=none,readonly=on"])
+        .args(["-virtfs", "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"])
         .arg("-kernel")
         .arg(kernel)
         .arg("-append")
@@ -126,7 +127,7 @@ fn boot(
     let mut child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stderr(if probe { Stdio::null() } else { Stdio::inherit() })
         .spawn()
         .map_err(|e| format!("cannot start qemu-system-x86_64: {e}"))?;
     let out = child.stdout.take().unwrap();

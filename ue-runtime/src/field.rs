@@ -1,0 +1,436 @@
+//! Rust type → kernel field type: the one table, and how each value is encoded.
+
+use crate::abi::{MAX_DYN_LEN, MAX_FIELD_ARRAY_SIZE};
+use std::borrow::Cow;
+use std::io::IoSlice;
+
+/// A kernel field type of user_events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    U8,
+    U16,
+    U32,
+    U64,
+    S8,
+    S16,
+    S32,
+    S64,
+    /// `__rel_loc char[]`: UTF-8 text, written with a trailing NUL.
+    Str,
+    /// `__rel_loc u8[]`: raw bytes, written as they are (see [`Field`] for why not `char[]`).
+    Bytes,
+    /// `unsigned char[N]`, N ≤ 1024.
+    Array(usize),
+}
+
+impl FieldKind {
+    /// The type as the kernel parses it in a registration.
+    pub const fn kernel_type(self) -> &'static str {
+        match self {
+            FieldKind::U8 => "u8",
+            FieldKind::U16 => "u16",
+            FieldKind::U32 => "u32",
+            FieldKind::U64 => "u64",
+            FieldKind::S8 => "s8",
+            FieldKind::S16 => "s16",
+            FieldKind::S32 => "s32",
+            FieldKind::S64 => "s64",
+            FieldKind::Str => "__rel_loc char[]",
+            FieldKind::Bytes => "__rel_loc u8[]",
+            FieldKind::Array(_) => "unsigned char[",
+        }
+    }
+
+    /// Bytes the field takes in the fixed part of a record (a `__rel_loc` word is 4).
+    pub const fn size(self) -> usize {
+        match self {
+            FieldKind::U8 | FieldKind::S8 => 1,
+            FieldKind::U16 | FieldKind::S16 => 2,
+            FieldKind::U32 | FieldKind::S32 | FieldKind::Str | FieldKind::Bytes => 4,
+            FieldKind::U64 | FieldKind::S64 => 8,
+            FieldKind::Array(n) => n,
+        }
+    }
+}
+
+/// A Rust type that can be a tracepoint field.
+///
+/// | Rust | kernel |
+/// |---|---|
+/// | `u8` `u16` `u32` `u64`, `bool` (→ u8), `char` (→ u32) | `u8` `u16` `u32` `u64` |
+/// | `i8` `i16` `i32` `i64` | `s8` `s16` `s32` `s64` |
+/// | `usize` / `isize` | `u64` / `s64` (64-bit targets) |
+/// | `&str`, `String`, `Cow<str>` | `__rel_loc char[]` (NUL added, not copied) |
+/// | `&[u8]`, `Vec<u8>`, `Cow<[u8]>` | `__rel_loc u8[]` (bytes as they are) |
+/// | `[u8; N]`, N ≤ 1024 | `unsigned char[N]` |
+/// | `&T`, `&mut T`, `Box<T>` of any of these | as `T` |
+///
+/// Byte slices are `__rel_loc u8[]` rather than `unsigned char[]`: the kernel demands a trailing NUL on every
+/// dynamic field whose type names `char` and drops the record otherwise, and a NUL-terminated type is printed
+/// as text, which cannot give binary bytes back. The cost: the kernel's generated print format shows the
+/// `__rel_loc` word for such a field; `trace-cmd report -R`, perf scripts and libtraceevent read the bytes exactly.
+///
+/// Dynamic data is capped at 65,535 bytes in all (a `__rel_loc` holds 16-bit offsets and sizes): longer strings are
+/// cut at a UTF-8 boundary and keep their NUL; longer byte slices are cut.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a user_events field",
+    label = "unsupported field type",
+    note = "supported: u8 u16 u32 u64 i8 i16 i32 i64 usize isize bool char, &str String Cow<str>, &[u8] Vec<u8>, [u8; N ≤ 1024], and references to these",
+    note = "floats have no kernel field type: record `x.to_bits()` as u32/u64"
+)]
+pub trait Field {
+    /// The kernel type.
+    const KIND: FieldKind;
+    /// Writes the value: exactly `KIND.size()` fixed bytes, plus dynamic data for `Str`/`Bytes`.
+    fn encode<'a>(&'a self, enc: &mut Encoder<'a, '_>);
+}
+
+macro_rules! int_fields {
+    ($($t:ty => $k:ident),* $(,)?) => {$(
+        impl Field for $t {
+            const KIND: FieldKind = FieldKind::$k;
+            #[inline(always)]
+            fn encode<'a>(&'a self, enc: &mut Encoder<'a, '_>) {
+                enc.fixed(&self.to_ne_bytes());
+            }
+        }
+    )*};
+}
+int_fields!(u8 => U8, u16 => U16, u32 => U32, u64 => U64, i8 => S8, i16 => S16, i32 => S32, i64 => S64);
+#[cfg(target_pointer_width = "64")]
+int_fields!(usize => U64, isize => S64);
+#[cfg(target_pointer_width = "32")]
+int_fields!(usize => U32, isize => S32);
+
+impl Field for bool {
+    const KIND: FieldKind = FieldKind::U8;
+    #[inline(always)]
+    fn encode<'a>(&'a self, enc: &mut Encoder<'a, '_>) {
+        enc.fixed(&[u8::from(*self)]);
+    }
+}
+
+impl Field for char {
+    const KIND: FieldKind = FieldKind::U32;
+    #[inline(always)]
+    fn encode<'a>(&'a self, enc: &mut Encoder<'a, '_>) {
+        enc.fixed(&u32::from(*self).to_ne_bytes());
+    }
+}
+
+impl Field for str {
+    const KIND: FieldKind = FieldKind::Str;
+    #[inline(always)]
+    fn encode<'a>(&'a self, enc: &mut Encoder<'a, '_>) {
+        enc.str(self);
+    }
+}
+
+impl Field for String {
+    const KIND: FieldKind = FieldKind::Str;
+    #[inline(always)]
+    fn encode<'a>(&'a self, enc: &mut Encoder<'a, '_>) {
+        enc.str(self);
+    }
+}
+
+impl Field for Cow<'_, str> {
+    const KIND: FieldKind = FieldKind::Str;
+    #[inline(always)]
+    fn encode<'a>(&'a self, enc: &mut Encoder<'a, '_>) {
+        enc.str(self);
+    }
+}
+
+impl Field for [u8] {
+    const KIND: FieldKind = FieldKind::Bytes;
+    #[inline(always)]
+    fn encode<'a>(&'a self, enc: &mut Encoder<'a, '_>) {
+        enc.bytes(self);
+    }
+}
+
+impl Field for Vec<u8> {
+    const KIND: FieldKind = FieldKind::Bytes;
+    #[inline(always)]
+    fn encode<'a>(&'a self, enc: &mut Encoder<'a, '_>) {
+        enc.bytes(self);
+    }
+}
+
+impl Field for Cow<'_, [u8]> {
+    const KIND: FieldKind = FieldKind::Bytes;
+    #[inline(always)]
+    fn encode<'a>(&'a self, enc: &mut Encoder<'a, '_>) {
+        enc.bytes(self);
+    }
+}
+
+impl<const N: usize> Field for [u8; N] {
+    const KIND: FieldKind = {
+        assert!(N <= MAX_FIELD_ARRAY_SIZE, "a [u8; N] field holds at most 1024 bytes (MAX_FIELD_ARRAY_SIZE)");
+        assert!(N > 0, "a [u8; 0] field has no kernel type");
+        FieldKind::Array(N)
+    };
+    #[inline(always)]
+    fn encode<'a>(&'a self, enc: &mut Encoder<'a, '_>) {
+        enc.fixed(self);
+    }
+}
+
+macro_rules! forward_fields {
+    ($($ptr:ty),*) => {$(
+        impl<T: Field + ?Sized> Field for $ptr {
+            const KIND: FieldKind = T::KIND;
+            #[inline(always)]
+            fn encode<'a>(&'a self, enc: &mut Encoder<'a, '_>) {
+                T::encode(self, enc)
+            }
+        }
+    )*};
+}
+forward_fields!(&T, &mut T, Box<T>);
+
+/// The most fields one event may have.
+pub const MAX_FIELDS: usize = 32;
+/// iovecs of one write: the index, the fixed part, and two per dynamic field (data, NUL).
+pub(crate) const MAX_IOV: usize = 2 + 2 * MAX_FIELDS;
+
+/// The fields of one event, as a tuple of [`Field`]s.
+pub trait Fields {
+    /// The kernel types, in order.
+    const KINDS: &'static [FieldKind];
+    /// Bytes of the fixed part.
+    const FIXED: usize = fixed_size(Self::KINDS);
+    /// How many fields are dynamic (`__rel_loc`).
+    const DYN: usize = dyn_count(Self::KINDS);
+    /// Encodes every field in order.
+    fn encode_all<'a>(&'a self, enc: &mut Encoder<'a, '_>);
+}
+
+const fn fixed_size(kinds: &[FieldKind]) -> usize {
+    let mut i = 0;
+    let mut n = 0;
+    while i < kinds.len() {
+        n += kinds[i].size();
+        i += 1;
+    }
+    n
+}
+
+const fn dyn_count(kinds: &[FieldKind]) -> usize {
+    let mut i = 0;
+    let mut n = 0;
+    while i < kinds.len() {
+        if matches!(kinds[i], FieldKind::Str | FieldKind::Bytes) {
+            n += 1;
+        }
+        i += 1;
+    }
+    n
+}
+
+macro_rules! tuple_fields {
+    ($(($($t:ident $i:tt),*)),* $(,)?) => {$(
+        impl<$($t: Field),*> Fields for ($($t,)*) {
+            const KINDS: &'static [FieldKind] = &[$($t::KIND),*];
+            #[inline(always)]
+            #[allow(unused_variables)]
+            fn encode_all<'a>(&'a self, enc: &mut Encoder<'a, '_>) {
+                $(self.$i.encode(enc);)*
+            }
+        }
+    )*};
+}
+tuple_fields!(
+    (),
+    (A 0),
+    (A 0, B 1),
+    (A 0, B 1, C 2),
+    (A 0, B 1, C 2, D 3),
+    (A 0, B 1, C 2, D 3, E 4),
+    (A 0, B 1, C 2, D 3, E 4, F 5),
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6),
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7),
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8),
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9),
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10),
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11),
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12),
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13),
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14),
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14, P 15),
+);
+tuple_fields!(
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14, P 15, Q 16),
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14, P 15, Q 16, R 17),
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14, P 15, Q 16, R 17, S 18),
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14, P 15, Q 16, R 17, S 18, T 19),
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14, P 15, Q 16, R 17, S 18, T 19,
+     U 20),
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14, P 15, Q 16, R 17, S 18, T 19,
+     U 20, V 21),
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14, P 15, Q 16, R 17, S 18, T 19,
+     U 20, V 21, W 22),
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14, P 15, Q 16, R 17, S 18, T 19,
+     U 20, V 21, W 22, X 23),
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14, P 15, Q 16, R 17, S 18, T 19,
+     U 20, V 21, W 22, X 23, Y 24),
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14, P 15, Q 16, R 17, S 18, T 19,
+     U 20, V 21, W 22, X 23, Y 24, Z 25),
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14, P 15, Q 16, R 17, S 18, T 19,
+     U 20, V 21, W 22, X 23, Y 24, Z 25, AA 26),
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14, P 15, Q 16, R 17, S 18, T 19,
+     U 20, V 21, W 22, X 23, Y 24, Z 25, AA 26, AB 27),
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14, P 15, Q 16, R 17, S 18, T 19,
+     U 20, V 21, W 22, X 23, Y 24, Z 25, AA 26, AB 27, AC 28),
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14, P 15, Q 16, R 17, S 18, T 19,
+     U 20, V 21, W 22, X 23, Y 24, Z 25, AA 26, AB 27, AC 28, AD 29),
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14, P 15, Q 16, R 17, S 18, T 19,
+     U 20, V 21, W 22, X 23, Y 24, Z 25, AA 26, AB 27, AC 28, AD 29, AE 30),
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14, P 15, Q 16, R 17, S 18, T 19,
+     U 20, V 21, W 22, X 23, Y 24, Z 25, AA 26, AB 27, AC 28, AD 29, AE 30, AF 31),
+);
+
+static NUL: [u8; 1] = [0];
+
+/// Lays out one record: fixed fields packed into `fixed`, dynamic data referenced in place as iovecs.
+///
+/// Invariants: `pos ≤ fixed.len()`; `dyn_len + fixed.len() ≤ MAX_DYN_LEN`, so every `__rel_loc` offset and size
+/// fits 16 bits; each `Str` gets at least its NUL, whatever the truncation.
+pub struct Encoder<'a, 'b> {
+    fixed: &'b mut [u8],
+    pos: usize,
+    dyn_len: usize,
+    dyn_left: usize,
+    iov: &'b mut [IoSlice<'a>],
+    niov: usize,
+}
+
+impl<'a, 'b> Encoder<'a, 'b> {
+    pub(crate) fn new(fixed: &'b mut [u8], dyn_fields: usize, iov: &'b mut [IoSlice<'a>]) -> Self {
+        Encoder { fixed, pos: 0, dyn_len: 0, dyn_left: dyn_fields, iov, niov: 0 }
+    }
+
+    /// Bytes of the fixed part written, and iovecs of dynamic data pushed.
+    pub(crate) fn finish(self) -> (usize, usize) {
+        (self.pos, self.niov)
+    }
+
+    #[inline(always)]
+    fn fixed(&mut self, bytes: &[u8]) {
+        if let Some(dst) = self.fixed.get_mut(self.pos..self.pos + bytes.len()) {
+            dst.copy_from_slice(bytes);
+        }
+        self.pos += bytes.len();
+    }
+
+    fn push(&mut self, data: &'a [u8]) {
+        if let Some(slot) = self.iov.get_mut(self.niov) {
+            *slot = IoSlice::new(data);
+            self.niov += 1;
+        }
+    }
+
+    /// Room for this dynamic field, keeping one byte for each later one.
+    fn room(&mut self) -> usize {
+        self.dyn_left = self.dyn_left.saturating_sub(1);
+        MAX_DYN_LEN.saturating_sub(self.fixed.len() + self.dyn_len + self.dyn_left)
+    }
+
+    fn loc(&mut self, size: usize) {
+        // Offset from the end of this loc word to the data, which follows the fixed part.
+        let offset = self.fixed.len().saturating_sub(self.pos + 4) + self.dyn_len;
+        self.fixed(&(((size as u32) << 16) | offset as u32).to_ne_bytes());
+        self.dyn_len += size;
+    }
+
+    fn str(&mut self, s: &'a str) {
+        let room = self.room().saturating_sub(1);
+        let mut n = s.len().min(room);
+        while !s.is_char_boundary(n) {
+            n -= 1;
+        }
+        self.loc(n + 1);
+        if n > 0 {
+            self.push(&s.as_bytes()[..n]);
+        }
+        self.push(&NUL);
+    }
+
+    fn bytes(&mut self, b: &'a [u8]) {
+        let n = b.len().min(self.room());
+        self.loc(n);
+        if n > 0 {
+            self.push(&b[..n]);
+        }
+    }
+}
+
+/// The registration text, `"name type field; type field"` plus NUL: its length in bytes.
+pub const fn desc_len(name: &str, names: &[&str], kinds: &[FieldKind]) -> usize {
+    let mut n = name.len() + 1;
+    let mut i = 0;
+    while i < kinds.len() {
+        n += if i == 0 { 1 } else { 2 } + kinds[i].kernel_type().len() + 1 + names[i].len();
+        if let FieldKind::Array(len) = kinds[i] {
+            n += digits(len) + 1;
+        }
+        i += 1;
+    }
+    n
+}
+
+/// The registration text itself, NUL-terminated; `L` must be `desc_len(..)`.
+pub const fn desc_bytes<const L: usize>(name: &str, names: &[&str], kinds: &[FieldKind]) -> [u8; L] {
+    assert!(names.len() == kinds.len());
+    let mut out = [0u8; L];
+    let mut at = put(&mut out, 0, name.as_bytes());
+    let mut i = 0;
+    while i < kinds.len() {
+        at = put(&mut out, at, if i == 0 { b" " } else { b"; " });
+        at = put(&mut out, at, kinds[i].kernel_type().as_bytes());
+        if let FieldKind::Array(len) = kinds[i] {
+            let mut d = [0u8; 20];
+            let nd = digits(len);
+            let mut k = nd;
+            let mut v = len;
+            while k > 0 {
+                k -= 1;
+                d[k] = b'0' + (v % 10) as u8;
+                v /= 10;
+            }
+            let mut j = 0;
+            while j < nd {
+                out[at] = d[j];
+                at += 1;
+                j += 1;
+            }
+            at = put(&mut out, at, b"]");
+        }
+        at = put(&mut out, at, b" ");
+        at = put(&mut out, at, names[i].as_bytes());
+        i += 1;
+    }
+    assert!(at + 1 == L, "desc_bytes: L must be desc_len()");
+    out
+}
+
+const fn put<const L: usize>(out: &mut [u8; L], mut at: usize, s: &[u8]) -> usize {
+    let mut i = 0;
+    while i < s.len() {
+        out[at] = s[i];
+        at += 1;
+        i += 1;
+    }
+    at
+}
+
+const fn digits(mut v: usize) -> usize {
+    let mut n = 1;
+    while v >= 10 {
+        v /= 10;
+        n += 1;
+    }
+    n
+}

@@ -1,0 +1,102 @@
+//! One static per tracepoint: the enable word the kernel flips, the write index, the descriptor.
+
+use crate::field::Fields;
+use std::ffi::CStr;
+use std::sync::atomic::{AtomicU32, AtomicU8, Ordering};
+
+/// Every tracepoint of this image (executable or shared library), registered before `main` / on load.
+#[linkme::distributed_slice]
+pub static TRACEPOINTS: [&'static Tracepoint];
+
+pub(crate) const UNREGISTERED: u8 = 0;
+pub(crate) const REGISTERED: u8 = 1;
+pub(crate) const FAILED: u8 = 2;
+
+/// A statically declared user_events tracepoint.
+///
+/// `#[user_event]` and `tracepoint!` expand to one of these; it can also be declared by hand:
+///
+/// ```
+/// use ue_runtime::{distributed_slice, Tracepoint, TRACEPOINTS};
+///
+/// static REQUEST: Tracepoint = Tracepoint::new(c"request u32 id; __rel_loc char[] path");
+/// #[distributed_slice(TRACEPOINTS)]
+/// static REQUEST_SITE: &Tracepoint = &REQUEST;
+///
+/// // The fields tuple must match the declared format, in order.
+/// REQUEST.emit(&(7u32, "/index.html"));
+/// ```
+#[repr(C)]
+pub struct Tracepoint {
+    /// Bit 31 is set by the kernel while a tracer listens; the other bits are free for in-process use.
+    /// Naturally aligned (4 bytes), as the kernel's atomic bit operations need.
+    enabled: AtomicU32,
+    pub(crate) write_index: AtomicU32,
+    pub(crate) state: AtomicU8,
+    desc: &'static CStr,
+}
+
+impl Tracepoint {
+    /// A tracepoint registered with `desc`: `"name type field; type field"` as the kernel parses it.
+    pub const fn new(desc: &'static CStr) -> Self {
+        Tracepoint {
+            enabled: AtomicU32::new(0),
+            write_index: AtomicU32::new(0),
+            state: AtomicU8::new(UNREGISTERED),
+            desc,
+        }
+    }
+
+    /// True while a tracer has the event enabled: one relaxed load and a bit test.
+    #[inline(always)]
+    pub fn is_enabled(&self) -> bool {
+        self.enabled.load(Ordering::Relaxed) & (1 << crate::abi::ENABLE_BIT) != 0
+    }
+
+    /// Writes the event if enabled. `fields` must match the declared format, in order.
+    #[inline(always)]
+    pub fn emit<F: Fields>(&self, fields: &F) {
+        if self.is_enabled() {
+            self.write(fields);
+        }
+    }
+
+    /// Writes the event now (one `writev`); failures are dropped and counted, see [`crate::status`].
+    #[cold]
+    #[inline(never)]
+    pub fn write<F: Fields>(&self, fields: &F) {
+        #[cfg(target_os = "linux")]
+        crate::write::write(self, fields);
+        #[cfg(not(target_os = "linux"))]
+        let _ = fields;
+    }
+
+    /// The registration text, without its NUL.
+    pub fn desc(&self) -> &'static str {
+        self.desc.to_str().unwrap_or("<non-UTF-8 descriptor>")
+    }
+
+    /// The event's name (the text before the first space).
+    pub fn name(&self) -> &'static str {
+        let d = self.desc();
+        d.split(' ').next().unwrap_or(d)
+    }
+
+    /// The field format (the text after the first space), `""` for an event without fields.
+    pub fn format(&self) -> &'static str {
+        self.desc().split_once(' ').map_or("", |(_, f)| f)
+    }
+
+    pub(crate) fn desc_cstr(&self) -> &'static CStr {
+        self.desc
+    }
+
+    /// Whether the kernel accepted this tracepoint's registration (in this process).
+    pub fn is_registered(&self) -> bool {
+        self.state.load(Ordering::Acquire) == REGISTERED
+    }
+
+    pub(crate) fn enable_word(&self) -> &AtomicU32 {
+        &self.enabled
+    }
+}

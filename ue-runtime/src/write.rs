@@ -1,0 +1,49 @@
+//! The write path: one `writev` of `[write_index, fixed fields, dynamic data…]`; no allocation, no lock.
+
+use crate::field::{Encoder, Fields, MAX_IOV};
+use crate::register::FD;
+use crate::tracepoint::Tracepoint;
+use std::io::IoSlice;
+use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+
+/// Events dropped because their write failed (EBADF from a write racing a disable included).
+pub(crate) static DROPPED: AtomicU64 = AtomicU64::new(0);
+/// errno of the most recent failed write.
+pub(crate) static LAST_ERRNO: AtomicI32 = AtomicI32::new(0);
+
+/// The fixed part is packed on the stack in a buffer of the smallest class that holds it.
+pub(crate) fn write<F: Fields>(tp: &Tracepoint, fields: &F) {
+    match F::FIXED {
+        0..=64 => write_with::<F, 64>(tp, fields),
+        65..=512 => write_with::<F, 512>(tp, fields),
+        513..=4096 => write_with::<F, 4096>(tp, fields),
+        _ => write_with::<F, { crate::field::MAX_FIELDS * crate::abi::MAX_FIELD_ARRAY_SIZE }>(tp, fields),
+    }
+}
+
+#[inline(always)]
+fn write_with<F: Fields, const N: usize>(tp: &Tracepoint, fields: &F) {
+    let mut fixed = [0u8; N];
+    let Some(fixed) = fixed.get_mut(..F::FIXED) else { return drop_event(libc::E2BIG) };
+    let index = tp.write_index.load(Ordering::Relaxed).to_ne_bytes();
+    let mut iov = [IoSlice::new(&[]); MAX_IOV];
+    let (head, data) = iov.split_at_mut(2);
+    let mut enc = Encoder::new(fixed, F::DYN, data);
+    fields.encode_all(&mut enc);
+    let (_, ndata) = enc.finish();
+    head[0] = IoSlice::new(&index);
+    head[1] = IoSlice::new(fixed);
+    let fd = FD.load(Ordering::Relaxed);
+    // SAFETY: IoSlice is ABI-compatible with iovec; the first 2 + ndata entries point at live buffers.
+    let rc = unsafe { libc::writev(fd, iov.as_ptr().cast(), (2 + ndata) as libc::c_int) };
+    if rc < 0 {
+        // SAFETY: __errno_location returns this thread's errno.
+        drop_event(unsafe { *libc::__errno_location() });
+    }
+}
+
+#[cold]
+fn drop_event(errno: i32) {
+    DROPPED.fetch_add(1, Ordering::Relaxed);
+    LAST_ERRNO.store(errno, Ordering::Relaxed);
+}
