@@ -32,7 +32,7 @@ mod tracefs;
 mod write;
 
 pub use field::{Field, FieldKind, Fields, MAX_FIELDS};
-pub use linkme::distributed_slice;
+pub use linkme::{self, distributed_slice};
 pub use status::{status, Status};
 pub use tracepoint::{Tracepoint, TRACEPOINTS};
 pub use ue_macros::{tracepoint, user_event};
@@ -42,6 +42,13 @@ pub use ue_macros::{tracepoint, user_event};
 pub fn init() {
     #[cfg(target_os = "linux")]
     register::register_all();
+}
+
+/// Unregisters every tracepoint of this image now, as happens at exit or unload: the kernel stops flipping their
+/// enable words and they stay disabled until [`init()`] registers them again.
+pub fn shutdown() {
+    #[cfg(target_os = "linux")]
+    register::unregister_all();
 }
 
 fn write_counters() -> (u64, i32) {

@@ -159,7 +159,7 @@ fn register_one(fd: i32, tp: &'static Tracepoint) -> Result<(), String> {
 }
 
 /// Unregisters every registration of this image, so the kernel never writes into memory that is gone.
-fn unregister_all() {
+pub(crate) fn unregister_all() {
     lock();
     let fd = FD.load(Ordering::Relaxed);
     if fd >= 0 {

@@ -21,6 +21,7 @@ pub(crate) const FAILED: u8 = 2;
 ///
 /// static REQUEST: Tracepoint = Tracepoint::new(c"request u32 id; __rel_loc char[] path");
 /// #[distributed_slice(TRACEPOINTS)]
+/// #[linkme(crate = ue_runtime::linkme)]
 /// static REQUEST_SITE: &Tracepoint = &REQUEST;
 ///
 /// // The fields tuple must match the declared format, in order.
@@ -96,7 +97,9 @@ impl Tracepoint {
         self.state.load(Ordering::Acquire) == REGISTERED
     }
 
-    pub(crate) fn enable_word(&self) -> &AtomicU32 {
+    /// The enable word. The kernel owns bit 31; the other bits are free for in-process consumers (set them with
+    /// `fetch_or`, never a plain store). [`is_enabled`](Self::is_enabled) tests bit 31 only.
+    pub fn enable_word(&self) -> &AtomicU32 {
         &self.enabled
     }
 }

@@ -1,0 +1,32 @@
+//! A shared library (cdylib) with its own tracepoint: it registers when the library is loaded (`dlopen`) and
+//! unregisters when it is unloaded (`dlclose`), with no call in the host program. Used by tests/dylib.rs.
+//!
+//! ```sh
+//! cargo build --example dylib_plugin   # target/debug/examples/libdylib_plugin.so
+//! ```
+
+use std::sync::atomic::AtomicU32;
+use ue_runtime::{distributed_slice, Tracepoint, TRACEPOINTS};
+
+static CALL: Tracepoint = Tracepoint::new(c"ue_plugin_call u32 n");
+#[distributed_slice(TRACEPOINTS)]
+#[linkme(crate = ue_runtime::linkme)]
+static CALL_SITE: &Tracepoint = &CALL;
+
+/// The plugin's work: one tracepoint.
+#[no_mangle]
+pub extern "C" fn ue_plugin_call(n: u32) {
+    CALL.emit(&(n,));
+}
+
+/// Where the plugin's enable word lives (for the unload test).
+#[no_mangle]
+pub extern "C" fn ue_plugin_enable_word() -> *const AtomicU32 {
+    CALL.enable_word()
+}
+
+/// Whether the plugin's tracepoint registered on load.
+#[no_mangle]
+pub extern "C" fn ue_plugin_registered() -> bool {
+    CALL.is_registered()
+}

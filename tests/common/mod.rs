@@ -1,0 +1,86 @@
+//! tracefs helpers shared by the kernel-backed tests.
+#![allow(dead_code)]
+
+use std::time::{Duration, Instant};
+
+pub const TRACEFS: &str = "/sys/kernel/tracing";
+pub const NEEDS: &str = "needs user_events: cargo xtask test";
+
+pub fn write_file(rel: &str, data: &str) {
+    let path = format!("{TRACEFS}/{rel}");
+    std::fs::write(&path, data).unwrap_or_else(|e| panic!("write {data:?} to {path}: {e}"));
+}
+
+pub fn read_file(rel: &str) -> String {
+    let path = format!("{TRACEFS}/{rel}");
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("read {path}: {e}"));
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// Enables or disables `user_events:<event>` for ftrace.
+pub fn set_enabled(event: &str, on: bool) {
+    write_file(&format!("events/user_events/{event}/enable"), if on { "1" } else { "0" });
+}
+
+pub fn event_exists(event: &str) -> bool {
+    std::path::Path::new(&format!("{TRACEFS}/events/user_events/{event}")).exists()
+}
+
+pub fn clear_trace() {
+    write_file("trace", "");
+}
+
+/// The ftrace records of `event` now in the trace buffer (the text after `event: `).
+pub fn records(event: &str) -> Vec<String> {
+    let needle = format!(" {event}: ");
+    read_file("trace")
+        .lines()
+        .filter_map(|l| l.split_once(&needle).map(|(_, rest)| rest.to_string()))
+        .collect()
+}
+
+/// The pid column of each record of `event`.
+pub fn record_pids(event: &str) -> Vec<u32> {
+    let needle = format!(" {event}: ");
+    read_file("trace")
+        .lines()
+        .filter(|l| l.contains(&needle))
+        .filter_map(|l| {
+            let task = l.split_whitespace().next()?; // comm-pid
+            task.rsplit('-').next()?.parse().ok()
+        })
+        .collect()
+}
+
+pub fn wait_until(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
+    let t0 = Instant::now();
+    while !f() {
+        assert!(t0.elapsed() < timeout, "timed out after {timeout:?} waiting for {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// How the `trace` file prints an integer field of `size` bytes holding `bits` (print_fields in
+/// kernel/trace/trace_output.c): 1 byte `'c'(n)` or `(n)`, 2 bytes `0x.. (u16)`, 4 bytes `0x.. (i32)`,
+/// 8 bytes `0x.. (i64)`.
+pub fn int_field(name: &str, size: usize, bits: u64) -> String {
+    match size {
+        1 => {
+            let b = bits as u8;
+            if b.is_ascii_graphic() || b == b' ' {
+                format!("{name}='{}'({b})", b as char)
+            } else {
+                format!("{name}=({b})")
+            }
+        }
+        2 => format!("{name}={:#x} ({})", bits as u16, bits as u16),
+        4 => format!("{name}={:#x} ({})", bits as u32, bits as u32 as i32),
+        _ => format!("{name}={:#x} ({})", bits, bits as i64),
+    }
+}
+
+/// How the `trace` file prints a `__rel_loc u8[]` field: two hex digits a byte, comma-separated.
+pub fn bytes_field(name: &str, b: &[u8]) -> String {
+    let hex: Vec<String> = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!("{name}={}", hex.join(","))
+}

@@ -1,0 +1,298 @@
+//! Kernel-backed tests of ue-runtime through its plain declaration API (no macros): enablement, every field
+//! type, fork, clone, exec, and the unavailable cases.
+
+mod common;
+
+use common::*;
+use std::process::Command;
+use std::time::Duration;
+use ue_runtime::{distributed_slice, status, Tracepoint, TRACEPOINTS};
+
+static ENABLE: Tracepoint = Tracepoint::new(c"ue_t_enable u32 v");
+#[distributed_slice(TRACEPOINTS)]
+#[linkme(crate = ue_runtime::linkme)]
+static ENABLE_SITE: &Tracepoint = &ENABLE;
+
+static TYPES: Tracepoint = Tracepoint::new(
+    c"ue_t_types u8 a; u16 b; u32 c; u64 d; s8 e; s16 f; s32 g; s64 h; u8 flag; u32 ch; u64 us; s64 is; __rel_loc char[] s; __rel_loc u8[] bytes",
+);
+#[distributed_slice(TRACEPOINTS)]
+#[linkme(crate = ue_runtime::linkme)]
+static TYPES_SITE: &Tracepoint = &TYPES;
+
+static FORK: Tracepoint = Tracepoint::new(c"ue_t_fork u32 who");
+#[distributed_slice(TRACEPOINTS)]
+#[linkme(crate = ue_runtime::linkme)]
+static FORK_SITE: &Tracepoint = &FORK;
+
+static CLONE: Tracepoint = Tracepoint::new(c"ue_t_clone u32 who");
+#[distributed_slice(TRACEPOINTS)]
+#[linkme(crate = ue_runtime::linkme)]
+static CLONE_SITE: &Tracepoint = &CLONE;
+
+
+#[test]
+#[ignore = "needs user_events: cargo xtask test"]
+fn registered_before_the_test_runs_with_no_problem() {
+    let s = status();
+    assert!(s.is_ok(), "status: {s}");
+    assert!(ENABLE.is_registered() && TYPES.is_registered());
+    assert!(event_exists("ue_t_enable") && event_exists("ue_t_types"));
+    assert_eq!(read_file("events/user_events/ue_t_enable/format").contains("field:u32 v;"), true);
+}
+
+#[test]
+#[ignore = "needs user_events: cargo xtask test"]
+fn enable_word_follows_the_tracer_and_stops_after_unregister() {
+    assert!(!ENABLE.is_enabled());
+    set_enabled("ue_t_enable", true);
+    assert!(ENABLE.is_enabled(), "the kernel sets bit 31 on enable");
+    set_enabled("ue_t_enable", false);
+    assert!(!ENABLE.is_enabled(), "and clears it on disable");
+
+    set_enabled("ue_t_enable", true);
+    assert!(ENABLE.is_enabled());
+    ue_runtime::shutdown();
+    assert!(!ENABLE.is_enabled(), "unregistering clears the bit");
+    // The event lives on while enabled in ftrace; re-enabling must not touch the unregistered word.
+    set_enabled("ue_t_enable", false);
+    set_enabled("ue_t_enable", true);
+    assert!(!ENABLE.is_enabled(), "an unregistered word is left alone");
+    set_enabled("ue_t_enable", false);
+
+    ue_runtime::init();
+    assert!(status().is_ok(), "registers again: {}", status());
+    set_enabled("ue_t_enable", true);
+    assert!(ENABLE.is_enabled());
+    set_enabled("ue_t_enable", false);
+}
+
+#[test]
+#[ignore = "needs user_events: cargo xtask test"]
+fn every_field_type_round_trips_through_the_trace_file() {
+    set_enabled("ue_t_types", true);
+    clear_trace();
+    let bytes: &[u8] = &[0xde, 0xad, 0x00, 0xbe, 0xef];
+    TYPES.emit(&(
+        7u8,
+        65000u16,
+        4_000_000_000u32,
+        5_000_000_000u64,
+        -128i8,
+        -300i16,
+        -70000i32,
+        -5_000_000_000i64,
+        true,
+        'Z',
+        usize::MAX,
+        isize::MIN,
+        "hello ue",
+        bytes,
+    ));
+    set_enabled("ue_t_types", false);
+    let recs = records("ue_t_types");
+    assert_eq!(recs.len(), 1, "one record: {recs:?}");
+    let r = &recs[0];
+    for want in [
+        int_field("a", 1, 7),
+        int_field("b", 2, 65000),
+        int_field("c", 4, 4_000_000_000),
+        int_field("d", 8, 5_000_000_000),
+        int_field("e", 1, -128i8 as u8 as u64),
+        int_field("f", 2, -300i16 as u16 as u64),
+        int_field("g", 4, -70000i32 as u32 as u64),
+        int_field("h", 8, -5_000_000_000i64 as u64),
+        int_field("flag", 1, 1),
+        int_field("ch", 4, 'Z' as u64),
+        int_field("us", 8, u64::MAX),
+        int_field("is", 8, i64::MIN as u64),
+        "s=hello ue".to_string(),
+        bytes_field("bytes", bytes),
+    ] {
+        assert!(r.contains(&format!(" {want}")) || r.starts_with(&want), "want {want:?} in {r:?}");
+    }
+    assert_eq!(status().dropped_writes, 0);
+}
+
+#[test]
+#[ignore = "needs user_events: cargo xtask test"]
+fn fork_child_sees_later_enables_writes_with_its_pid_and_its_exit_keeps_the_parent_enabled() {
+    assert!(!FORK.is_enabled());
+    clear_trace();
+    // SAFETY: the child only polls an atomic, sleeps, writes and exits.
+    let child = unsafe { libc::fork() };
+    assert!(child >= 0);
+    if child == 0 {
+        for _ in 0..200 {
+            if FORK.is_enabled() {
+                FORK.emit(&(2u32,));
+                // exit(), not _exit(): the child's .fini_array unregisters its own copy of the registration.
+                // SAFETY: exit ends the child.
+                unsafe { libc::exit(0) };
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        // SAFETY: ends the child.
+        unsafe { libc::_exit(1) };
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    set_enabled("ue_t_fork", true);
+    let mut st = 0;
+    // SAFETY: child is our child.
+    assert_eq!(unsafe { libc::waitpid(child, &mut st, 0) }, child);
+    assert!(libc::WIFEXITED(st) && libc::WEXITSTATUS(st) == 0, "child saw the enable after COW (status {st:#x})");
+    assert!(FORK.is_enabled(), "the child's exit and unregister leave the parent enabled");
+    FORK.emit(&(1u32,));
+    set_enabled("ue_t_fork", false);
+    assert!(!FORK.is_enabled());
+
+    let recs = records("ue_t_fork");
+    let pids = record_pids("ue_t_fork");
+    assert_eq!(recs.len(), 2, "{recs:?}");
+    assert!(recs[0].contains(&int_field("who", 4, 2)) && recs[1].contains(&int_field("who", 4, 1)), "{recs:?}");
+    // SAFETY: gettid has no preconditions. (The trace shows the writing thread's id.)
+    let me = unsafe { libc::gettid() } as u32;
+    assert_eq!(pids, vec![child as u32, me], "records carry the writer's pid");
+}
+
+extern "C" fn clone_child(_: *mut libc::c_void) -> libc::c_int {
+    for _ in 0..200 {
+        if CLONE.is_enabled() {
+            CLONE.emit(&(3u32,));
+            return 0;
+        }
+        // SAFETY: usleep has no preconditions.
+        unsafe { libc::usleep(10_000) };
+    }
+    1
+}
+
+#[test]
+#[ignore = "needs user_events: cargo xtask test"]
+fn clone_with_shared_memory_sees_enables() {
+    const STACK: usize = 256 * 1024;
+    let mut stack = vec![0u8; STACK];
+    clear_trace();
+    // SAFETY: the child runs clone_child on its own stack in our address space; we wait for it before the
+    // stack is freed.
+    let child = unsafe {
+        libc::clone(clone_child, stack.as_mut_ptr().add(STACK).cast(), libc::CLONE_VM | libc::SIGCHLD, std::ptr::null_mut())
+    };
+    assert!(child > 0, "clone: {}", std::io::Error::last_os_error());
+    set_enabled("ue_t_clone", true);
+    let mut st = 0;
+    // SAFETY: child is our child.
+    assert_eq!(unsafe { libc::waitpid(child, &mut st, 0) }, child);
+    set_enabled("ue_t_clone", false);
+    assert!(libc::WIFEXITED(st) && libc::WEXITSTATUS(st) == 0, "clone child saw the enable (status {st:#x})");
+    assert_eq!(record_pids("ue_t_clone"), vec![child as u32]);
+    drop(stack);
+}
+
+/// Counts this process's open descriptors of user_events_data.
+fn data_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd")
+        .unwrap()
+        .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+        .filter(|p| p.ends_with("user_events_data"))
+        .count()
+}
+
+#[test]
+#[ignore = "needs user_events: cargo xtask test"]
+fn exec_registers_afresh_without_eaddrinuse_and_no_descriptor_leaks() {
+    if std::env::var_os("UE_EXEC_CHILD").is_some() {
+        // The exec'd image: its constructor registered everything, no EADDRINUSE, one descriptor of its own.
+        let s = status();
+        assert!(s.is_ok(), "after exec: {s}");
+        assert_eq!(data_fds(), 1, "the parent's descriptor did not survive exec");
+        return;
+    }
+    assert_eq!(data_fds(), 1);
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "exec_registers_afresh_without_eaddrinuse_and_no_descriptor_leaks", "--ignored"])
+        .env("UE_EXEC_CHILD", "1")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && text.contains("1 passed"), "exec'd child:\n{text}{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+#[ignore = "needs user_events: cargo xtask test"]
+fn unavailable_tracefs_or_permission_leaves_the_program_running_and_says_why() {
+    match std::env::var("UE_EXPECT").as_deref() {
+        Ok("no_tracefs") => {
+            let s = status();
+            let why = s.unavailable.clone().unwrap_or_default();
+            assert!(why.contains("tracefs is not mounted"), "status: {s}");
+            assert!(!ENABLE.is_registered() && !ENABLE.is_enabled());
+            ENABLE.emit(&(1u32,)); // a no-op, not a crash
+            // Retry once tracefs is back (in this private mount namespace).
+            mount_tracefs();
+            ue_runtime::init();
+            assert!(status().is_ok(), "after mounting tracefs and init(): {}", status());
+            return;
+        }
+        Ok("eacces") => {
+            let s = status();
+            let why = s.unavailable.clone().unwrap_or_default();
+            assert!(why.contains("permission denied") && why.contains("user_events_data"), "status: {s}");
+            assert!(!ENABLE.is_enabled());
+            ENABLE.emit(&(1u32,));
+            return;
+        }
+        Ok(other) => panic!("unknown UE_EXPECT {other}"),
+        Err(_) => {}
+    }
+    let me = std::env::current_exe().unwrap();
+    let name = "unavailable_tracefs_or_permission_leaves_the_program_running_and_says_why";
+    let run = |expect: &str, cmd: &mut Command| {
+        let out = cmd.args(["--exact", name, "--ignored"]).env("UE_EXPECT", expect).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success() && text.contains("1 passed"), "{expect}:\n{text}{}", String::from_utf8_lossy(&out.stderr));
+    };
+    let mut no_tracefs = Command::new(&me);
+    // SAFETY: pre_exec runs in the forked child before exec and only makes syscalls.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut no_tracefs, || {
+            if libc::unshare(libc::CLONE_NEWNS) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            libc::mount(c"none".as_ptr(), c"/".as_ptr(), std::ptr::null(), libc::MS_REC | libc::MS_PRIVATE, std::ptr::null());
+            libc::umount2(c"/sys/kernel/tracing".as_ptr(), libc::MNT_DETACH);
+            libc::umount2(c"/sys/kernel/debug".as_ptr(), libc::MNT_DETACH);
+            Ok(())
+        });
+    }
+    run("no_tracefs", &mut no_tracefs);
+    let mut nobody = Command::new(&me);
+    std::os::unix::process::CommandExt::uid(&mut nobody, 65534);
+    std::os::unix::process::CommandExt::gid(&mut nobody, 65534);
+    run("eacces", &mut nobody);
+}
+
+fn mount_tracefs() {
+    // SAFETY: valid NUL-terminated strings.
+    let rc = unsafe {
+        libc::mount(c"nodev".as_ptr(), c"/sys/kernel/tracing".as_ptr(), c"tracefs".as_ptr(), 0, std::ptr::null())
+    };
+    assert_eq!(rc, 0, "mount tracefs: {}", std::io::Error::last_os_error());
+}
+
+#[test]
+fn on_this_host_status_explains_itself() {
+    // Runs everywhere: without user_events the status must say why; with it, registration must be fine.
+    let s = status();
+    if std::path::Path::new("/sys/kernel/tracing/user_events_data").exists() && s.unavailable.is_none() {
+        assert!(s.is_ok(), "{s}");
+    } else {
+        let why = s.unavailable.clone().expect("unavailable must say why");
+        assert!(
+            why.contains("user_events_data") || why.contains("tracefs is not mounted"),
+            "status names the file or the mount: {why}"
+        );
+        assert!(!ENABLE.is_enabled() && !ENABLE.is_registered());
+        ENABLE.emit(&(1u32,));
+    }
+}
