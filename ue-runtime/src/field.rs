@@ -434,3 +434,119 @@ const fn digits(mut v: usize) -> usize {
     }
     n
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The payload a write would send after the index: the fixed part, then the dynamic data.
+    fn record<F: Fields>(f: &F) -> Vec<u8> {
+        let mut fixed = vec![0u8; F::FIXED];
+        let mut iov = [IoSlice::new(&[]); MAX_IOV];
+        let mut enc = Encoder::new(&mut fixed, F::DYN, &mut iov);
+        f.encode_all(&mut enc);
+        let (pos, n) = enc.finish();
+        assert_eq!(pos, F::FIXED, "each field writes exactly its fixed size");
+        let mut out = fixed.clone();
+        for s in &iov[..n] {
+            out.extend_from_slice(s);
+        }
+        out
+    }
+
+    /// Resolves the `__rel_loc` word at `at` to its data, checking the kernel's bounds rule.
+    fn rel(rec: &[u8], at: usize) -> &[u8] {
+        let loc = u32::from_ne_bytes(rec[at..at + 4].try_into().unwrap());
+        let (off, size) = ((loc & 0xffff) as usize, (loc >> 16) as usize);
+        let start = at + 4 + off;
+        assert!(start + size <= rec.len(), "rel_loc inside the record");
+        &rec[start..start + size]
+    }
+
+    #[test]
+    fn fixed_fields_are_packed_in_order_native_endian() {
+        let r = record(&(1u8, 0x0203u16, 0x0405_0607u32, -2i64, true, 'é', [9u8, 8]));
+        let mut want = vec![1u8];
+        want.extend(0x0203u16.to_ne_bytes());
+        want.extend(0x0405_0607u32.to_ne_bytes());
+        want.extend((-2i64).to_ne_bytes());
+        want.push(1);
+        want.extend(('é' as u32).to_ne_bytes());
+        want.extend([9, 8]);
+        assert_eq!(r, want);
+    }
+
+    #[test]
+    fn strings_get_a_nul_and_bytes_do_not() {
+        let b: &[u8] = &[0xde, 0, 0xef];
+        let r = record(&(7u32, "hi", b, String::from("yo")));
+        assert_eq!(rel(&r, 4), b"hi\0");
+        assert_eq!(rel(&r, 8), &[0xde, 0, 0xef]);
+        assert_eq!(rel(&r, 12), b"yo\0");
+        assert_eq!(r.len(), 16 + 3 + 3 + 3);
+    }
+
+    #[test]
+    fn empty_string_is_just_the_nul() {
+        let r = record(&("",));
+        assert_eq!(rel(&r, 0), b"\0");
+    }
+
+    #[test]
+    fn oversized_string_is_cut_at_a_char_boundary_and_keeps_its_nul() {
+        let s = format!("a{}", "é".repeat(35_000)); // 70,001 bytes
+        let r = record(&(1u16, s.as_str()));
+        let got = rel(&r, 2);
+        assert_eq!(got.last(), Some(&0));
+        let text = std::str::from_utf8(&got[..got.len() - 1]).expect("cut at a UTF-8 boundary");
+        assert!(s.starts_with(text));
+        // 65,535 - 6 fixed bytes - 1 NUL = 65,528, rounded down to the boundary at 65,527 ("a" + 2-byte chars).
+        assert_eq!(text.len(), 65_527);
+        assert!(r.len() <= MAX_DYN_LEN);
+    }
+
+    #[test]
+    fn oversized_fields_leave_room_for_the_later_ones() {
+        let big = vec![0xabu8; 70_000];
+        let r = record(&(big.as_slice(), "tail", big.as_slice()));
+        let (a, t, b) = (rel(&r, 0), rel(&r, 4), rel(&r, 8));
+        assert_eq!(t.last(), Some(&0), "a later string still ends with its NUL");
+        assert!(a.len() + t.len() + b.len() + 12 <= MAX_DYN_LEN);
+        assert_eq!(a.len(), MAX_DYN_LEN - 12 - 2);
+        assert_eq!(t, b"\0");
+        assert_eq!(b.len(), 1);
+    }
+
+    #[test]
+    fn registration_text_for_every_kind() {
+        const K: &[FieldKind] = &[
+            FieldKind::U8, FieldKind::U16, FieldKind::U32, FieldKind::U64, FieldKind::S8, FieldKind::S16,
+            FieldKind::S32, FieldKind::S64, FieldKind::Str, FieldKind::Bytes, FieldKind::Array(1024),
+        ];
+        const N: &[&str] = &["a", "b", "c", "d", "e", "f", "g", "h", "s", "y", "arr"];
+        const L: usize = desc_len("ev", N, K);
+        const D: [u8; L] = desc_bytes::<L>("ev", N, K);
+        assert_eq!(
+            std::str::from_utf8(&D).unwrap(),
+            "ev u8 a; u16 b; u32 c; u64 d; s8 e; s16 f; s32 g; s64 h; __rel_loc char[] s; __rel_loc u8[] y; \
+             unsigned char[1024] arr\0"
+        );
+        const E: [u8; 3] = desc_bytes::<3>("ev", &[], &[]);
+        assert_eq!(&E, b"ev\0");
+    }
+
+    #[test]
+    fn rust_types_map_to_their_kernel_types() {
+        fn k<T: Field + ?Sized>() -> &'static str {
+            T::KIND.kernel_type()
+        }
+        assert_eq!(
+            [k::<u8>(), k::<u16>(), k::<u32>(), k::<u64>(), k::<i8>(), k::<i16>(), k::<i32>(), k::<i64>()],
+            ["u8", "u16", "u32", "u64", "s8", "s16", "s32", "s64"]
+        );
+        assert_eq!([k::<bool>(), k::<char>(), k::<usize>(), k::<isize>()], ["u8", "u32", "u64", "s64"]);
+        assert_eq!([k::<&str>(), k::<String>(), k::<&String>(), k::<Cow<str>>()], ["__rel_loc char[]"; 4]);
+        assert_eq!([k::<&[u8]>(), k::<Vec<u8>>(), k::<&Vec<u8>>()], ["__rel_loc u8[]"; 3]);
+        assert_eq!(<[u8; 16]>::KIND, FieldKind::Array(16));
+    }
+}

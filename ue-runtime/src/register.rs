@@ -140,10 +140,10 @@ fn register_one(fd: i32, tp: &'static Tracepoint) -> Result<(), String> {
     let err = std::io::Error::last_os_error();
     Err(match err.raw_os_error() {
         Some(libc::EADDRINUSE) => format!(
-            "event '{}': the kernel already has this event with another format than '{}'{} (EADDRINUSE)",
+            "event '{}': declared here as '{}', but the kernel already has it{} (EADDRINUSE)",
             tp.name(),
             tp.format(),
-            status::kernel_format(tp.name()).map(|f| format!(" (it has '{f}')")).unwrap_or_default()
+            status::kernel_format(tp.name()).map(|f| format!(" as '{f}'")).unwrap_or_else(|| " with another format".into())
         ),
         Some(libc::EINVAL) if status::kernel_predates_remote_write() => format!(
             "event '{}': this kernel's user_events predates the remote-write ABI of Linux 6.4 (EINVAL)",

@@ -106,14 +106,14 @@ pub(crate) fn log_summary() {
     }
 }
 
-/// The format the kernel already has for `name`, from `user_events_status` (lines `name fields…`).
+/// The format the kernel already has for `name`, from tracefs `dynamic_events` (lines `u:name fields…`).
 #[cfg(target_os = "linux")]
 pub(crate) fn kernel_format(name: &str) -> Option<String> {
     let data = with(|s| s.data_file.clone())?;
-    let status_file = data.strip_suffix("user_events_data")?.to_string() + "user_events_status";
-    let text = std::fs::read_to_string(status_file).ok()?;
+    let list = data.strip_suffix("user_events_data")?.to_string() + "dynamic_events";
+    let text = std::fs::read_to_string(list).ok()?;
     text.lines().find_map(|l| {
-        let (n, rest) = l.split_once(' ').unwrap_or((l, ""));
+        let (n, rest) = l.strip_prefix("u:")?.split_once(' ').unwrap_or((l, ""));
         (n == name).then(|| rest.trim().to_string())
     })
 }
