@@ -51,6 +51,8 @@ pub fn status() -> Status {
     };
     #[cfg(not(target_os = "linux"))]
     let (registered, declared) = (0, 0);
+    #[cfg(not(target_os = "linux"))]
+    with(|s| s.unavailable = Some("user_events exists only on Linux: tracepoints are no-ops here".into()));
     with(|s| Status {
         data_file: s.data_file.clone(),
         unavailable: s.unavailable.clone(),
