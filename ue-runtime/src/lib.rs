@@ -3,7 +3,7 @@
 //! Free when nobody listens (one relaxed load and a bit test), one `writev` when a tracer does, and decoded by
 //! the tools operators already run (perf, trace-cmd, ftrace).
 //!
-//! ```ignore
+//! ```
 //! use ue_runtime::{tracepoint, user_event};
 //!
 //! #[user_event]

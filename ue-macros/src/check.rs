@@ -1,0 +1,163 @@
+//! Compile-time checks of names, types and the kernel's limits; each error points at its token.
+
+use crate::expand::Site;
+use proc_macro2::Span;
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+use syn::{Expr, Ident, Lit, Type};
+
+/// `MAX_EVENT_DESC`: the registration text, NUL included.
+pub const MAX_EVENT_DESC: usize = 512;
+/// A tracefs directory name.
+pub const MAX_NAME: usize = 255;
+/// `MAX_FIELD_ARRAY_SIZE`.
+pub const MAX_ARRAY: u64 = 1024;
+/// `ue_runtime::MAX_FIELDS`.
+pub const MAX_FIELDS: usize = 32;
+/// Fields every tracefs event already has.
+const COMMON_FIELDS: &[&str] = &["common_type", "common_flags", "common_preempt_count", "common_pid"];
+
+/// Errors gathered with `syn::Error::combine`.
+#[derive(Default)]
+pub struct Errors(Option<syn::Error>);
+
+impl Errors {
+    pub fn push(&mut self, e: syn::Error) {
+        match &mut self.0 {
+            Some(all) => all.combine(e),
+            None => self.0 = Some(e),
+        }
+    }
+
+    pub fn finish(self) -> syn::Result<()> {
+        self.0.map_or(Ok(()), Err)
+    }
+}
+
+pub fn is_kernel_name(s: &str) -> bool {
+    let mut b = s.bytes();
+    matches!(b.next(), Some(c) if c.is_ascii_alphabetic() || c == b'_') && b.all(|c| c.is_ascii_alphanumeric() || c == b'_')
+}
+
+/// Checks a whole site; `generics` are the type and const parameters in scope (for `#[user_event]`).
+pub fn site(site: &Site, generics: &[Ident]) -> syn::Result<()> {
+    let mut errors = Errors::default();
+    if !is_kernel_name(&site.name) {
+        errors.push(syn::Error::new(site.name_span, format!(
+            "invalid event name `{}`: user_events names match [A-Za-z_][A-Za-z0-9_]*", site.name
+        )));
+    } else if site.name.len() > MAX_NAME {
+        errors.push(syn::Error::new(site.name_span, format!(
+            "event name of {} bytes: at most {MAX_NAME} (it names a tracefs directory)", site.name.len()
+        )));
+    }
+    let mut seen: Vec<&str> = Vec::new();
+    for (i, f) in site.fields.iter().enumerate() {
+        if i == MAX_FIELDS {
+            errors.push(syn::Error::new(f.span, format!("too many fields: an event has at most {MAX_FIELDS}")));
+        }
+        if !is_kernel_name(&f.name) {
+            errors.push(syn::Error::new(f.span, format!(
+                "invalid field name `{}`: field names match [A-Za-z_][A-Za-z0-9_]*", f.name
+            )));
+        } else if COMMON_FIELDS.contains(&f.name.as_str()) {
+            errors.push(syn::Error::new(f.span, format!(
+                "field name `{}` is reserved: every tracefs event already has it", f.name
+            )));
+        } else if seen.contains(&f.name.as_str()) {
+            errors.push(syn::Error::new(f.span, format!("duplicate field `{}`", f.name)));
+        }
+        seen.push(&f.name);
+        if let Err(e) = field_type(&f.ty, generics) {
+            errors.push(e);
+        }
+    }
+    // The shortest kernel type is 2 bytes ("u8"); the exact total is checked once the types are known.
+    let least = site.name.len() + 1 + site.fields.iter().map(|f| f.name.len() + 5).sum::<usize>();
+    if least > MAX_EVENT_DESC {
+        errors.push(syn::Error::new(site.name_span, format!(
+            "event `{}` needs at least {least} bytes to register: the kernel's limit is {MAX_EVENT_DESC} (MAX_EVENT_DESC)", site.name
+        )));
+    }
+    errors.finish()
+}
+
+/// Floats, bad array sizes, and generic types are errors here; other unsupported types fail on the `Field` bound.
+fn field_type(ty: &Type, generics: &[Ident]) -> syn::Result<()> {
+    match ty {
+        Type::Reference(r) => field_type(&r.elem, generics),
+        Type::Paren(p) => field_type(&p.elem, generics),
+        Type::Group(g) => field_type(&g.elem, generics),
+        Type::Path(p) if p.qself.is_none() && (p.path.is_ident("f32") || p.path.is_ident("f64")) => Err(syn::Error::new(
+            ty.span(),
+            "user_events has no floating-point field type; record `x.to_bits()` as u32/u64 instead",
+        )),
+        Type::Array(a) => {
+            if let Expr::Lit(l) = &a.len {
+                if let Lit::Int(n) = &l.lit {
+                    let v: u64 = n.base10_parse()?;
+                    if v == 0 || v > MAX_ARRAY {
+                        return Err(syn::Error::new(n.span(), format!(
+                            "array field of {v} bytes: the kernel takes 1 to {MAX_ARRAY} (MAX_FIELD_ARRAY_SIZE)"
+                        )));
+                    }
+                }
+            }
+            generic(ty, generics)
+        }
+        _ => generic(ty, generics),
+    }
+}
+
+/// A type naming a generic parameter, `Self` or `impl Trait` has no kernel type known at the site.
+fn generic(ty: &Type, generics: &[Ident]) -> syn::Result<()> {
+    struct Finder<'a> {
+        generics: &'a [Ident],
+        found: Option<Span>,
+    }
+    impl<'ast> Visit<'ast> for Finder<'_> {
+        fn visit_type_path(&mut self, p: &'ast syn::TypePath) {
+            if let Some(first) = p.path.segments.first() {
+                if first.ident == "Self" || (p.path.segments.len() == 1 && self.generics.contains(&first.ident)) {
+                    self.found.get_or_insert(p.span());
+                }
+            }
+            syn::visit::visit_type_path(self, p);
+        }
+        fn visit_type_impl_trait(&mut self, i: &'ast syn::TypeImplTrait) {
+            self.found.get_or_insert(i.span());
+        }
+        fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
+            if p.path.segments.len() == 1 && self.generics.contains(&p.path.segments[0].ident) {
+                self.found.get_or_insert(p.span());
+            }
+        }
+    }
+    let mut f = Finder { generics, found: None };
+    f.visit_type(ty);
+    match f.found {
+        Some(span) => Err(syn::Error::new(span, "a field's type must be concrete: this argument has a generic type; leave it out with #[user_event(skip(…))]")),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kernel_names() {
+        assert!(is_kernel_name("a") && is_kernel_name("_x9") && is_kernel_name("Req_2"));
+        assert!(!is_kernel_name("") && !is_kernel_name("9a") && !is_kernel_name("a-b") && !is_kernel_name("café"));
+    }
+
+    #[test]
+    fn float_array_and_generic_types() {
+        let g = [syn::parse_str::<Ident>("T").unwrap()];
+        let t = |s: &str| field_type(&syn::parse_str(s).unwrap(), &g);
+        assert!(t("f64").is_err() && t("&f32").is_err());
+        assert!(t("[u8; 1024]").is_ok() && t("[u8; 1025]").is_err() && t("[u8; 0]").is_err());
+        assert!(t("T").is_err() && t("&[T]").is_err() && t("Vec<T>").is_err() && t("impl AsRef<str>").is_err());
+        assert!(t("Self").is_err() && t("&str").is_ok() && t("u32").is_ok());
+    }
+}

@@ -1,0 +1,59 @@
+//! The registration text the macros generate, byte for byte (host test: read back from the TRACEPOINTS slice).
+
+use std::borrow::Cow;
+use ue_runtime::{tracepoint, user_event, TRACEPOINTS};
+
+fn desc(name: &str) -> &'static str {
+    let all: Vec<_> = TRACEPOINTS.iter().filter(|t| t.name() == name).collect();
+    assert_eq!(all.len(), 1, "one site named {name}");
+    all[0].desc()
+}
+
+#[test]
+fn tracepoint_with_every_type() {
+    let s = String::from("s");
+    let v = vec![1u8];
+    if false {
+        tracepoint!(
+            fmt_all_types,
+            a: u8 = 1, b: u16 = 2, c: u32 = 3, d: u64 = 4,
+            e: i8 = -1, f: i16 = -2, g: i32 = -3, h: i64 = -4,
+            i: usize = 5, j: isize = -5, k: bool = true, l: char = 'x',
+            m: &str = "m", n: String = s.clone(), o: &String = &s, p: Cow<str> = Cow::Borrowed("p"),
+            q: &[u8] = &v, r: Vec<u8> = v.clone(), t: &Vec<u8> = &v, u: [u8; 16] = [0; 16], w: &[u8; 4] = &[0; 4],
+        );
+    }
+    assert_eq!(
+        desc("fmt_all_types"),
+        "fmt_all_types u8 a; u16 b; u32 c; u64 d; s8 e; s16 f; s32 g; s64 h; u64 i; s64 j; u8 k; u32 l; \
+         __rel_loc char[] m; __rel_loc char[] n; __rel_loc char[] o; __rel_loc char[] p; \
+         __rel_loc u8[] q; __rel_loc u8[] r; __rel_loc u8[] t; unsigned char[16] u; unsigned char[4] w"
+    );
+}
+
+#[test]
+fn tracepoint_without_fields_and_with_a_string_name() {
+    tracepoint!(fmt_empty);
+    tracepoint!("fmt_quoted", r#type: u32 = 1);
+    assert_eq!(desc("fmt_empty"), "fmt_empty");
+    assert_eq!(desc("fmt_quoted"), "fmt_quoted u32 type");
+}
+
+#[user_event]
+fn fmt_fn(id: u32, path: &str, _ignored_prefix: bool) {}
+
+struct Server;
+impl Server {
+    #[user_event(name = "fmt_method", skip(secret))]
+    fn handle(&self, req: u64, secret: &str, body: &[u8]) {
+        let _ = (secret, body);
+    }
+}
+
+#[test]
+fn user_event_fields_are_the_arguments() {
+    fmt_fn(1, "x", true);
+    Server.handle(1, "s", b"b");
+    assert_eq!(desc("fmt_fn"), "fmt_fn u32 id; __rel_loc char[] path; u8 _ignored_prefix");
+    assert_eq!(desc("fmt_method"), "fmt_method u64 req; __rel_loc u8[] body");
+}
