@@ -1,0 +1,140 @@
+//! Kernel-backed tests of the macros: every type through `tracepoint!` and `#[user_event]` is read back from the
+//! tracefs `trace` file, and the kernel's `print fmt` for them is the one perf and trace-cmd will use.
+
+mod common;
+
+use common::*;
+use std::borrow::Cow;
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+use ue_runtime::{tracepoint, user_event};
+
+fn all_types(s: &str, v: &[u8]) {
+    tracepoint!(
+        ue_m_types,
+        a: u8 = 7, b: u16 = 65000, c: u32 = 4_000_000_000, d: u64 = 5_000_000_000,
+        e: i8 = -128, f: i16 = -300, g: i32 = -70000, h: i64 = -5_000_000_000,
+        i: usize = 42, j: isize = -42, k: bool = true, l: char = 'Z',
+        m: &str = s, n: String = s.to_uppercase(), o: Cow<str> = Cow::Borrowed("cow"),
+        p: &[u8] = v, q: Vec<u8> = v.to_vec(), r: [u8; 4] = [1, 2, 3, 4],
+    );
+}
+
+#[test]
+#[ignore = "needs user_events: cargo xtask test"]
+fn tracepoint_every_type_reads_back_from_trace() {
+    set_enabled("ue_m_types", true);
+    clear_trace();
+    all_types("hello", &[0xde, 0x00, 0xef]);
+    set_enabled("ue_m_types", false);
+    let recs = records("ue_m_types");
+    assert_eq!(recs.len(), 1, "{recs:?}");
+    let want = [
+        int_field("a", 1, 7),
+        int_field("b", 2, 65000),
+        int_field("c", 4, 4_000_000_000),
+        int_field("d", 8, 5_000_000_000),
+        int_field("e", 1, -128i8 as u8 as u64),
+        int_field("f", 2, -300i16 as u16 as u64),
+        int_field("g", 4, -70000i32 as u32 as u64),
+        int_field("h", 8, -5_000_000_000i64 as u64),
+        int_field("i", 8, 42),
+        int_field("j", 8, -42i64 as u64),
+        int_field("k", 1, 1),
+        int_field("l", 4, 'Z' as u64),
+        "m=hello".into(),
+        "n=HELLO".into(),
+        "o=cow".into(),
+        bytes_field("p", &[0xde, 0x00, 0xef]),
+        bytes_field("q", &[0xde, 0x00, 0xef]),
+        "r=\u{1}\u{2}\u{3}\u{4}".into(), // unsigned char[4] prints as text in the trace file
+    ];
+    assert_eq!(recs[0], want.join(" "));
+}
+
+#[test]
+#[ignore = "needs user_events: cargo xtask test"]
+fn the_kernel_print_fmt_is_what_perf_and_trace_cmd_use() {
+    let format = read_file("events/user_events/ue_m_types/format");
+    let print = format.lines().find_map(|l| l.strip_prefix("print fmt: ")).expect("print fmt line");
+    assert_eq!(
+        print,
+        "\"a=%u b=%u c=%u d=%llu e=%d f=%d g=%d h=%lld i=%llu j=%lld k=%u l=%u m=%s n=%s o=%s p=%llu q=%llu r=%s\", \
+         REC->a, REC->b, REC->c, REC->d, REC->e, REC->f, REC->g, REC->h, REC->i, REC->j, REC->k, REC->l, \
+         __get_rel_str(m), __get_rel_str(n), __get_rel_str(o), REC->p, REC->q, REC->r"
+    );
+    assert!(format.contains("field:__rel_loc u8 p[];") && format.contains("field:unsigned char r[];\toffset:79;\tsize:4;"), "{format}");
+}
+
+#[user_event]
+fn ue_m_fn(id: u32, delta: i64, name: &str, owned: String, data: &[u8], ok: bool) -> u32 {
+    let _ = (delta, name, owned, data, ok);
+    id + 1
+}
+
+struct Conn;
+impl Conn {
+    #[user_event(name = "ue_m_method", skip(secret))]
+    fn send(&self, len: u64, secret: &str) -> usize {
+        secret.len() + len as usize
+    }
+}
+
+#[user_event]
+async fn ue_m_async(step: u32) -> u32 {
+    step
+}
+
+#[test]
+#[ignore = "needs user_events: cargo xtask test"]
+fn user_event_writes_the_arguments_on_each_call() {
+    set_enabled("ue_m_fn", true);
+    set_enabled("ue_m_method", true);
+    clear_trace();
+    assert_eq!(ue_m_fn(41, -3, "alice", String::from("bob"), &[1, 2], true), 42, "the body still runs");
+    assert_eq!(Conn.send(10, "pw"), 12);
+    set_enabled("ue_m_fn", false);
+    set_enabled("ue_m_method", false);
+    assert_eq!(
+        records("ue_m_fn"),
+        vec![format!(
+            "{} {} name=alice owned=bob {} {}",
+            int_field("id", 4, 41),
+            int_field("delta", 8, -3i64 as u64),
+            bytes_field("data", &[1, 2]),
+            int_field("ok", 1, 1)
+        )]
+    );
+    assert_eq!(records("ue_m_method"), vec![int_field("len", 8, 10)], "skipped arguments are not fields");
+}
+
+#[test]
+#[ignore = "needs user_events: cargo xtask test"]
+fn async_fn_writes_at_first_poll_not_at_the_call() {
+    set_enabled("ue_m_async", true);
+    clear_trace();
+    let fut = ue_m_async(5);
+    assert!(records("ue_m_async").is_empty(), "creating the future writes nothing");
+    let mut fut = pin!(fut);
+    assert_eq!(fut.as_mut().poll(&mut Context::from_waker(Waker::noop())), Poll::Ready(5));
+    set_enabled("ue_m_async", false);
+    assert_eq!(records("ue_m_async"), vec![int_field("step", 4, 5)]);
+}
+
+#[test]
+#[ignore = "needs user_events: cargo xtask test"]
+fn disabled_sites_do_not_evaluate_their_fields() {
+    let evaluated = std::cell::Cell::new(0);
+    let probe = || {
+        evaluated.set(evaluated.get() + 1);
+        1u32
+    };
+    let site = || tracepoint!(ue_m_lazy, v: u32 = probe());
+    site();
+    assert_eq!(evaluated.get(), 0, "disabled: not evaluated");
+    set_enabled("ue_m_lazy", true);
+    site();
+    set_enabled("ue_m_lazy", false);
+    assert_eq!(evaluated.get(), 1, "enabled: evaluated once");
+}
