@@ -38,14 +38,16 @@ fn oversized_and_nul_data_make_well_formed_records() {
     BIG.emit(&(1u32, s.as_str(), b.as_slice()));
     assert_eq!(status().dropped_writes, 0, "the kernel accepted the truncated 64 KiB record: {}", status());
     assert_eq!(entries(), 0, "ftrace drops records over one page (documented in README)");
+    assert_eq!(status().oversized_records, 1, "and the status counts the record a tracer may have dropped");
 
-    let near_page = "y".repeat(4000);
+    let near_page = "y".repeat(ue_runtime::FTRACE_MAX_PAYLOAD - 12 - 1); // the largest that ftrace keeps
     BIG.emit(&(2u32, near_page.as_str(), &[][..]));
     BIG.emit(&(3u32, "ab\0cd", &[][..]));
     BIG.emit(&(4u32, "", &[0u8][..]));
     set_enabled("ue_t_big", false);
     let st = status();
     assert_eq!(st.dropped_writes, 0, "the kernel's validator accepted every record: {st}");
+    assert_eq!(st.oversized_records, 1, "{st}");
     assert_eq!(
         records("ue_t_big"),
         vec![

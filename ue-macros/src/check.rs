@@ -141,6 +141,18 @@ fn generic(ty: &Type, generics: &[Ident]) -> syn::Result<()> {
     }
 }
 
+/// Types that are `Copy` whatever the program: primitives, shared references, arrays of bytes.
+pub fn is_plain_copy(ty: &Type) -> bool {
+    const PRIMITIVES: &[&str] = &["u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64", "usize", "isize", "bool", "char"];
+    match ty {
+        Type::Reference(r) => r.mutability.is_none(),
+        Type::Array(a) => is_plain_copy(&a.elem),
+        Type::Paren(p) => is_plain_copy(&p.elem),
+        Type::Path(p) => p.qself.is_none() && PRIMITIVES.iter().any(|n| p.path.is_ident(n)),
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

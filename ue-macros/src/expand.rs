@@ -5,7 +5,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
-use syn::{Expr, Lifetime, Type};
+use syn::{Expr, Ident, Lifetime, Type};
 
 pub struct Site {
     pub name: String,
@@ -18,6 +18,8 @@ pub struct SiteField {
     pub span: Span,
     pub ty: Type,
     pub value: Expr,
+    /// The value is a reference to the declared type (`#[user_event]` arguments that are not `Copy`).
+    pub by_ref: bool,
 }
 
 /// The static tracepoint with its compile-time registration text.
@@ -51,39 +53,66 @@ fn statics(site: &Site) -> TokenStream {
 
 /// `tracepoint!`: the values are evaluated, and coerced to the declared types, only when enabled.
 pub fn tracepoint(site: &Site) -> TokenStream {
-    let statics = statics(site);
-    let tys = site.fields.iter().map(|f| &f.ty);
-    let values = site.fields.iter().map(|f| &f.value);
-    quote! {{
-        #statics
-        if __UE_TP.is_enabled() {
-            let __ue_fields: (#(#tys,)*) = (#(#values,)*);
-            __UE_TP.write(&__ue_fields);
-        }
-    }}
+    let values: Vec<&Expr> = site.fields.iter().map(|f| &f.value).collect();
+    let tys: Vec<Type> = site.fields.iter().map(|f| f.ty.clone()).collect();
+    body(site, &tys, &values)
 }
 
 /// `#[user_event]`: the statement put first in the body; the fields are references to the arguments.
 pub fn user_event(site: &Site) -> TokenStream {
+    let values: Vec<&Expr> = site.fields.iter().map(|f| &f.value).collect();
+    let tys: Vec<Type> = site
+        .fields
+        .iter()
+        .map(|f| {
+            let ty = &f.ty;
+            if f.by_ref {
+                syn::parse_quote!(&#ty)
+            } else {
+                ty.clone()
+            }
+        })
+        .collect();
+    body(site, &tys, &values)
+}
+
+/// The check inline; the write in a cold function taking the field values as arguments, so the caller keeps
+/// only a load, a test, a branch and a call.
+fn body(site: &Site, tys: &[Type], values: &[&Expr]) -> TokenStream {
     let statics = statics(site);
-    let values = site.fields.iter().map(|f| &f.value);
+    let params: Vec<Ident> = (0..tys.len()).map(|i| Ident::new(&format!("__ue_f{i}"), Span::mixed_site())).collect();
+    let tys = tys.iter().map(anonymous_lifetimes);
     quote! {{
         #statics
         if __UE_TP.is_enabled() {
-            __UE_TP.write(&(#(#values,)*));
+            #[cold]
+            #[inline(never)]
+            fn __ue_write(#(#params: #tys),*) {
+                __UE_TP.write(&(#(#params,)*));
+            }
+            __ue_write(#(#values),*);
         }
     }}
 }
 
 /// Consts cannot name the function's lifetimes: `&'a str` becomes `&'static str` for the kind lookup.
 fn static_lifetimes(ty: &Type) -> Type {
-    struct Erase;
-    impl VisitMut for Erase {
+    replace_lifetimes(ty, "'static")
+}
+
+/// Nor can the nested write function: there `&'a str` becomes `&'_ str`.
+fn anonymous_lifetimes(ty: &Type) -> Type {
+    replace_lifetimes(ty, "'_")
+}
+
+fn replace_lifetimes(ty: &Type, with: &str) -> Type {
+    struct Replace<'a>(&'a str);
+    impl VisitMut for Replace<'_> {
         fn visit_lifetime_mut(&mut self, l: &mut Lifetime) {
-            *l = Lifetime::new("'static", l.span());
+            *l = Lifetime::new(self.0, l.span());
         }
     }
     let mut ty = ty.clone();
-    Erase.visit_type_mut(&mut ty);
+    Replace(with).visit_type_mut(&mut ty);
     ty
 }

@@ -67,7 +67,7 @@ pub fn tracepoint(input: TokenStream) -> syn::Result<TokenStream> {
     let fields: Vec<SiteField> = input
         .fields
         .into_iter()
-        .map(|f| SiteField { name: unraw(&f.name), span: f.name.span(), ty: f.ty, value: f.expr })
+        .map(|f| SiteField { name: unraw(&f.name), span: f.name.span(), ty: f.ty, value: f.expr, by_ref: false })
         .collect();
     let site = Site { name: input.name.text, name_span: input.name.span, fields };
     check::site(&site, &[])?;
@@ -130,8 +130,15 @@ pub fn user_event(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStre
             ));
             continue;
         };
-        let value: Expr = syn::parse_quote_spanned!(ident.span()=> &#ident);
-        fields.push(SiteField { name: unraw(ident), span: ident.span(), ty: (*pt.ty).clone(), value });
+        // Copy types go to the cold write by value, so the hot path need not spill the argument to take its
+        // address; the others by reference.
+        let by_value = check::is_plain_copy(&pt.ty);
+        let value: Expr = if by_value {
+            syn::parse_quote_spanned!(ident.span()=> #ident)
+        } else {
+            syn::parse_quote_spanned!(ident.span()=> &#ident)
+        };
+        fields.push(SiteField { name: unraw(ident), span: ident.span(), ty: (*pt.ty).clone(), value, by_ref: !by_value });
     }
     for (s, used) in opts.skip.iter().zip(used_skips) {
         if !used {

@@ -312,9 +312,9 @@ impl<'a, 'b> Encoder<'a, 'b> {
         Encoder { fixed, pos: 0, dyn_len: 0, dyn_left: dyn_fields, iov, niov: 0 }
     }
 
-    /// Bytes of the fixed part written, and iovecs of dynamic data pushed.
-    pub(crate) fn finish(self) -> (usize, usize) {
-        (self.pos, self.niov)
+    /// Bytes of the fixed part written, iovecs of dynamic data pushed, and bytes of dynamic data.
+    pub(crate) fn finish(self) -> (usize, usize, usize) {
+        (self.pos, self.niov, self.dyn_len)
     }
 
     #[inline(always)]
@@ -445,7 +445,7 @@ mod tests {
         let mut iov = [IoSlice::new(&[]); MAX_IOV];
         let mut enc = Encoder::new(&mut fixed, F::DYN, &mut iov);
         f.encode_all(&mut enc);
-        let (pos, n) = enc.finish();
+        let (pos, n, _) = enc.finish();
         assert_eq!(pos, F::FIXED, "each field writes exactly its fixed size");
         let mut out = fixed.clone();
         for s in &iov[..n] {

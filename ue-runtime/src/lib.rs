@@ -32,6 +32,8 @@ mod tracepoint;
 mod tracefs;
 #[cfg(target_os = "linux")]
 mod write;
+#[cfg(target_os = "linux")]
+pub use write::{FTRACE_MAX_PAYLOAD, PERF_MAX_PAYLOAD};
 
 pub use field::{Field, FieldKind, Fields, MAX_FIELDS};
 pub use linkme::{self, distributed_slice};
@@ -53,14 +55,15 @@ pub fn shutdown() {
     register::unregister_all();
 }
 
-fn write_counters() -> (u64, i32) {
+/// (dropped writes, last errno, oversized records).
+fn write_counters() -> (u64, i32, u64) {
     #[cfg(target_os = "linux")]
     {
         use std::sync::atomic::Ordering::Relaxed;
-        (write::DROPPED.load(Relaxed), write::LAST_ERRNO.load(Relaxed))
+        (write::DROPPED.load(Relaxed), write::LAST_ERRNO.load(Relaxed), write::OVERSIZED.load(Relaxed))
     }
     #[cfg(not(target_os = "linux"))]
-    (0, 0)
+    (0, 0, 0)
 }
 
 /// What the macros expand to; not a public API.

@@ -33,6 +33,9 @@ pub struct Status {
     pub dropped_writes: u64,
     /// errno of the last failed write, 0 if none.
     pub last_write_errno: i32,
+    /// Records written with a payload over 4,064 bytes: the kernel accepts them, but ftrace (and over 8,184
+    /// bytes, perf) drops them without an error, so a tracer may not see them.
+    pub oversized_records: u64,
 }
 
 impl Status {
@@ -61,6 +64,7 @@ pub fn status() -> Status {
         problems: s.problems.clone(),
         dropped_writes: crate::write_counters().0,
         last_write_errno: crate::write_counters().1,
+        oversized_records: crate::write_counters().2,
     })
 }
 
@@ -73,6 +77,9 @@ impl fmt::Display for Status {
         }
         for p in &self.problems {
             write!(f, "; {p}")?;
+        }
+        if self.oversized_records > 0 {
+            write!(f, "; {} records over 4,064 bytes (ftrace drops them)", self.oversized_records)?;
         }
         if self.dropped_writes > 0 {
             write!(f, "; {} writes dropped (last errno {})", self.dropped_writes, self.last_write_errno)?;

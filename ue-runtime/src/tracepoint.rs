@@ -54,17 +54,21 @@ impl Tracepoint {
         self.enabled.load(Ordering::Relaxed) & (1 << crate::abi::ENABLE_BIT) != 0
     }
 
-    /// Writes the event if enabled. `fields` must match the declared format, in order.
+    /// Writes the event if enabled (the write out of line). `fields` must match the declared format, in order.
     #[inline(always)]
     pub fn emit<F: Fields>(&self, fields: &F) {
+        #[cold]
+        #[inline(never)]
+        fn cold<F: Fields>(tp: &Tracepoint, fields: &F) {
+            tp.write(fields);
+        }
         if self.is_enabled() {
-            self.write(fields);
+            cold(self, fields);
         }
     }
 
     /// Writes the event now (one `writev`); failures are dropped and counted, see [`crate::status`].
-    #[cold]
-    #[inline(never)]
+    #[inline]
     pub fn write<F: Fields>(&self, fields: &F) {
         #[cfg(target_os = "linux")]
         crate::write::write(self, fields);

@@ -10,6 +10,13 @@ use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 pub(crate) static DROPPED: AtomicU64 = AtomicU64::new(0);
 /// errno of the most recent failed write.
 pub(crate) static LAST_ERRNO: AtomicI32 = AtomicI32::new(0);
+/// Records written whose payload exceeds what ftrace keeps (`FTRACE_MAX_PAYLOAD`): the kernel accepts the write,
+/// but ftrace drops the record without telling (perf keeps up to `PERF_MAX_PAYLOAD`).
+pub(crate) static OVERSIZED: AtomicU64 = AtomicU64::new(0);
+/// Largest payload (after the write index) a 6.12 kernel's ftrace buffer keeps, measured in the test bed.
+pub const FTRACE_MAX_PAYLOAD: usize = 4064;
+/// Largest payload perf keeps: ALIGN(8 + payload, 8) ≤ PERF_MAX_TRACE_SIZE (8192).
+pub const PERF_MAX_PAYLOAD: usize = 8184;
 
 /// The fixed part is packed on the stack in a buffer of the smallest class that holds it.
 pub(crate) fn write<F: Fields>(tp: &Tracepoint, fields: &F) {
@@ -30,7 +37,10 @@ fn write_with<F: Fields, const N: usize>(tp: &Tracepoint, fields: &F) {
     let (head, data) = iov.split_at_mut(2);
     let mut enc = Encoder::new(fixed, F::DYN, data);
     fields.encode_all(&mut enc);
-    let (_, ndata) = enc.finish();
+    let (_, ndata, dyn_len) = enc.finish();
+    if F::FIXED + dyn_len > FTRACE_MAX_PAYLOAD {
+        OVERSIZED.fetch_add(1, Ordering::Relaxed);
+    }
     head[0] = IoSlice::new(&index);
     head[1] = IoSlice::new(fixed);
     let fd = FD.load(Ordering::Relaxed);

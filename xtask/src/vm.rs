@@ -133,7 +133,12 @@ fn boot(
     let out = child.stdout.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel::<String>();
     std::thread::spawn(move || {
-        for line in BufReader::new(out).lines().map_while(|l| l.ok()) {
+        // Lossy: tracers print raw bytes, and one invalid UTF-8 byte must not end the relay.
+        let mut reader = BufReader::new(out);
+        let mut buf = Vec::new();
+        while reader.read_until(b'\n', &mut buf).is_ok_and(|n| n > 0) {
+            let line = String::from_utf8_lossy(&buf).trim_end_matches('\n').to_string();
+            buf.clear();
             if tx.send(line).is_err() {
                 break;
             }
