@@ -61,7 +61,7 @@ pub fn wait_until(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
 }
 
 /// How the `trace` file prints an integer field of `size` bytes holding `bits` (print_fields in
-/// kernel/trace/trace_output.c): 1 byte `'c'(n)` or `(n)`, 2 bytes `0x.. (u16)`, 4 bytes `0x.. (i32)`,
+/// kernel/trace/trace_output.c): 1 byte `'c'(n)` when isprint(c), else `(n)`, 2 bytes `0x.. (u16)`, 4 bytes `0x.. (i32)`,
 /// 8 bytes `0x.. (i64)`.
 pub fn int_field(name: &str, size: usize, bits: u64) -> String {
     match size {
@@ -69,6 +69,9 @@ pub fn int_field(name: &str, size: usize, bits: u64) -> String {
             let b = bits as u8;
             if b.is_ascii_graphic() || b == b' ' {
                 format!("{name}='{}'({b})", b as char)
+            } else if b >= 0xa0 {
+                // The kernel's isprint() takes Latin-1 letters too; the raw byte reads back as U+FFFD.
+                format!("{name}='\u{fffd}'({b})")
             } else {
                 format!("{name}=({b})")
             }

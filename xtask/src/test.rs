@@ -28,6 +28,8 @@ pub fn run(args: &[String]) -> Result<i32> {
     sys::step("host: cargo test --workspace (unit, doc and compile-fail tests)");
     let (host_ok, host_summary) = tee(cargo().args(["test", "--workspace"]))?;
 
+    // The real-tool tests (tests/tools.rs) run Debian's trace-cmd and perf inside the VM.
+    sys::ensure_packages(&["trace-cmd", "linux-perf"])?;
     sys::step("building the kernel-backed tests");
     let bins = test_executables()?;
     sys::step(&format!("VM: {} test binaries with --ignored, inside the user_events kernel", bins.len()));

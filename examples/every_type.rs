@@ -1,0 +1,21 @@
+//! One event with a field of every supported type, written every 10 ms for `--seconds N` (default 10).
+//! The real-tool tests (tests/tools.rs) record it with trace-cmd, perf and trace_pipe.
+
+use std::time::{Duration, Instant};
+use ue_runtime::tracepoint;
+
+fn main() {
+    let seconds: u64 = std::env::args().nth(2).and_then(|s| s.parse().ok()).unwrap_or(10);
+    let bytes: &[u8] = &[0xde, 0xad, 0x00, 0xbe, 0xef];
+    let t0 = Instant::now();
+    while t0.elapsed() < Duration::from_secs(seconds) {
+        tracepoint!(
+            ue_every_type,
+            a: u8 = 200, b: u16 = 65000, c: u32 = 4_000_000_000, d: u64 = 5_000_000_000,
+            e: i8 = -5, f: i16 = -300, g: i32 = -70000, h: i64 = -5_000_000_000,
+            i: usize = 42, j: isize = -42, k: bool = true, l: char = 'Z',
+            m: &str = "hello world", n: &[u8] = bytes, o: [u8; 4] = *b"abcd",
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
