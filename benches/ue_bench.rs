@@ -5,12 +5,12 @@
 //! - `callgrind <variant> <iters>`: runs one variant's loop only, for `valgrind --tool=callgrind --toggle-collect`.
 //! - `enabled [iters]`: ns per enabled event (in the test bed): ue, the raw `writev` floor, the `tracepoint` crate;
 //!   and heap allocations on ue's enabled path.
-//! - `startup <program> <runs>`: median wall time of running a program (the generated start-up programs).
+//! - `startup <ue> <raw> <empty> <runs>`: median wall times of the generated start-up programs, alternating.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use ue_runtime::{tracepoint, user_event};
 
 struct Counting;
@@ -254,17 +254,20 @@ fn median(v: &mut [f64]) -> f64 {
     v[v.len() / 2]
 }
 
-fn startup(program: &str, runs: usize) {
-    let mut t: Vec<f64> = (0..runs)
-        .map(|_| {
+/// Runs the three programs `runs` times each, alternating, and prints their median wall times.
+fn startup(programs: &[String], runs: usize) {
+    let mut times = vec![Vec::new(); programs.len()];
+    for _ in 0..runs {
+        for (p, t) in programs.iter().zip(&mut times) {
             let t0 = Instant::now();
-            let st = std::process::Command::new(program).status().expect("run program");
-            assert!(st.success(), "{program} failed");
-            t0.elapsed().as_secs_f64() * 1e6
-        })
-        .collect();
-    println!("figure startup_us {:.0}", median(&mut t));
-    let _ = Duration::ZERO;
+            let st = std::process::Command::new(p).status().expect("run program");
+            assert!(st.success(), "{p} failed");
+            t.push(t0.elapsed().as_secs_f64() * 1e6);
+        }
+    }
+    for (label, t) in ["ue", "raw", "empty"].iter().zip(&mut times) {
+        println!("figure startup_us.{label} {:.0}", median(t));
+    }
 }
 
 fn main() {
@@ -278,7 +281,7 @@ fn main() {
             f(arg(2, 100_000), "GET /index.html");
         }
         Some("enabled") => enabled(arg(1, 20_000)),
-        Some("startup") => startup(args.get(1).expect("program"), arg(2, 9) as usize),
-        _ => eprintln!("usage: ue_bench disabled|callgrind <variant> <n>|enabled [n]|startup <program> <runs> (see cargo xtask bench)"),
+        Some("startup") => startup(&args[1..4], arg(4, 9) as usize),
+        _ => eprintln!("usage: ue_bench disabled|callgrind <variant> <n>|enabled [n]|startup <ue> <raw> <empty> <runs> (see cargo xtask bench)"),
     }
 }

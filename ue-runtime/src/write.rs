@@ -18,22 +18,26 @@ pub const FTRACE_MAX_PAYLOAD: usize = 4064;
 /// Largest payload perf keeps: ALIGN(8 + payload, 8) ≤ PERF_MAX_TRACE_SIZE (8192).
 pub const PERF_MAX_PAYLOAD: usize = 8184;
 
-/// The fixed part is packed on the stack in a buffer of the smallest class that holds it.
+/// The fixed part is packed on the stack in a buffer of the smallest class that holds it, and the iovecs take an
+/// array of the smallest class that holds them: both classes are constants for each `F`, so one arm remains.
 pub(crate) fn write<F: Fields>(tp: &Tracepoint, fields: &F) {
-    match F::FIXED {
-        0..=64 => write_with::<F, 64>(tp, fields),
-        65..=512 => write_with::<F, 512>(tp, fields),
-        513..=4096 => write_with::<F, 4096>(tp, fields),
-        _ => write_with::<F, { crate::field::MAX_FIELDS * crate::abi::MAX_FIELD_ARRAY_SIZE }>(tp, fields),
+    const BIG: usize = crate::field::MAX_FIELDS * crate::abi::MAX_FIELD_ARRAY_SIZE;
+    match (F::FIXED, F::DYN) {
+        (0..=64, 0..=2) => write_with::<F, 64, 6>(tp, fields),
+        (0..=64, _) => write_with::<F, 64, MAX_IOV>(tp, fields),
+        (65..=512, 0..=2) => write_with::<F, 512, 6>(tp, fields),
+        (65..=512, _) => write_with::<F, 512, MAX_IOV>(tp, fields),
+        (513..=4096, _) => write_with::<F, 4096, MAX_IOV>(tp, fields),
+        _ => write_with::<F, BIG, MAX_IOV>(tp, fields),
     }
 }
 
 #[inline(always)]
-fn write_with<F: Fields, const N: usize>(tp: &Tracepoint, fields: &F) {
+fn write_with<F: Fields, const N: usize, const IOV: usize>(tp: &Tracepoint, fields: &F) {
     let mut fixed = [0u8; N];
     let Some(fixed) = fixed.get_mut(..F::FIXED) else { return drop_event(libc::E2BIG) };
     let index = tp.write_index.load(Ordering::Relaxed).to_ne_bytes();
-    let mut iov = [IoSlice::new(&[]); MAX_IOV];
+    let mut iov = [IoSlice::new(&[]); IOV];
     let (head, data) = iov.split_at_mut(2);
     let mut enc = Encoder::new(fixed, F::DYN, data);
     fields.encode_all(&mut enc);

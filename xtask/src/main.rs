@@ -6,6 +6,7 @@
 //! - `demo`: build examples/quickstart and show its events as a tracer records them in the VM.
 //! - `bench`: measure and write BENCHMARKS.md.
 
+mod bench;
 mod demo;
 mod guest;
 mod kernel;
@@ -34,6 +35,7 @@ fn main() -> ExitCode {
         "vm" => vm::run(strip_dashes(rest), &mut |_| {}),
         "test" => test::run(rest),
         "demo" => demo::run(),
+        "bench" => bench::run(),
         // Inside the guest: the xtask binary is PID 1.
         guest::INIT_ARG => guest::init(rest),
         guest::TESTS_ARG => guest::run_tests(rest),
