@@ -82,3 +82,8 @@ pub mod __private {
         }
     }
 }
+
+/// README.md's Rust examples compile and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
