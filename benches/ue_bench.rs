@@ -109,7 +109,9 @@ pub fn ue_footprint_without_site(a: u32, b: u64, s: &str) -> u64 {
     black_box(u64::from(a) ^ b)
 }
 
-const VARIANTS: &[(&str, fn(u64, &str))] = &[
+type Variant = (&'static str, fn(u64, &str));
+
+const VARIANTS: &[Variant] = &[
     ("baseline", run_baseline),
     ("ue_tracepoint", run_ue_tracepoint),
     ("ue_user_event_fn", run_ue_user_event_fn),
@@ -183,7 +185,7 @@ fn raw_write(raw: &Raw, n: u64, s: &str) {
         let mut fixed = [0u8; 16];
         fixed[..4].copy_from_slice(&(i as u32).to_ne_bytes());
         fixed[4..12].copy_from_slice(&i.to_ne_bytes());
-        fixed[12..].copy_from_slice(&(((s.len() as u32 + 1) << 16) | 0).to_ne_bytes());
+        fixed[12..].copy_from_slice(&((s.len() as u32 + 1) << 16).to_ne_bytes()); // offset 0: the string follows
         let iov = [
             libc::iovec { iov_base: &raw.index as *const u32 as *mut _, iov_len: 4 },
             libc::iovec { iov_base: fixed.as_ptr() as *mut _, iov_len: 16 },
@@ -201,7 +203,7 @@ fn tracepoint_crate_write(tp: &tracepoint::TracepointState, n: u64, s: &str) {
     static NUL: [u8; 1] = [0];
     for i in 0..n {
         let a = i as u32;
-        let loc = ((s.len() as u32 + 1) << 16) | 0;
+        let loc = (s.len() as u32 + 1) << 16;
         let mut data =
             [D::zero(), D::from_value(&a), D::from_value(&i), D::from_value(&loc), D::from_bytes(s.as_bytes()), D::from_bytes(&NUL)];
         tp.write(&mut data);

@@ -44,7 +44,7 @@ fn main() {
         handle_request(id, "/index.html", &[0xde, 0xad, 0xbe, 0xef]);
         let key = format!("user:{}", id % 7);
         // The field expressions run only while the event is enabled.
-        tracepoint!(cache_lookup, key: &str = &key, hit: bool = id % 3 != 0, latency_ns: u64 = 1200 + u64::from(id));
+        tracepoint!(cache_lookup, key: &str = &key, hit: bool = !id.is_multiple_of(3), latency_ns: u64 = 1200 + u64::from(id));
         std::thread::sleep(Duration::from_millis(50));
     }
     if !quiet {

@@ -38,7 +38,7 @@ fn registered_before_the_test_runs_with_no_problem() {
     assert!(s.is_ok(), "status: {s}");
     assert!(ENABLE.is_registered() && TYPES.is_registered());
     assert!(event_exists("ue_t_enable") && event_exists("ue_t_types"));
-    assert_eq!(read_file("events/user_events/ue_t_enable/format").contains("field:u32 v;"), true);
+    assert!(read_file("events/user_events/ue_t_enable/format").contains("field:u32 v;"));
 }
 
 #[test]
@@ -173,8 +173,8 @@ fn clone_with_shared_memory_sees_enables() {
     const STACK: usize = 256 * 1024;
     let mut stack = vec![0u8; STACK];
     clear_trace();
-    // SAFETY: the child runs clone_child on its own stack in our address space; we wait for it before the
-    // stack is freed.
+    // The child runs clone_child on its own stack in our address space.
+    // SAFETY: we wait for the child before the stack is freed.
     let child = unsafe {
         libc::clone(clone_child, stack.as_mut_ptr().add(STACK).cast(), libc::CLONE_VM | libc::SIGCHLD, std::ptr::null_mut())
     };

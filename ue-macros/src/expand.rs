@@ -87,6 +87,7 @@ fn body(site: &Site, tys: &[Type], values: &[&Expr]) -> TokenStream {
         if __UE_TP.is_enabled() {
             #[cold]
             #[inline(never)]
+            #[allow(clippy::too_many_arguments)]
             fn __ue_write(#(#params: #tys),*) {
                 __UE_TP.write(&(#(#params,)*));
             }

@@ -41,8 +41,8 @@ extern "C" fn atfork_release() {
 /// Runs from `.init_array` when the executable starts or the shared library loads.
 extern "C" fn on_load() {
     ATFORK.call_once(|| {
-        // SAFETY: the handlers are plain functions that only touch LOCK; they stay mapped as long as this
-        // image is (an unloaded library's handlers are the one hazard; see README "Shared libraries").
+        // An unloaded library's handlers would be a hazard; glibc drops a DSO's atfork handlers at dlclose.
+        // SAFETY: the handlers are plain functions that only touch LOCK, mapped as long as this image is.
         unsafe { libc::pthread_atfork(Some(atfork_prepare), Some(atfork_release), Some(atfork_release)) };
     });
     register_all();
@@ -129,8 +129,7 @@ fn register_one(fd: i32, tp: &'static Tracepoint) -> Result<(), String> {
         name_args: tp.desc_cstr().as_ptr() as u64,
         write_index: 0,
     };
-    // SAFETY: reg is a valid user_reg; the enable word and the descriptor are 'static and stay mapped until
-    // on_unload unregisters them.
+    // SAFETY: reg is a valid user_reg; the word and descriptor are 'static, mapped until on_unload unregisters.
     let rc = unsafe { libc::ioctl(fd, abi::DIAG_IOCSREG as _, &mut reg) };
     if rc == 0 {
         tp.write_index.store(reg.write_index, Ordering::Relaxed);
@@ -196,8 +195,8 @@ fn unregister_one(fd: i32, tp: &Tracepoint) {
 
 /// True when this code runs inside a shared library rather than the main executable.
 fn in_shared_object() -> bool {
-    // SAFETY: dladdr only reads loader tables; both addresses are valid (a static of ours, the program headers
-    // of the executable from the auxiliary vector).
+    // Both addresses are valid: a static of ours, and the executable's program headers from the auxv.
+    // SAFETY: dladdr only reads loader tables.
     unsafe {
         let mut ours: libc::Dl_info = core::mem::zeroed();
         let mut main: libc::Dl_info = core::mem::zeroed();

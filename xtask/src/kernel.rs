@@ -135,7 +135,7 @@ fn make_with_progress(mut cmd: Command) -> Result<()> {
             if tty {
                 eprint!("\r    compiled {compiled} files, {:.0?}   ", t0.elapsed());
                 let _ = std::io::stderr().flush();
-            } else if compiled % 250 == 0 {
+            } else if compiled.is_multiple_of(250) {
                 eprintln!("    compiled {compiled} files, {:.0?}", t0.elapsed());
             }
         }
