@@ -220,7 +220,7 @@ fn exec_registers_afresh_without_eaddrinuse_and_no_descriptor_leaks() {
 
 #[test]
 #[ignore = "needs user_events: cargo xtask test"]
-fn unavailable_tracefs_or_permission_leaves_the_program_running_and_says_why() {
+fn unavailable_tracefs_or_permission_leaves_the_program_running_and_says_why_and_debugfs_is_a_fallback() {
     match std::env::var("UE_EXPECT").as_deref() {
         Ok("no_tracefs") => {
             let s = status();
@@ -232,6 +232,12 @@ fn unavailable_tracefs_or_permission_leaves_the_program_running_and_says_why() {
             mount_tracefs();
             ue_runtime::init();
             assert!(status().is_ok(), "after mounting tracefs and init(): {}", status());
+            return;
+        }
+        Ok("debugfs_only") => {
+            let s = status();
+            assert!(s.is_ok(), "found through debugfs: {s}");
+            assert_eq!(s.data_file.as_deref(), Some("/sys/kernel/debug/tracing/user_events_data"));
             return;
         }
         Ok("eacces") => {
@@ -246,7 +252,7 @@ fn unavailable_tracefs_or_permission_leaves_the_program_running_and_says_why() {
         Err(_) => {}
     }
     let me = std::env::current_exe().unwrap();
-    let name = "unavailable_tracefs_or_permission_leaves_the_program_running_and_says_why";
+    let name = "unavailable_tracefs_or_permission_leaves_the_program_running_and_says_why_and_debugfs_is_a_fallback";
     let run = |expect: &str, cmd: &mut Command| {
         let out = cmd.args(["--exact", name, "--ignored"]).env("UE_EXPECT", expect).output().unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
@@ -266,6 +272,19 @@ fn unavailable_tracefs_or_permission_leaves_the_program_running_and_says_why() {
         });
     }
     run("no_tracefs", &mut no_tracefs);
+    let mut debugfs_only = Command::new(&me);
+    // SAFETY: pre_exec runs in the forked child before exec and only makes syscalls.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut debugfs_only, || {
+            if libc::unshare(libc::CLONE_NEWNS) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            libc::mount(c"none".as_ptr(), c"/".as_ptr(), std::ptr::null(), libc::MS_REC | libc::MS_PRIVATE, std::ptr::null());
+            libc::umount2(c"/sys/kernel/tracing".as_ptr(), libc::MNT_DETACH);
+            Ok(())
+        });
+    }
+    run("debugfs_only", &mut debugfs_only);
     let mut nobody = Command::new(&me);
     std::os::unix::process::CommandExt::uid(&mut nobody, 65534);
     std::os::unix::process::CommandExt::gid(&mut nobody, 65534);
