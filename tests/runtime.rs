@@ -258,37 +258,31 @@ fn unavailable_tracefs_or_permission_leaves_the_program_running_and_says_why_and
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(out.status.success() && text.contains("1 passed"), "{expect}:\n{text}{}", String::from_utf8_lossy(&out.stderr));
     };
-    let mut no_tracefs = Command::new(&me);
-    // SAFETY: pre_exec runs in the forked child before exec and only makes syscalls.
-    unsafe {
-        std::os::unix::process::CommandExt::pre_exec(&mut no_tracefs, || {
-            if libc::unshare(libc::CLONE_NEWNS) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            libc::mount(c"none".as_ptr(), c"/".as_ptr(), std::ptr::null(), libc::MS_REC | libc::MS_PRIVATE, std::ptr::null());
-            libc::umount2(c"/sys/kernel/tracing".as_ptr(), libc::MNT_DETACH);
-            libc::umount2(c"/sys/kernel/debug".as_ptr(), libc::MNT_DETACH);
-            Ok(())
-        });
-    }
-    run("no_tracefs", &mut no_tracefs);
-    let mut debugfs_only = Command::new(&me);
-    // SAFETY: pre_exec runs in the forked child before exec and only makes syscalls.
-    unsafe {
-        std::os::unix::process::CommandExt::pre_exec(&mut debugfs_only, || {
-            if libc::unshare(libc::CLONE_NEWNS) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            libc::mount(c"none".as_ptr(), c"/".as_ptr(), std::ptr::null(), libc::MS_REC | libc::MS_PRIVATE, std::ptr::null());
-            libc::umount2(c"/sys/kernel/tracing".as_ptr(), libc::MNT_DETACH);
-            Ok(())
-        });
-    }
-    run("debugfs_only", &mut debugfs_only);
+    run("no_tracefs", &mut without_mounts(&me, &[c"/sys/kernel/tracing", c"/sys/kernel/debug"]));
+    run("debugfs_only", &mut without_mounts(&me, &[c"/sys/kernel/tracing"]));
     let mut nobody = Command::new(&me);
     std::os::unix::process::CommandExt::uid(&mut nobody, 65534);
     std::os::unix::process::CommandExt::gid(&mut nobody, 65534);
     run("eacces", &mut nobody);
+}
+
+/// A command for `exe` run in a private mount namespace where `unmount` are unmounted.
+fn without_mounts(exe: &std::path::Path, unmount: &'static [&'static std::ffi::CStr]) -> Command {
+    let mut cmd = Command::new(exe);
+    // SAFETY: pre_exec runs in the forked child before exec and only makes syscalls.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut cmd, move || {
+            if libc::unshare(libc::CLONE_NEWNS) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            libc::mount(c"none".as_ptr(), c"/".as_ptr(), std::ptr::null(), libc::MS_REC | libc::MS_PRIVATE, std::ptr::null());
+            for m in unmount {
+                libc::umount2(m.as_ptr(), libc::MNT_DETACH);
+            }
+            Ok(())
+        });
+    }
+    cmd
 }
 
 fn mount_tracefs() {

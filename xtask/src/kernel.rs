@@ -48,7 +48,11 @@ pub fn build() -> Result<PathBuf> {
     let mut base = std::fs::read_to_string(&config).map_err(|e| e.to_string())?;
     base.push_str(&fragment);
     std::fs::write(&config, base).map_err(|e| e.to_string())?;
-    sys::run(make(&["-s", "olddefconfig"]).stdout(Stdio::null()))?;
+    // olddefconfig warns about every option the fragment overrides; check_config is the real check.
+    let out = make(&["-s", "olddefconfig"]).output().map_err(|e| format!("cannot run make: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("make olddefconfig failed:\n{}", String::from_utf8_lossy(&out.stderr)));
+    }
     check_config(&config, &fragment)?;
 
     let jobs = std::thread::available_parallelism().map_or(2, |n| n.get());
