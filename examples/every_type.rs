@@ -7,6 +7,8 @@ use ue_runtime::tracepoint;
 fn main() {
     let seconds: u64 = std::env::args().nth(2).and_then(|s| s.parse().ok()).unwrap_or(10);
     let bytes: &[u8] = &[0xde, 0xad, 0x00, 0xbe, 0xef];
+    // Registered before main: tell whoever waits on stdout that the event now exists.
+    println!("ready");
     let t0 = Instant::now();
     while t0.elapsed() < Duration::from_secs(seconds) {
         tracepoint!(

@@ -8,8 +8,8 @@
 mod common;
 
 use common::*;
+use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
 const EVENT: &str = "ue_every_type";
 /// The fields as libtraceevent prints them with the kernel's print fmt (all but the byte slice `n`).
@@ -24,11 +24,16 @@ impl Writer {
     fn start() -> Writer {
         let exe = std::env::current_exe().unwrap();
         let example = exe.parent().unwrap().parent().unwrap().join("examples/every_type");
-        let child = Command::new(&example)
+        let mut child = Command::new(&example)
             .args(["--seconds", "30"])
+            .stdout(Stdio::piped())
             .spawn()
             .unwrap_or_else(|e| panic!("{}: {e}", example.display()));
-        wait_until("the writer's event", Duration::from_secs(10), || event_exists(EVENT));
+        // Wait for this writer's registration, not a stale event of the previous one being deleted.
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        assert_eq!(line.trim(), "ready");
+        assert!(event_exists(EVENT));
         Writer(child)
     }
 }
