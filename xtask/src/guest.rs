@@ -12,7 +12,7 @@ const DEBUG_EXIT_PORT: u16 = 0xf4;
 pub fn init(args: &[String]) -> Result<i32, String> {
     let code = match args.first().map(String::as_str) {
         Some("--probe") => 0,
-        Some(spec) => match setup().and_then(|()| run_spec(spec)) {
+        Some(spec) => match setup(spec).and_then(|()| run_spec(spec)) {
             Ok(c) => c,
             Err(e) => {
                 eprintln!("ue-vm: {e}");
@@ -36,7 +36,7 @@ fn mount(fstype: &str, target: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn setup() -> Result<(), String> {
+fn setup(spec: &str) -> Result<(), String> {
     mount("proc", "/proc")?;
     mount("sysfs", "/sys")?;
     mount("devtmpfs", "/dev")?; // EBUSY: DEVTMPFS_MOUNT did it already
@@ -56,8 +56,28 @@ fn setup() -> Result<(), String> {
     }
     mount("tracefs", "/sys/kernel/tracing")?;
     mount("debugfs", "/sys/kernel/debug")?;
-    for dir in ["/tmp", "/run", "/dev/shm", "/var/tmp"] {
+    for dir in ["/run", "/dev/shm", "/var/tmp"] {
         mount("tmpfs", dir)?;
+    }
+    // A writable /tmp hides the host's; keep the part of it the command lives in (a checkout under /tmp).
+    bind("/tmp", "/run/host-tmp")?;
+    mount("tmpfs", "/tmp")?;
+    let cwd = std::fs::read(spec).ok().and_then(|raw| raw.split(|&b| b == 0).next().map(|c| String::from_utf8_lossy(c).into_owned()));
+    for path in [Some(spec.to_string()), cwd].into_iter().flatten() {
+        if let Some(top) = path.strip_prefix("/tmp/").and_then(|rest| rest.split('/').next()) {
+            bind(&format!("/run/host-tmp/{top}"), &format!("/tmp/{top}"))?;
+        }
+    }
+    Ok(())
+}
+
+fn bind(from: &str, to: &str) -> Result<(), String> {
+    let _ = std::fs::create_dir_all(to);
+    let (f, t) = (CString::new(from).unwrap(), CString::new(to).unwrap());
+    // SAFETY: valid NUL-terminated paths; a bind mount takes no data.
+    let rc = unsafe { libc::mount(f.as_ptr(), t.as_ptr(), std::ptr::null(), libc::MS_BIND, std::ptr::null()) };
+    if rc != 0 {
+        return Err(format!("bind {from} on {to}: {}", std::io::Error::last_os_error()));
     }
     Ok(())
 }
