@@ -111,6 +111,21 @@ pub fn ue_footprint_without_site(a: u32, b: u64, s: &str) -> u64 {
 
 type Variant = (&'static str, fn(u64, &str));
 
+/// A site in a function whose fields arrive in registers (the usual case), and the same function without it.
+#[inline(never)]
+fn run_ue_site_in_fn(n: u64, name: &str) {
+    for i in 0..n {
+        black_box(ue_footprint_with_site(i as u32, i, name));
+    }
+}
+
+#[inline(never)]
+fn run_same_fn_without_site(n: u64, name: &str) {
+    for i in 0..n {
+        black_box(ue_footprint_without_site(i as u32, i, name));
+    }
+}
+
 const VARIANTS: &[Variant] = &[
     ("baseline", run_baseline),
     ("ue_tracepoint", run_ue_tracepoint),
@@ -118,6 +133,8 @@ const VARIANTS: &[Variant] = &[
     ("plain_fn", run_plain_fn),
     ("tracing_event", run_tracing_event),
     ("eventheader", run_eventheader),
+    ("ue_site_in_fn", run_ue_site_in_fn),
+    ("same_fn_without_site", run_same_fn_without_site),
 ];
 
 fn time_ns(n: u64, f: impl Fn(u64)) -> f64 {
