@@ -309,3 +309,31 @@ fn on_this_host_status_explains_itself() {
         ENABLE.emit(&(1u32,));
     }
 }
+
+#[test]
+#[ignore = "needs user_events: cargo xtask test"]
+fn concurrent_init_and_writes_are_safe_and_idempotent() {
+    // Unregistered, then registered again by 8 racing threads: a double registration of one enable word would
+    // make the kernel answer EADDRINUSE, which status() would report.
+    ue_runtime::shutdown();
+    set_enabled("ue_t_enable", true);
+    std::thread::scope(|s| {
+        for _ in 0..8 {
+            s.spawn(|| {
+                for _ in 0..20 {
+                    ue_runtime::init();
+                }
+            });
+        }
+        s.spawn(|| {
+            for i in 0..2000u32 {
+                ENABLE.emit(&(i,));
+            }
+        });
+    });
+    set_enabled("ue_t_enable", false);
+    let st = status();
+    assert!(st.is_ok(), "{st}");
+    assert_eq!(st.registered, st.declared, "each tracepoint registered once: {st}");
+    assert_eq!(st.dropped_writes, 0, "{st}");
+}
