@@ -111,7 +111,9 @@ pub(crate) fn add_problem(p: String) {
 /// With `UE_LOG=1`, one line on stderr after each registration pass.
 pub(crate) fn log_summary() {
     if std::env::var_os("UE_LOG").is_some_and(|v| v == "1") {
-        eprintln!("ue: {}", status());
+        use std::io::Write;
+        // Not eprintln!: a closed stderr must not panic the program.
+        let _ = writeln!(std::io::stderr(), "ue: {}", status());
     }
 }
 

@@ -67,7 +67,9 @@ impl Tracepoint {
         }
     }
 
-    /// Writes the event now (one `writev`); failures are dropped and counted, see [`crate::status`].
+    /// Writes the event now (one `writev`), whether or not a tracer listens: check [`is_enabled`](Self::is_enabled)
+    /// first, or use [`emit`](Self::emit). A write while disabled fails with `EBADF`; failures are dropped and
+    /// counted, see [`crate::status`].
     #[inline]
     pub fn write<F: Fields>(&self, fields: &F) {
         #[cfg(target_os = "linux")]
