@@ -5,33 +5,18 @@ mod common;
 
 use common::*;
 use std::process::Command;
-use ue_runtime::{distributed_slice, status, Tracepoint, TRACEPOINTS};
+use ue_runtime::status;
 
-static A: Tracepoint = Tracepoint::new(c"ue_t_clash u32 a");
-#[distributed_slice(TRACEPOINTS)]
-#[linkme(crate = ue_runtime::linkme)]
-static A_SITE: &Tracepoint = &A;
+tracepoint_static!(A, c"ue_t_clash u32 a");
 
-static B: Tracepoint = Tracepoint::new(c"ue_t_clash u64 a");
-#[distributed_slice(TRACEPOINTS)]
-#[linkme(crate = ue_runtime::linkme)]
-static B_SITE: &Tracepoint = &B;
+tracepoint_static!(B, c"ue_t_clash u64 a");
 
-static SHARED_1: Tracepoint = Tracepoint::new(c"ue_t_shared u32 n");
-#[distributed_slice(TRACEPOINTS)]
-#[linkme(crate = ue_runtime::linkme)]
-static SHARED_1_SITE: &Tracepoint = &SHARED_1;
+tracepoint_static!(SHARED_1, c"ue_t_shared u32 n");
 
-static SHARED_2: Tracepoint = Tracepoint::new(c"ue_t_shared u32 n");
-#[distributed_slice(TRACEPOINTS)]
-#[linkme(crate = ue_runtime::linkme)]
-static SHARED_2_SITE: &Tracepoint = &SHARED_2;
+tracepoint_static!(SHARED_2, c"ue_t_shared u32 n");
 
 // Registered by this process; a child declares it with another format.
-static THEIRS: Tracepoint = Tracepoint::new(c"ue_t_cross u32 x");
-#[distributed_slice(TRACEPOINTS)]
-#[linkme(crate = ue_runtime::linkme)]
-static THEIRS_SITE: &Tracepoint = &THEIRS;
+tracepoint_static!(THEIRS, c"ue_t_cross u32 x");
 
 #[test]
 #[ignore = "needs user_events: cargo xtask test"]

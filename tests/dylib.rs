@@ -6,13 +6,10 @@ mod common;
 use common::*;
 use std::ffi::CString;
 use std::sync::atomic::{AtomicU32, Ordering};
-use ue_runtime::{distributed_slice, Tracepoint, TRACEPOINTS};
+
 
 // The same event in the executable keeps it alive in the kernel after the library is gone.
-static CALL: Tracepoint = Tracepoint::new(c"ue_plugin_call u32 n");
-#[distributed_slice(TRACEPOINTS)]
-#[linkme(crate = ue_runtime::linkme)]
-static CALL_SITE: &Tracepoint = &CALL;
+tracepoint_static!(CALL, c"ue_plugin_call u32 n");
 
 fn plugin_path() -> CString {
     // target/debug/deps/dylib-… → target/debug/examples/libdylib_plugin.so

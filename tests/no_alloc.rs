@@ -2,11 +2,12 @@
 //! events with every kind of field are written.
 
 mod common;
+use common::tracepoint_static;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use ue_runtime::{distributed_slice, Tracepoint, TRACEPOINTS};
+
 
 struct Counting;
 static ALLOCS: AtomicUsize = AtomicUsize::new(0);
@@ -30,10 +31,7 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static A: Counting = Counting;
 
-static EV: Tracepoint = Tracepoint::new(c"ue_t_noalloc u32 a; s64 b; __rel_loc char[] s; __rel_loc u8[] d; unsigned char[4] arr");
-#[distributed_slice(TRACEPOINTS)]
-#[linkme(crate = ue_runtime::linkme)]
-static EV_SITE: &Tracepoint = &EV;
+tracepoint_static!(EV, c"ue_t_noalloc u32 a; s64 b; __rel_loc char[] s; __rel_loc u8[] d; unsigned char[4] arr");
 
 #[test]
 #[ignore = "needs user_events: cargo xtask test"]

@@ -7,12 +7,9 @@
 mod common;
 
 use common::*;
-use ue_runtime::{distributed_slice, status, Tracepoint, TRACEPOINTS};
+use ue_runtime::status;
 
-static BIG: Tracepoint = Tracepoint::new(c"ue_t_big u32 n; __rel_loc char[] s; __rel_loc u8[] b");
-#[distributed_slice(TRACEPOINTS)]
-#[linkme(crate = ue_runtime::linkme)]
-static BIG_SITE: &Tracepoint = &BIG;
+tracepoint_static!(BIG, c"ue_t_big u32 n; __rel_loc char[] s; __rel_loc u8[] b");
 
 /// Entries now in the ring buffer, over all CPUs (per_cpu/cpuN/stats).
 fn entries() -> u64 {

@@ -6,29 +6,15 @@ mod common;
 use common::*;
 use std::process::Command;
 use std::time::Duration;
-use ue_runtime::{distributed_slice, status, Tracepoint, TRACEPOINTS};
+use ue_runtime::status;
 
-static ENABLE: Tracepoint = Tracepoint::new(c"ue_t_enable u32 v");
-#[distributed_slice(TRACEPOINTS)]
-#[linkme(crate = ue_runtime::linkme)]
-static ENABLE_SITE: &Tracepoint = &ENABLE;
+tracepoint_static!(ENABLE, c"ue_t_enable u32 v");
 
-static TYPES: Tracepoint = Tracepoint::new(
-    c"ue_t_types u8 a; u16 b; u32 c; u64 d; s8 e; s16 f; s32 g; s64 h; u8 flag; u32 ch; u64 us; s64 is; __rel_loc char[] s; __rel_loc u8[] bytes",
-);
-#[distributed_slice(TRACEPOINTS)]
-#[linkme(crate = ue_runtime::linkme)]
-static TYPES_SITE: &Tracepoint = &TYPES;
+tracepoint_static!(TYPES, c"ue_t_types u8 a; u16 b; u32 c; u64 d; s8 e; s16 f; s32 g; s64 h; u8 flag; u32 ch; u64 us; s64 is; __rel_loc char[] s; __rel_loc u8[] bytes");
 
-static FORK: Tracepoint = Tracepoint::new(c"ue_t_fork u32 who");
-#[distributed_slice(TRACEPOINTS)]
-#[linkme(crate = ue_runtime::linkme)]
-static FORK_SITE: &Tracepoint = &FORK;
+tracepoint_static!(FORK, c"ue_t_fork u32 who");
 
-static CLONE: Tracepoint = Tracepoint::new(c"ue_t_clone u32 who");
-#[distributed_slice(TRACEPOINTS)]
-#[linkme(crate = ue_runtime::linkme)]
-static CLONE_SITE: &Tracepoint = &CLONE;
+tracepoint_static!(CLONE, c"ue_t_clone u32 who");
 
 
 #[test]

@@ -3,6 +3,21 @@
 
 use std::time::{Duration, Instant};
 
+/// `tracepoint_static!(NAME, c"desc")`: a plain-API tracepoint in the runtime's slice.
+#[allow(unused_macros)]
+macro_rules! tracepoint_static {
+    ($name:ident, $desc:expr) => {
+        static $name: ue_runtime::Tracepoint = ue_runtime::Tracepoint::new($desc);
+        const _: () = {
+            #[ue_runtime::distributed_slice(ue_runtime::TRACEPOINTS)]
+            #[linkme(crate = ue_runtime::linkme)]
+            static SITE: &ue_runtime::Tracepoint = &$name;
+        };
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use tracepoint_static;
+
 pub const TRACEFS: &str = "/sys/kernel/tracing";
 pub const NEEDS: &str = "needs user_events: cargo xtask test";
 
