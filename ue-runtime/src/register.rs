@@ -4,8 +4,9 @@
 //! Invariants:
 //! - `FD` is -1 or the open `user_events_data` of this image; once set it is never reassigned while any
 //!   tracepoint is registered, so the write path may use it without a lock.
-//! - A tracepoint's `write_index` is stored before its state becomes REGISTERED, and the kernel sets the
-//!   enable bit only after registration succeeded, so an enabled tracepoint always has a valid index.
+//! - A tracepoint's `write_index` is stored before its state becomes REGISTERED (Release); the write path
+//!   checks the state (Acquire) before using the index, since the kernel may set the enable bit during
+//!   DIAG_IOCSREG, before the index is known.
 //! - `LOCK` serialises registration and unregistration; fork happens with it held (pthread_atfork), so a
 //!   child never inherits a half-done registration.
 

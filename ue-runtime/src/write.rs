@@ -36,6 +36,11 @@ pub(crate) fn write<F: Fields>(tp: &Tracepoint, fields: &F) {
 fn write_with<F: Fields, const N: usize, const IOV: usize>(tp: &Tracepoint, fields: &F) {
     let mut fixed = [0u8; N];
     let Some(fixed) = fixed.get_mut(..F::FIXED) else { return drop_event(libc::E2BIG) };
+    // The kernel may set the enable bit inside DIAG_IOCSREG, before the index is stored: a write racing the
+    // registration (a library loading, init() from another thread) must not go out with a stale index.
+    if tp.state.load(Ordering::Acquire) != crate::tracepoint::REGISTERED {
+        return drop_event(libc::EAGAIN);
+    }
     let index = tp.write_index.load(Ordering::Relaxed).to_ne_bytes();
     let mut iov = [IoSlice::new(&[]); IOV];
     let (head, data) = iov.split_at_mut(2);
