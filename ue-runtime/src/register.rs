@@ -13,7 +13,7 @@
 use crate::abi::{self, UserReg, UserUnreg};
 use crate::status;
 use crate::tracepoint::{Tracepoint, FAILED, REGISTERED, TRACEPOINTS, UNREGISTERED};
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::Once;
 
@@ -86,7 +86,7 @@ fn register_locked() {
     }
     let fd = FD.load(Ordering::Relaxed);
     // name → format of the tracepoints this image registered, to name a conflict before the kernel does.
-    let mut formats: HashMap<&'static str, &'static str> = HashMap::new();
+    let mut formats: BTreeMap<&'static str, &'static str> = BTreeMap::new();
     for tp in TRACEPOINTS.iter() {
         if tp.state.load(Ordering::Relaxed) == REGISTERED {
             formats.entry(tp.name()).or_insert(tp.format());

@@ -3,8 +3,14 @@
 use std::ffi::CString;
 use std::os::fd::RawFd;
 
+/// Where tracefs usually is: tried first, so the common start-up costs one `open`.
+const USUAL: &str = "/sys/kernel/tracing/user_events_data";
+
 /// Opens `user_events_data` (`O_RDWR | O_CLOEXEC`), or says in plain words why it cannot.
 pub(crate) fn open_data() -> Result<(RawFd, String), String> {
+    if let Some(fd) = open(USUAL) {
+        return Ok((fd, USUAL.to_string()));
+    }
     let mounts = std::fs::read_to_string("/proc/mounts")
         .map_err(|e| format!("cannot read /proc/mounts ({e}): is /proc mounted?"))?;
     let dirs = candidates(&mounts);
@@ -14,10 +20,7 @@ pub(crate) fn open_data() -> Result<(RawFd, String), String> {
     let mut why = Vec::new();
     for dir in &dirs {
         let path = format!("{dir}/user_events_data");
-        let c = CString::new(path.clone()).map_err(|_| "mount point with a NUL byte".to_string())?;
-        // SAFETY: c is a valid NUL-terminated path.
-        let fd = unsafe { libc::open(c.as_ptr(), libc::O_RDWR | libc::O_CLOEXEC) };
-        if fd >= 0 {
+        if let Some(fd) = open(&path) {
             return Ok((fd, path));
         }
         let err = std::io::Error::last_os_error();
@@ -32,6 +35,13 @@ pub(crate) fn open_data() -> Result<(RawFd, String), String> {
         });
     }
     Err(why.join("; "))
+}
+
+fn open(path: &str) -> Option<RawFd> {
+    let c = CString::new(path).ok()?;
+    // SAFETY: c is a valid NUL-terminated path.
+    let fd = unsafe { libc::open(c.as_ptr(), libc::O_RDWR | libc::O_CLOEXEC) };
+    (fd >= 0).then_some(fd)
 }
 
 /// Tracing directories, tracefs mounts first.
