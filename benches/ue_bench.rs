@@ -221,8 +221,14 @@ fn tracepoint_crate_write(tp: &tracepoint::TracepointState, n: u64, s: &str) {
     for i in 0..n {
         let a = i as u32;
         let loc = (s.len() as u32 + 1) << 16;
-        let mut data =
-            [D::zero(), D::from_value(&a), D::from_value(&i), D::from_value(&loc), D::from_bytes(s.as_bytes()), D::from_bytes(&NUL)];
+        let mut data = [
+            D::zero(),
+            D::from_value(&a),
+            D::from_value(&i),
+            D::from_value(&loc),
+            D::from_bytes(s.as_bytes()),
+            D::from_bytes(&NUL),
+        ];
         tp.write(&mut data);
     }
 }

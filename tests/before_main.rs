@@ -25,6 +25,9 @@ fn main() {
         println!("event in tracefs at main: {exists}; registered: {registered}; status: {}", ue_runtime::status());
     }
     let (p, f) = if ok { (1, 0) } else { (0, 1) };
-    println!("\ntest result: {}. {p} passed; {f} failed; 0 ignored; 0 measured; 0 filtered out\n", if ok { "ok" } else { "FAILED" });
+    println!(
+        "\ntest result: {}. {p} passed; {f} failed; 0 ignored; 0 measured; 0 filtered out\n",
+        if ok { "ok" } else { "FAILED" }
+    );
     std::process::exit(f);
 }

@@ -57,7 +57,10 @@ fn another_process_with_another_format_is_reported_with_both() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
     assert!(
-        text.contains("ue_t_cross") && text.contains("'u64 x'") && text.contains("'u32 x'") && text.contains("EADDRINUSE"),
+        text.contains("ue_t_cross")
+            && text.contains("'u64 x'")
+            && text.contains("'u32 x'")
+            && text.contains("EADDRINUSE"),
         "the other process's status names the event and both formats: {text}"
     );
 }

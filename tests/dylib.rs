@@ -7,7 +7,6 @@ use common::*;
 use std::ffi::CString;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-
 // The same event in the executable keeps it alive in the kernel after the library is gone.
 tracepoint_static!(CALL, c"ue_plugin_call u32 n");
 

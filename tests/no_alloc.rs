@@ -8,7 +8,6 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-
 struct Counting;
 static ALLOCS: AtomicUsize = AtomicUsize::new(0);
 thread_local!(static WATCH: Cell<bool> = const { Cell::new(false) });

@@ -16,11 +16,8 @@ fn entries() -> u64 {
     let mut n = 0;
     for cpu in std::fs::read_dir(format!("{TRACEFS}/per_cpu")).unwrap() {
         let stats = std::fs::read_to_string(cpu.unwrap().path().join("stats")).unwrap();
-        n += stats
-            .lines()
-            .find_map(|l| l.strip_prefix("entries: "))
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .unwrap();
+        n +=
+            stats.lines().find_map(|l| l.strip_prefix("entries: ")).and_then(|v| v.trim().parse::<u64>().ok()).unwrap();
     }
     n
 }

@@ -34,7 +34,8 @@ static ENABLED: AtomicU32 = AtomicU32::new(0);
 
 fn tracefs_write(rel: &str, data: &str) {
     let path = format!("{TRACEFS}/{rel}");
-    let mut f = std::fs::OpenOptions::new().write(true).truncate(true).open(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let mut f =
+        std::fs::OpenOptions::new().write(true).truncate(true).open(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     f.write_all(data.as_bytes()).unwrap_or_else(|e| panic!("write {path}: {e}"));
 }
 
@@ -70,18 +71,16 @@ fn raw_abi_enable_write_decode_disable() {
     let msg = b"hello raw abi\0";
     // __rel_loc: size << 16 | offset from the end of the loc word (the string follows it directly).
     let loc: u32 = (msg.len() as u32) << 16;
-    let iov = [
-        iovec(&index.to_ne_bytes()),
-        iovec(&count.to_ne_bytes()),
-        iovec(&loc.to_ne_bytes()),
-        iovec(msg),
-    ];
+    let iov = [iovec(&index.to_ne_bytes()), iovec(&count.to_ne_bytes()), iovec(&loc.to_ne_bytes()), iovec(msg)];
     // SAFETY: every iovec points into a live local buffer.
     let n = unsafe { libc::writev(fd, iov.as_ptr(), iov.len() as i32) };
     assert_eq!(n, 4 + 4 + 4 + msg.len() as isize, "writev: {}", std::io::Error::last_os_error());
 
     let trace = std::fs::read_to_string(format!("{TRACEFS}/trace")).unwrap();
-    let line = trace.lines().find(|l| l.contains(&format!("{EVENT}:"))).unwrap_or_else(|| panic!("no {EVENT} record in trace:\n{trace}"));
+    let line = trace
+        .lines()
+        .find(|l| l.contains(&format!("{EVENT}:")))
+        .unwrap_or_else(|| panic!("no {EVENT} record in trace:\n{trace}"));
     // The trace file prints integers as "0x2a (42)" (print_event_fields), strings as they are.
     assert!(line.contains("count=0x2a (42)") && line.contains("msg=hello raw abi"), "decoded record: {line}");
 

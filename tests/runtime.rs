@@ -16,7 +16,6 @@ tracepoint_static!(FORK, c"ue_t_fork u32 who");
 
 tracepoint_static!(CLONE, c"ue_t_clone u32 who");
 
-
 #[test]
 #[ignore = "needs user_events: cargo xtask test"]
 fn registered_before_the_test_runs_with_no_problem() {
@@ -162,7 +161,12 @@ fn clone_with_shared_memory_sees_enables() {
     // The child runs clone_child on its own stack in our address space.
     // SAFETY: we wait for the child before the stack is freed.
     let child = unsafe {
-        libc::clone(clone_child, stack.as_mut_ptr().add(STACK).cast(), libc::CLONE_VM | libc::SIGCHLD, std::ptr::null_mut())
+        libc::clone(
+            clone_child,
+            stack.as_mut_ptr().add(STACK).cast(),
+            libc::CLONE_VM | libc::SIGCHLD,
+            std::ptr::null_mut(),
+        )
     };
     assert!(child > 0, "clone: {}", std::io::Error::last_os_error());
     set_enabled("ue_t_clone", true);
@@ -201,7 +205,11 @@ fn exec_registers_afresh_without_eaddrinuse_and_no_descriptor_leaks() {
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success() && text.contains("1 passed"), "exec'd child:\n{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success() && text.contains("1 passed"),
+        "exec'd child:\n{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -214,7 +222,7 @@ fn unavailable_tracefs_or_permission_leaves_the_program_running_and_says_why_and
             assert!(why.contains("tracefs is not mounted"), "status: {s}");
             assert!(!ENABLE.is_registered() && !ENABLE.is_enabled());
             ENABLE.emit(&(1u32,)); // a no-op, not a crash
-            // Retry once tracefs is back (in this private mount namespace).
+                                   // Retry once tracefs is back (in this private mount namespace).
             mount_tracefs();
             ue_runtime::init();
             assert!(status().is_ok(), "after mounting tracefs and init(): {}", status());
@@ -242,7 +250,11 @@ fn unavailable_tracefs_or_permission_leaves_the_program_running_and_says_why_and
     let run = |expect: &str, cmd: &mut Command| {
         let out = cmd.args(["--exact", name, "--ignored"]).env("UE_EXPECT", expect).output().unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
-        assert!(out.status.success() && text.contains("1 passed"), "{expect}:\n{text}{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success() && text.contains("1 passed"),
+            "{expect}:\n{text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     };
     run("no_tracefs", &mut without_mounts(&me, &[c"/sys/kernel/tracing", c"/sys/kernel/debug"]));
     run("debugfs_only", &mut without_mounts(&me, &[c"/sys/kernel/tracing"]));
@@ -261,7 +273,13 @@ fn without_mounts(exe: &std::path::Path, unmount: &'static [&'static std::ffi::C
             if libc::unshare(libc::CLONE_NEWNS) != 0 {
                 return Err(std::io::Error::last_os_error());
             }
-            libc::mount(c"none".as_ptr(), c"/".as_ptr(), std::ptr::null(), libc::MS_REC | libc::MS_PRIVATE, std::ptr::null());
+            libc::mount(
+                c"none".as_ptr(),
+                c"/".as_ptr(),
+                std::ptr::null(),
+                libc::MS_REC | libc::MS_PRIVATE,
+                std::ptr::null(),
+            );
             for m in unmount {
                 libc::umount2(m.as_ptr(), libc::MNT_DETACH);
             }

@@ -14,8 +14,20 @@ use std::process::{Child, Command, Stdio};
 const EVENT: &str = "ue_every_type";
 /// The fields as libtraceevent prints them with the kernel's print fmt (all but the byte slice `n`).
 const FIELDS: &[&str] = &[
-    "a=200", "b=65000", "c=4000000000", "d=5000000000", "e=251", "f=65236", "g=-70000", "h=-5000000000",
-    "i=42", "j=-42", "k=1", "l=90", "m=hello world", "o=abcd",
+    "a=200",
+    "b=65000",
+    "c=4000000000",
+    "d=5000000000",
+    "e=251",
+    "f=65236",
+    "g=-70000",
+    "h=-5000000000",
+    "i=42",
+    "j=-42",
+    "k=1",
+    "l=90",
+    "m=hello world",
+    "o=abcd",
 ];
 
 struct Writer(Child);

@@ -48,10 +48,7 @@ pub fn clear_trace() {
 /// The ftrace records of `event` now in the trace buffer (the text after `event: `).
 pub fn records(event: &str) -> Vec<String> {
     let needle = format!(" {event}: ");
-    read_file("trace")
-        .lines()
-        .filter_map(|l| l.split_once(&needle).map(|(_, rest)| rest.to_string()))
-        .collect()
+    read_file("trace").lines().filter_map(|l| l.split_once(&needle).map(|(_, rest)| rest.to_string())).collect()
 }
 
 /// The pid column of each record of `event`.

@@ -36,20 +36,23 @@ impl Errors {
 
 pub fn is_kernel_name(s: &str) -> bool {
     let mut b = s.bytes();
-    matches!(b.next(), Some(c) if c.is_ascii_alphabetic() || c == b'_') && b.all(|c| c.is_ascii_alphanumeric() || c == b'_')
+    matches!(b.next(), Some(c) if c.is_ascii_alphabetic() || c == b'_')
+        && b.all(|c| c.is_ascii_alphanumeric() || c == b'_')
 }
 
 /// Checks a whole site; `generics` are the type and const parameters in scope (for `#[user_event]`).
 pub fn site(site: &Site, generics: &[Ident]) -> syn::Result<()> {
     let mut errors = Errors::default();
     if !is_kernel_name(&site.name) {
-        errors.push(syn::Error::new(site.name_span, format!(
-            "invalid event name `{}`: user_events names match [A-Za-z_][A-Za-z0-9_]*", site.name
-        )));
+        errors.push(syn::Error::new(
+            site.name_span,
+            format!("invalid event name `{}`: user_events names match [A-Za-z_][A-Za-z0-9_]*", site.name),
+        ));
     } else if site.name.len() > MAX_NAME {
-        errors.push(syn::Error::new(site.name_span, format!(
-            "event name of {} bytes: at most {MAX_NAME} (it names a tracefs directory)", site.name.len()
-        )));
+        errors.push(syn::Error::new(
+            site.name_span,
+            format!("event name of {} bytes: at most {MAX_NAME} (it names a tracefs directory)", site.name.len()),
+        ));
     }
     let mut seen: Vec<&str> = Vec::new();
     for (i, f) in site.fields.iter().enumerate() {
@@ -57,13 +60,15 @@ pub fn site(site: &Site, generics: &[Ident]) -> syn::Result<()> {
             errors.push(syn::Error::new(f.span, format!("too many fields: an event has at most {MAX_FIELDS}")));
         }
         if !is_kernel_name(&f.name) {
-            errors.push(syn::Error::new(f.span, format!(
-                "invalid field name `{}`: field names match [A-Za-z_][A-Za-z0-9_]*", f.name
-            )));
+            errors.push(syn::Error::new(
+                f.span,
+                format!("invalid field name `{}`: field names match [A-Za-z_][A-Za-z0-9_]*", f.name),
+            ));
         } else if COMMON_FIELDS.contains(&f.name.as_str()) {
-            errors.push(syn::Error::new(f.span, format!(
-                "field name `{}` is reserved: every tracefs event already has it", f.name
-            )));
+            errors.push(syn::Error::new(
+                f.span,
+                format!("field name `{}` is reserved: every tracefs event already has it", f.name),
+            ));
         } else if seen.contains(&f.name.as_str()) {
             errors.push(syn::Error::new(f.span, format!("duplicate field `{}`", f.name)));
         }
@@ -88,18 +93,23 @@ fn field_type(ty: &Type, generics: &[Ident]) -> syn::Result<()> {
         Type::Reference(r) => field_type(&r.elem, generics),
         Type::Paren(p) => field_type(&p.elem, generics),
         Type::Group(g) => field_type(&g.elem, generics),
-        Type::Path(p) if p.qself.is_none() && (p.path.is_ident("f32") || p.path.is_ident("f64")) => Err(syn::Error::new(
-            ty.span(),
-            "user_events has no floating-point field type; record `x.to_bits()` as u32/u64 instead",
-        )),
+        Type::Path(p) if p.qself.is_none() && (p.path.is_ident("f32") || p.path.is_ident("f64")) => {
+            Err(syn::Error::new(
+                ty.span(),
+                "user_events has no floating-point field type; record `x.to_bits()` as u32/u64 instead",
+            ))
+        }
         Type::Array(a) => {
             if let Expr::Lit(l) = &a.len {
                 if let Lit::Int(n) = &l.lit {
                     let v: u64 = n.base10_parse()?;
                     if v == 0 || v > MAX_ARRAY {
-                        return Err(syn::Error::new(n.span(), format!(
-                            "array field of {v} bytes: the kernel takes 1 to {MAX_ARRAY} (MAX_FIELD_ARRAY_SIZE)"
-                        )));
+                        return Err(syn::Error::new(
+                            n.span(),
+                            format!(
+                                "array field of {v} bytes: the kernel takes 1 to {MAX_ARRAY} (MAX_FIELD_ARRAY_SIZE)"
+                            ),
+                        ));
                     }
                 }
             }
@@ -143,7 +153,8 @@ fn generic(ty: &Type, generics: &[Ident]) -> syn::Result<()> {
 
 /// Types that are `Copy` whatever the program: primitives, shared references, arrays of bytes.
 pub fn is_plain_copy(ty: &Type) -> bool {
-    const PRIMITIVES: &[&str] = &["u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64", "usize", "isize", "bool", "char"];
+    const PRIMITIVES: &[&str] =
+        &["u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64", "usize", "isize", "bool", "char"];
     match ty {
         Type::Reference(r) => r.mutability.is_none(),
         Type::Array(a) => is_plain_copy(&a.elem),

@@ -105,7 +105,10 @@ pub fn user_event(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStre
     let mut func: ItemFn = syn::parse2(item)?;
     let mut errors = check::Errors::default();
     if let Some(c) = &func.sig.constness {
-        errors.push(syn::Error::new(c.span(), "#[user_event] cannot go on a `const fn`: writing an event is a runtime effect"));
+        errors.push(syn::Error::new(
+            c.span(),
+            "#[user_event] cannot go on a `const fn`: writing an event is a runtime effect",
+        ));
     }
     let (name, name_span) = match &opts.name {
         Some(lit) => (lit.value(), lit.span()),
@@ -138,7 +141,13 @@ pub fn user_event(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStre
         } else {
             syn::parse_quote_spanned!(ident.span()=> &#ident)
         };
-        fields.push(SiteField { name: unraw(ident), span: ident.span(), ty: (*pt.ty).clone(), value, by_ref: !by_value });
+        fields.push(SiteField {
+            name: unraw(ident),
+            span: ident.span(),
+            ty: (*pt.ty).clone(),
+            value,
+            by_ref: !by_value,
+        });
     }
     for (s, used) in opts.skip.iter().zip(used_skips) {
         if !used {
@@ -146,7 +155,13 @@ pub fn user_event(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStre
         }
     }
     let site = Site { name, name_span, fields };
-    let generics: Vec<Ident> = func.sig.generics.type_params().map(|p| p.ident.clone()).chain(func.sig.generics.const_params().map(|p| p.ident.clone())).collect();
+    let generics: Vec<Ident> = func
+        .sig
+        .generics
+        .type_params()
+        .map(|p| p.ident.clone())
+        .chain(func.sig.generics.const_params().map(|p| p.ident.clone()))
+        .collect();
     if let Err(e) = check::site(&site, &generics) {
         errors.push(e);
     }

@@ -520,8 +520,17 @@ mod tests {
     #[test]
     fn registration_text_for_every_kind() {
         const K: &[FieldKind] = &[
-            FieldKind::U8, FieldKind::U16, FieldKind::U32, FieldKind::U64, FieldKind::S8, FieldKind::S16,
-            FieldKind::S32, FieldKind::S64, FieldKind::Str, FieldKind::Bytes, FieldKind::Array(1024),
+            FieldKind::U8,
+            FieldKind::U16,
+            FieldKind::U32,
+            FieldKind::U64,
+            FieldKind::S8,
+            FieldKind::S16,
+            FieldKind::S32,
+            FieldKind::S64,
+            FieldKind::Str,
+            FieldKind::Bytes,
+            FieldKind::Array(1024),
         ];
         const N: &[&str] = &["a", "b", "c", "d", "e", "f", "g", "h", "s", "y", "arr"];
         const L: usize = desc_len("ev", N, K);

@@ -27,9 +27,9 @@ pub(crate) mod field;
 #[cfg(target_os = "linux")]
 mod register;
 mod status;
-mod tracepoint;
 #[cfg(target_os = "linux")]
 mod tracefs;
+mod tracepoint;
 #[cfg(target_os = "linux")]
 mod write;
 #[cfg(target_os = "linux")]

@@ -98,10 +98,15 @@ fn register_locked() {
         }
         if let Some(&other) = formats.get(tp.name()) {
             if other != tp.format() {
-                fail(tp, format!(
-                    "event '{}' is declared with two formats in this program: '{}' and '{}'",
-                    tp.name(), other, tp.format()
-                ));
+                fail(
+                    tp,
+                    format!(
+                        "event '{}' is declared with two formats in this program: '{}' and '{}'",
+                        tp.name(),
+                        other,
+                        tp.format()
+                    ),
+                );
                 continue;
             }
         }
@@ -143,17 +148,18 @@ fn register_one(fd: i32, tp: &'static Tracepoint) -> Result<(), String> {
             "event '{}': declared here as '{}', but the kernel already has it{} (EADDRINUSE)",
             tp.name(),
             tp.format(),
-            status::kernel_format(tp.name()).map(|f| format!(" as '{f}'")).unwrap_or_else(|| " with another format".into())
+            status::kernel_format(tp.name())
+                .map(|f| format!(" as '{f}'"))
+                .unwrap_or_else(|| " with another format".into())
         ),
         Some(libc::EINVAL) if status::kernel_predates_remote_write() => format!(
             "event '{}': this kernel's user_events predates the remote-write ABI of Linux 6.4 (EINVAL)",
             tp.name()
         ),
         Some(libc::EINVAL) => format!("event '{}': the kernel rejected '{}' (EINVAL)", tp.name(), tp.desc()),
-        Some(libc::EMFILE) | Some(libc::ENOMEM) => format!(
-            "event '{}': kernel limit reached ({err}; see sysctl kernel.user_events_max)",
-            tp.name()
-        ),
+        Some(libc::EMFILE) | Some(libc::ENOMEM) => {
+            format!("event '{}': kernel limit reached ({err}; see sysctl kernel.user_events_max)", tp.name())
+        }
         _ => format!("event '{}': DIAG_IOCSREG failed: {err}", tp.name()),
     })
 }
@@ -202,9 +208,7 @@ fn in_shared_object() -> bool {
         let mut ours: libc::Dl_info = core::mem::zeroed();
         let mut main: libc::Dl_info = core::mem::zeroed();
         let phdr = libc::getauxval(libc::AT_PHDR) as *const libc::c_void;
-        if libc::dladdr(&FD as *const _ as *const libc::c_void, &mut ours) == 0
-            || libc::dladdr(phdr, &mut main) == 0
-        {
+        if libc::dladdr(&FD as *const _ as *const libc::c_void, &mut ours) == 0 || libc::dladdr(phdr, &mut main) == 0 {
             return false;
         }
         ours.dli_fbase != main.dli_fbase

@@ -72,7 +72,9 @@ impl fmt::Display for Status {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (&self.unavailable, &self.data_file) {
             (Some(why), _) => write!(f, "user_events unavailable, all tracepoints disabled: {why}")?,
-            (None, Some(file)) => write!(f, "{} of {} tracepoints registered through {file}", self.registered, self.declared)?,
+            (None, Some(file)) => {
+                write!(f, "{} of {} tracepoints registered through {file}", self.registered, self.declared)?
+            }
             (None, None) => write!(f, "not started")?,
         }
         for p in &self.problems {

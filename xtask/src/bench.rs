@@ -45,7 +45,16 @@ pub fn run() -> Result<i32> {
         collect(l, &mut f);
     }
     sys::step("disabled sites under callgrind: instructions per call");
-    for v in ["baseline", "ue_tracepoint", "ue_user_event_fn", "plain_fn", "tracing_event", "eventheader", "ue_site_in_fn", "same_fn_without_site"] {
+    for v in [
+        "baseline",
+        "ue_tracepoint",
+        "ue_user_event_fn",
+        "plain_fn",
+        "tracing_event",
+        "eventheader",
+        "ue_site_in_fn",
+        "same_fn_without_site",
+    ] {
         let ir = callgrind(&bench, v)?;
         f.insert(format!("disabled_ir.{v}"), ir as f64 / CALLGRIND_ITERS as f64);
     }
@@ -59,7 +68,14 @@ pub fn run() -> Result<i32> {
     let progs = startup_programs()?;
     for n in STARTUP_SIZES {
         let p = |k: &str| progs.join(format!("{k}_{n}")).to_string_lossy().into_owned();
-        let argv = vec![bench.to_string_lossy().into_owned(), "startup".into(), p("ue"), p("raw"), progs.join("empty").to_string_lossy().into_owned(), "9".into()];
+        let argv = vec![
+            bench.to_string_lossy().into_owned(),
+            "startup".into(),
+            p("ue"),
+            p("raw"),
+            progs.join("empty").to_string_lossy().into_owned(),
+            "9".into(),
+        ];
         let mut g = Figures::new();
         vm::run(&argv, &mut |l| collect(l, &mut g))?;
         for (k, v) in g {
@@ -164,7 +180,9 @@ fn main() {{
         );
         write_if_changed(&src.join(format!("raw_{n}.rs")), &raw)?;
     }
-    sys::run(cargo().current_dir(&dir).args(["build", "--release", "--quiet"]).env("CARGO_TARGET_DIR", dir.join("target")))?;
+    sys::run(
+        cargo().current_dir(&dir).args(["build", "--release", "--quiet"]).env("CARGO_TARGET_DIR", dir.join("target")),
+    )?;
     Ok(dir.join("target/release"))
 }
 
@@ -186,9 +204,12 @@ fn report(f: &Figures, accel: &str) -> String {
          mean little, so compare the ratios, which are measured side by side in one run.\n"
     );
     let _ = writeln!(md, "## 1. Disabled site (host; nobody traces, the enable word is 0)\n");
-    let _ = writeln!(md, "Three fields (`u32`, `u64`, `&str`); each loop is one never-inlined function. Instructions: \
+    let _ = writeln!(
+        md,
+        "Three fields (`u32`, `u64`, `&str`); each loop is one never-inlined function. Instructions: \
         callgrind `--toggle-collect` over {CALLGRIND_ITERS} iterations, inclusive, divided by the iteration count. \
-        ns: best of 5 rounds of 20 M calls.\n");
+        ns: best of 5 rounds of 20 M calls.\n"
+    );
     let _ = writeln!(md, "| site | instructions / call | added vs its baseline | ns / call |");
     let _ = writeln!(md, "|---|---:|---:|---:|");
     let base = g("disabled_ir.baseline");
@@ -200,22 +221,33 @@ fn report(f: &Figures, accel: &str) -> String {
         ("`eventheader::write_event!`, provider unregistered", "eventheader", base),
         ("plain fn call (baseline)", "plain_fn", plain),
         ("ue `#[user_event]` fn call", "ue_user_event_fn", plain),
-        ("fn call, fields in registers, no site (baseline)", "same_fn_without_site", g("disabled_ir.same_fn_without_site")),
+        (
+            "fn call, fields in registers, no site (baseline)",
+            "same_fn_without_site",
+            g("disabled_ir.same_fn_without_site"),
+        ),
         ("same fn with a `tracepoint!` of its arguments", "ue_site_in_fn", g("disabled_ir.same_fn_without_site")),
     ] {
         let ir = g(&format!("disabled_ir.{key}"));
         let _ = writeln!(md, "| {name} | {ir:.1} | {:+.1} | {:.2} |", ir - against, g(&format!("disabled_ns.{key}")));
     }
-    let _ = writeln!(md, "\nTarget: at most 3 instructions added per site (load, test, branch), fields never evaluated.\n");
+    let _ =
+        writeln!(md, "\nTarget: at most 3 instructions added per site (load, test, branch), fields never evaluated.\n");
 
     let _ = writeln!(md, "## 2. Enabled write (test bed, event enabled through tracefs)\n");
-    let _ = writeln!(md, "Same event (`u32`, `u64`, 15-byte string), same bytes, same kernel event, one writev each; \
-        median of 7 interleaved rounds of 20,000 events.\n");
+    let _ = writeln!(
+        md,
+        "Same event (`u32`, `u64`, 15-byte string), same bytes, same kernel event, one writev each; \
+        median of 7 interleaved rounds of 20,000 events.\n"
+    );
     let ue = g("enabled_ns.ue");
     let _ = writeln!(md, "| writer | ns / event | ue ÷ it |");
     let _ = writeln!(md, "|---|---:|---:|");
     let _ = writeln!(md, "| ue `tracepoint!` | {ue:.0} | 1.00 |");
-    for (name, key) in [("raw `writev` by hand (the floor)", "raw_writev"), ("`tracepoint` crate `TracepointState::write`", "tracepoint_crate")] {
+    for (name, key) in [
+        ("raw `writev` by hand (the floor)", "raw_writev"),
+        ("`tracepoint` crate `TracepointState::write`", "tracepoint_crate"),
+    ] {
         let v = g(&format!("enabled_ns.{key}"));
         let _ = writeln!(md, "| {name} | {v:.0} | {:.3} |", ue / v);
     }
@@ -228,39 +260,60 @@ fn report(f: &Figures, accel: &str) -> String {
     let _ = writeln!(md, "| N | ue (µs) | raw loop (µs) | empty (µs) | ue cost ÷ raw cost | ue µs per tracepoint |");
     let _ = writeln!(md, "|---:|---:|---:|---:|---:|---:|");
     for n in STARTUP_SIZES {
-        let (u, r, e) = (g(&format!("startup_us.ue.{n}")), g(&format!("startup_us.raw.{n}")), g(&format!("startup_us.empty.{n}")));
-        let _ = writeln!(md, "| {n} | {u:.0} | {r:.0} | {e:.0} | {:.2} | {:.1} |", (u - e) / (r - e), (u - e) / *n as f64);
+        let (u, r, e) =
+            (g(&format!("startup_us.ue.{n}")), g(&format!("startup_us.raw.{n}")), g(&format!("startup_us.empty.{n}")));
+        let _ =
+            writeln!(md, "| {n} | {u:.0} | {r:.0} | {e:.0} | {:.2} | {:.1} |", (u - e) / (r - e), (u - e) / *n as f64);
     }
-    let _ = writeln!(md, "\nTarget: within 1.1× of the raw loop, growing linearly. For small N both costs are inside \
-        the noise of process start under TCG.\n");
+    let _ = writeln!(
+        md,
+        "\nTarget: within 1.1× of the raw loop, growing linearly. For small N both costs are inside \
+        the noise of process start under TCG.\n"
+    );
 
     let _ = writeln!(md, "## 4. Footprint\n");
     let (w, wo) = (g("footprint_bytes.with_site"), g("footprint_bytes.without_site"));
     let _ = writeln!(md, "| figure | value | target |");
     let _ = writeln!(md, "|---|---:|---:|");
-    let _ = writeln!(md, "| heap allocations per enabled event (counting allocator, 20,000 events) | {} | 0 |", g("enabled_allocs_per_event"));
+    let _ = writeln!(
+        md,
+        "| heap allocations per enabled event (counting allocator, 20,000 events) | {} | 0 |",
+        g("enabled_allocs_per_event")
+    );
     let _ = writeln!(md, "| code bytes a `tracepoint!` adds to its caller (release; same fn with and without: {w:.0} − {wo:.0}) | {:.0} | ≤ 32 |", w - wo);
     let _ = writeln!(md, "| writes dropped during the enabled runs | {} | 0 |", g("dropped_writes"));
     let _ = writeln!(md, "\n## Notes on the targets\n");
-    let _ = writeln!(md, "- Disabled `tracepoint!`: the check itself is three instructions (`mov` of the enable word, \
+    let _ = writeln!(
+        md,
+        "- Disabled `tracepoint!`: the check itself is three instructions (`mov` of the enable word, \
         `test`, `js`; see `objdump -d` of `run_ue_tracepoint`). What the table adds beyond that comes from the \
         compiler loading the field values into argument registers before the branch rather than after it \
         (here they sit in memory because of `black_box`, which also makes the ns figure of that loop pay for \
         store-to-load forwarding); the field expressions themselves are not evaluated. With the fields in \
-        registers, as in the \"same fn with a `tracepoint!`\" row, the site costs no measurable time.");
-    let _ = writeln!(md, "- Disabled `#[user_event]` fn, and a `tracepoint!` inside a function: besides the three-instruction \
+        registers, as in the \"same fn with a `tracepoint!`\" row, the site costs no measurable time."
+    );
+    let _ = writeln!(
+        md,
+        "- Disabled `#[user_event]` fn, and a `tracepoint!` inside a function: besides the three-instruction \
         check, a function that contains a call (the cold write) keeps the values it needs after that call in \
         callee-saved registers, which it saves and restores in its prologue and epilogue (push/pop); a leaf \
         function does not. That is the price of any call in a function; stable Rust has no cold calling \
-        convention (`extern \"rust-cold\"`, unstable) that would avoid it.");
-    let _ = writeln!(md, "- Enabled write: ue and the floor make the same `writev` with the same four iovecs; under \
+        convention (`extern \"rust-cold\"`, unstable) that would avoid it."
+    );
+    let _ = writeln!(
+        md,
+        "- Enabled write: ue and the floor make the same `writev` with the same four iovecs; under \
         TCG the difference between rounds is of the order of the difference between writers, so ratios within \
-        about ±10% are noise. Rerun with `UE_VM_ACCEL=kvm` on a host where KVM works for tighter figures.");
-    let _ = writeln!(md, "- Start-up: per-tracepoint cost grows with N in both ue and the raw loop (the kernel's \
+        about ±10% are noise. Rerun with `UE_VM_ACCEL=kvm` on a host where KVM works for tighter figures."
+    );
+    let _ = writeln!(
+        md,
+        "- Start-up: per-tracepoint cost grows with N in both ue and the raw loop (the kernel's \
         registration work per event grows: tracefs directories, hash lookups), so neither is linear at 10,000; \
         ue's own work per tracepoint (one map insert, one ioctl) is constant. Under TCG the \
         small-N costs are a few ms against process starts of ~40 ms, so their ratios are noise. At 10,000 the raw \
         loop came out slower than ue in every run so far; both make the same 10,000 DIAG_IOCSREG calls, and \
-        why the kernel takes longer for the raw program is not understood yet.");
+        why the kernel takes longer for the raw program is not understood yet."
+    );
     md
 }

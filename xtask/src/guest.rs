@@ -40,7 +40,7 @@ fn setup(spec: &str) -> Result<(), String> {
     mount("proc", "/proc")?;
     mount("sysfs", "/sys")?;
     mount("devtmpfs", "/dev")?; // EBUSY: DEVTMPFS_MOUNT did it already
-    // stdio on the serial console (the 9p root's /dev/console may not be ours).
+                                // stdio on the serial console (the 9p root's /dev/console may not be ours).
     let console = CString::new("/dev/console").unwrap();
     // SAFETY: console is a valid path; dup2 on fds we own.
     unsafe {
@@ -62,7 +62,9 @@ fn setup(spec: &str) -> Result<(), String> {
     // A writable /tmp hides the host's; keep the part of it the command lives in (a checkout under /tmp).
     bind("/tmp", "/run/host-tmp")?;
     mount("tmpfs", "/tmp")?;
-    let cwd = std::fs::read(spec).ok().and_then(|raw| raw.split(|&b| b == 0).next().map(|c| String::from_utf8_lossy(c).into_owned()));
+    let cwd = std::fs::read(spec)
+        .ok()
+        .and_then(|raw| raw.split(|&b| b == 0).next().map(|c| String::from_utf8_lossy(c).into_owned()));
     for path in [Some(spec.to_string()), cwd].into_iter().flatten() {
         if let Some(top) = path.strip_prefix("/tmp/").and_then(|rest| rest.split('/').next()) {
             bind(&format!("/run/host-tmp/{top}"), &format!("/tmp/{top}"))?;

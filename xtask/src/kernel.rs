@@ -10,9 +10,8 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 const SOURCE_PKG: &str = "linux-source-6.12";
-const BUILD_PKGS: &[&str] = &[
-    SOURCE_PKG, "make", "gcc", "flex", "bison", "bc", "libelf-dev", "libssl-dev", "cpio", "xz-utils",
-];
+const BUILD_PKGS: &[&str] =
+    &[SOURCE_PKG, "make", "gcc", "flex", "bison", "bc", "libelf-dev", "libssl-dev", "cpio", "xz-utils"];
 
 fn fragment_path() -> PathBuf {
     sys::root().join("xtask/kernel.config")
@@ -113,11 +112,8 @@ fn check_config(config: &Path, fragment: &str) -> Result<()> {
 
 /// Runs make, showing a one-line progress count; on failure prints the last lines of its output.
 fn make_with_progress(mut cmd: Command) -> Result<()> {
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot run make: {e}"))?;
+    let mut child =
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().map_err(|e| format!("cannot run make: {e}"))?;
     let stderr = child.stderr.take().unwrap();
     let err_thread = std::thread::spawn(move || {
         let mut tail = VecDeque::new();

@@ -40,10 +40,7 @@ pub fn run(argv: &[String], on_line: &mut dyn FnMut(&str)) -> Result<i32> {
 
 fn write_spec(path: &Path, argv: &[String]) -> Result<()> {
     let cwd = std::env::current_dir().map_err(|e| e.to_string())?;
-    let env: Vec<String> = PASS_ENV
-        .iter()
-        .filter_map(|k| std::env::var(k).ok().map(|v| format!("{k}={v}")))
-        .collect();
+    let env: Vec<String> = PASS_ENV.iter().filter_map(|k| std::env::var(k).ok().map(|v| format!("{k}={v}"))).collect();
     let mut fields = vec![cwd.to_string_lossy().into_owned(), env.len().to_string()];
     fields.extend(env);
     fields.extend(argv.iter().map(|a| absolute(a)));
@@ -175,4 +172,3 @@ fn boot(
         _ => None,
     })
 }
-
