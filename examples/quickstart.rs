@@ -6,12 +6,14 @@
 //! ```
 //! Options: `--seconds N` (default 30) to keep writing for N seconds, `--quiet` to print only the status.
 
+use std::net::IpAddr;
 use std::time::{Duration, Instant};
 use ue_runtime::{tracepoint, user_event};
 
-/// Every call writes `handle_request` with the arguments as fields (while a tracer listens).
-#[user_event]
-fn handle_request(id: u32, path: &str, payload: &[u8]) -> usize {
+/// Every call writes `handle_request` with the arguments as fields (while a tracer listens): the peer as text
+/// (`Display`), the payload as hex text that perf and trace-cmd show readably.
+#[user_event(display(peer), hex(payload))]
+fn handle_request(id: u32, peer: IpAddr, path: &str, payload: &[u8]) -> usize {
     path.len() + payload.len()
 }
 
@@ -41,7 +43,7 @@ fn main() {
     let mut id = 0u32;
     while t0.elapsed() < Duration::from_secs(seconds) {
         id += 1;
-        handle_request(id, "/index.html", &[0xde, 0xad, 0xbe, 0xef]);
+        handle_request(id, IpAddr::from([10, 0, 0, 7]), "/index.html", b"GET");
         let key = format!("user:{}", id % 7);
         // The field expressions run only while the event is enabled.
         tracepoint!(cache_lookup, key: &str = &key, hit: bool = !id.is_multiple_of(3), latency_ns: u64 = 1200 + u64::from(id));

@@ -28,6 +28,13 @@ const FIELDS: &[&str] = &[
     "l=90",
     "m=hello world",
     "o=abcd",
+    "p=0.25",
+    "q=-1.5",
+    "r=10.0.0.1",
+    "s=Some(3)",
+    "t=7",
+    "u=Busy",
+    "w=474554",
 ];
 
 struct Writer(Child);
@@ -124,6 +131,13 @@ fn trace_pipe_shows_every_field() {
         "m=hello world".into(),
         bytes_field("n", &[0xde, 0xad, 0x00, 0xbe, 0xef]),
         "o=abcd".into(),
+        "p=0.25".into(),
+        "q=-1.5".into(),
+        "r=10.0.0.1".into(),
+        "s=Some(3)".into(),
+        int_field("t", 8, 7),
+        "u=Busy".into(),
+        "w=474554".into(),
     ] {
         assert!(line.contains(&want), "trace_pipe: want `{want}` in {line}");
     }

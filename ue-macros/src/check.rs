@@ -1,6 +1,6 @@
 //! Compile-time checks of names, types and the kernel's limits; each error points at its token.
 
-use crate::expand::Site;
+use crate::model::{Form, Site};
 use proc_macro2::Span;
 use syn::spanned::Spanned;
 use syn::visit::Visit;
@@ -73,8 +73,10 @@ pub fn site(site: &Site, generics: &[Ident]) -> syn::Result<()> {
             errors.push(syn::Error::new(f.span, format!("duplicate field `{}`", f.name)));
         }
         seen.push(&f.name);
-        if let Err(e) = field_type(&f.ty, generics) {
-            errors.push(e);
+        if let Form::Typed(ty) = &f.form {
+            if let Err(e) = field_type(ty, generics) {
+                errors.push(e);
+            }
         }
     }
     // The shortest kernel type is 2 bytes ("u8"); the exact total is checked once the types are known.
@@ -87,18 +89,12 @@ pub fn site(site: &Site, generics: &[Ident]) -> syn::Result<()> {
     errors.finish()
 }
 
-/// Floats, bad array sizes, and generic types are errors here; other unsupported types fail on the `Field` bound.
+/// Bad array sizes and generic types are errors here; other unsupported types fail on the `Field` bound.
 fn field_type(ty: &Type, generics: &[Ident]) -> syn::Result<()> {
     match ty {
         Type::Reference(r) => field_type(&r.elem, generics),
         Type::Paren(p) => field_type(&p.elem, generics),
         Type::Group(g) => field_type(&g.elem, generics),
-        Type::Path(p) if p.qself.is_none() && (p.path.is_ident("f32") || p.path.is_ident("f64")) => {
-            Err(syn::Error::new(
-                ty.span(),
-                "user_events has no floating-point field type; record `x.to_bits()` as u32/u64 instead",
-            ))
-        }
         Type::Array(a) => {
             if let Expr::Lit(l) = &a.len {
                 if let Lit::Int(n) = &l.lit {
@@ -154,7 +150,7 @@ fn generic(ty: &Type, generics: &[Ident]) -> syn::Result<()> {
 /// Types that are `Copy` whatever the program: primitives, shared references, arrays of bytes.
 pub fn is_plain_copy(ty: &Type) -> bool {
     const PRIMITIVES: &[&str] =
-        &["u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64", "usize", "isize", "bool", "char"];
+        &["u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64", "usize", "isize", "bool", "char", "f32", "f64"];
     match ty {
         Type::Reference(r) => r.mutability.is_none(),
         Type::Array(a) => is_plain_copy(&a.elem),
@@ -175,10 +171,10 @@ mod tests {
     }
 
     #[test]
-    fn float_array_and_generic_types() {
+    fn array_and_generic_types() {
         let g = [syn::parse_str::<Ident>("T").unwrap()];
         let t = |s: &str| field_type(&syn::parse_str(s).unwrap(), &g);
-        assert!(t("f64").is_err() && t("&f32").is_err());
+        assert!(t("f64").is_ok() && t("&f32").is_ok());
         assert!(t("[u8; 1024]").is_ok() && t("[u8; 1025]").is_err() && t("[u8; 0]").is_err());
         assert!(t("T").is_err() && t("&[T]").is_err() && t("Vec<T>").is_err() && t("impl AsRef<str>").is_err());
         assert!(t("Self").is_err() && t("&str").is_ok() && t("u32").is_ok());

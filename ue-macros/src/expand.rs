@@ -1,38 +1,23 @@
 //! The code at a tracepoint site: one static tracepoint in the runtime's slice, an inline check of its enable
 //! word, and a call to the out-of-line write.
 
+use crate::model::{Form, Site, SiteField};
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
-use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
-use syn::{Expr, Ident, Lifetime, Type};
-
-pub struct Site {
-    pub name: String,
-    pub name_span: Span,
-    pub fields: Vec<SiteField>,
-}
-
-pub struct SiteField {
-    pub name: String,
-    pub span: Span,
-    pub ty: Type,
-    pub value: Expr,
-    /// The value is a reference to the declared type (`#[user_event]` arguments that are not `Copy`).
-    pub by_ref: bool,
-}
+use syn::{Ident, Lifetime, Type};
 
 /// The static tracepoint with its compile-time registration text.
 fn statics(site: &Site) -> TokenStream {
     let name = &site.name;
     let names = site.fields.iter().map(|f| &f.name);
     let kinds = site.fields.iter().map(|f| {
-        let ty = static_lifetimes(&f.ty);
-        quote_spanned!(f.ty.span()=> <#ty as ::ue_runtime::__private::Field>::KIND)
+        let ty = kind_type(&f.form);
+        quote_spanned!(f.form.span()=> <#ty as ::ue_runtime::__private::Field>::KIND)
     });
     let limit = quote_spanned!(site.name_span=>
         const _: () = ::core::assert!(
-            __UE_LEN <= 512,
+            __UE_LEN <= ::ue_runtime::abi::MAX_EVENT_DESC,
             "this event's registration text (name, fields, NUL) exceeds the kernel's 512-byte MAX_EVENT_DESC"
         );
     );
@@ -51,37 +36,148 @@ fn statics(site: &Site) -> TokenStream {
     }
 }
 
-/// `tracepoint!`: the values are evaluated, and coerced to the declared types, only when enabled.
-pub fn tracepoint(site: &Site) -> TokenStream {
-    let values: Vec<&Expr> = site.fields.iter().map(|f| &f.value).collect();
-    let tys: Vec<Type> = site.fields.iter().map(|f| f.ty.clone()).collect();
-    body(site, &tys, &values)
+/// The type whose `Field` impl gives the kernel type (consts cannot name the function's lifetimes: `&'a str`
+/// becomes `&'static str`).
+fn kind_type(form: &Form) -> TokenStream {
+    match form {
+        Form::Typed(ty) => {
+            let ty = replace_lifetimes(ty, "'static");
+            quote!(#ty)
+        }
+        Form::Display(_) | Form::Debug(_) => quote!(::ue_runtime::__private::Text<{ ::ue_runtime::DISPLAY_MAX }>),
+        Form::Hex(_) => quote!(::ue_runtime::__private::Text<{ ::ue_runtime::HEX_MAX }>),
+    }
 }
 
-/// `#[user_event]`: the statement put first in the body; the fields are references to the arguments.
+/// `tracepoint!`: the values are evaluated only when enabled; a string or byte field takes anything that reads
+/// as `str` or `[u8]` (an owned temporary lives for the write).
+pub fn tracepoint(site: &Site) -> TokenStream {
+    body(site, true)
+}
+
+/// `#[user_event]`: the statement put first in the body; the fields are the arguments.
 pub fn user_event(site: &Site) -> TokenStream {
-    let values: Vec<&Expr> = site.fields.iter().map(|f| &f.value).collect();
-    let tys: Vec<Type> = site
-        .fields
-        .iter()
-        .map(|f| {
-            let ty = &f.ty;
-            if f.by_ref {
-                syn::parse_quote!(&#ty)
+    body(site, false)
+}
+
+/// One field at the out-of-line write: its parameter, the argument passed, and how it is encoded.
+struct Slot {
+    param_ty: TokenStream,
+    arg: TokenStream,
+    /// Formats the parameter into a local, for the text forms.
+    prep: TokenStream,
+    encode: TokenStream,
+}
+
+fn slot(f: &SiteField, param: &Ident, local: &Ident, enc: &Ident, coerce: bool) -> Slot {
+    let value = &f.value;
+    let vspan = syn::spanned::Spanned::span(value);
+    let private = quote!(::ue_runtime::__private);
+    let text = |ty: TokenStream, arg: TokenStream, ctor: &str, max: TokenStream, span: Span| {
+        let ctor = Ident::new(ctor, span);
+        Slot {
+            param_ty: ty,
+            arg,
+            prep: quote!(let #local = #private::Text::<{ #max }>::#ctor(#param);),
+            encode: quote_spanned!(span=> <#private::Text<{ #max }> as #private::Field>::encode(&#local, #enc);),
+        }
+    };
+    match &f.form {
+        // The value's span on its conversion, so a value of the wrong kind is reported at the value.
+        Form::Display(s) => {
+            let arg = if f.by_ref { quote_spanned!(vspan=> #value) } else { quote_spanned!(vspan=> &#value) };
+            text(quote!(&dyn ::core::fmt::Display), arg, "display", quote!(::ue_runtime::DISPLAY_MAX), *s)
+        }
+        Form::Debug(s) => {
+            let arg = if f.by_ref { quote_spanned!(vspan=> #value) } else { quote_spanned!(vspan=> &#value) };
+            text(quote!(&dyn ::core::fmt::Debug), arg, "debug", quote!(::ue_runtime::DISPLAY_MAX), *s)
+        }
+        Form::Hex(s) => {
+            let arg = if f.by_ref {
+                quote_spanned!(vspan=> #private::as_bytes(#value))
             } else {
-                ty.clone()
+                quote_spanned!(vspan=> #private::as_bytes(&(#value)))
+            };
+            text(quote!(&[u8]), arg, "hex", quote!(::ue_runtime::HEX_MAX), *s)
+        }
+        Form::Typed(ty) => {
+            let span = f.form.span();
+            let coerced = if coerce { reads_as(ty) } else { None };
+            if let Some((target, conv)) = coerced {
+                let conv = Ident::new(conv, span);
+                return Slot {
+                    param_ty: quote!(&#target),
+                    arg: quote!(#private::#conv(&(#value))),
+                    prep: quote!(),
+                    encode: quote_spanned!(span=> <#target as #private::Field>::encode(#param, #enc);),
+                };
             }
-        })
-        .collect();
-    body(site, &tys, &values)
+            let ty = replace_lifetimes(ty, "'_");
+            // The same type and span as the KIND lookup, so an unsupported type is reported once.
+            let (param_ty, by) = if f.by_ref { (quote!(&#ty), quote!()) } else { (quote!(#ty), quote!(&)) };
+            Slot {
+                param_ty,
+                arg: quote!(#value),
+                prep: quote!(),
+                encode: quote_spanned!(span=> <#ty as #private::Field>::encode(#by #param, #enc);),
+            }
+        }
+    }
+}
+
+/// `&str`, `String`, `Box<str>`, `Cow<str>`… → (`str`, `as_str`); the byte equivalents → (`[u8]`, `as_bytes`).
+fn reads_as(ty: &Type) -> Option<(TokenStream, &'static str)> {
+    let inner = |t: &Type| -> Option<&'static str> {
+        match t {
+            Type::Path(p) if p.path.is_ident("str") => Some("str"),
+            Type::Slice(s) if matches!(&*s.elem, Type::Path(p) if p.path.is_ident("u8")) => Some("bytes"),
+            _ => None,
+        }
+    };
+    let kind = match ty {
+        Type::Reference(r) => {
+            inner(&r.elem).or_else(|| reads_as(&r.elem).map(|(_, c)| if c == "as_str" { "str" } else { "bytes" }))
+        }
+        Type::Path(p) if p.qself.is_none() => {
+            let last = p.path.segments.last()?;
+            match (last.ident.to_string().as_str(), &last.arguments) {
+                ("String", syn::PathArguments::None) => Some("str"),
+                ("Box" | "Rc" | "Arc" | "Cow", syn::PathArguments::AngleBracketed(a)) => {
+                    a.args.iter().find_map(|g| match g {
+                        syn::GenericArgument::Type(t) => inner(t),
+                        _ => None,
+                    })
+                }
+                ("Vec", syn::PathArguments::AngleBracketed(a)) => a.args.iter().find_map(|g| match g {
+                    syn::GenericArgument::Type(Type::Path(p)) if p.path.is_ident("u8") => Some("bytes"),
+                    _ => None,
+                }),
+                _ => None,
+            }
+        }
+        _ => None,
+    }?;
+    Some(if kind == "str" { (quote!(str), "as_str") } else { (quote!([u8]), "as_bytes") })
 }
 
 /// The check inline; the write in a cold function taking the field values as arguments, so the caller keeps
 /// only a load, a test, a branch and a call.
-fn body(site: &Site, tys: &[Type], values: &[&Expr]) -> TokenStream {
+fn body(site: &Site, coerce: bool) -> TokenStream {
     let statics = statics(site);
-    let params: Vec<Ident> = (0..tys.len()).map(|i| Ident::new(&format!("__ue_f{i}"), Span::mixed_site())).collect();
-    let tys = tys.iter().map(anonymous_lifetimes);
+    let enc = Ident::new("__ue_enc", Span::mixed_site());
+    let mut params = Vec::new();
+    let mut slots = Vec::new();
+    for (i, f) in site.fields.iter().enumerate() {
+        let param = Ident::new(&format!("__ue_f{i}"), Span::mixed_site());
+        let local = Ident::new(&format!("__ue_t{i}"), Span::mixed_site());
+        slots.push(slot(f, &param, &local, &enc, coerce));
+        params.push(param);
+    }
+    let tys = slots.iter().map(|s| &s.param_ty);
+    let args = slots.iter().map(|s| &s.arg);
+    let preps = slots.iter().map(|s| &s.prep);
+    let encodes = slots.iter().map(|s| &s.encode);
+    let private = quote!(::ue_runtime::__private);
     quote! {{
         #statics
         if __UE_TP.is_enabled() {
@@ -89,21 +185,14 @@ fn body(site: &Site, tys: &[Type], values: &[&Expr]) -> TokenStream {
             #[inline(never)]
             #[allow(clippy::too_many_arguments)]
             fn __ue_write(#(#params: #tys),*) {
-                __UE_TP.write(&(#(#params,)*));
+                const __UE_FIXED: usize = #private::fixed_size(__UE_KINDS);
+                const __UE_DYN: usize = #private::dyn_count(__UE_KINDS);
+                #(#preps)*
+                #private::write_parts::<__UE_FIXED, __UE_DYN>(&__UE_TP, |#enc| { #(#encodes)* });
             }
-            __ue_write(#(#values),*);
+            __ue_write(#(#args),*);
         }
     }}
-}
-
-/// Consts cannot name the function's lifetimes: `&'a str` becomes `&'static str` for the kind lookup.
-fn static_lifetimes(ty: &Type) -> Type {
-    replace_lifetimes(ty, "'static")
-}
-
-/// Nor can the nested write function: there `&'a str` becomes `&'_ str`.
-fn anonymous_lifetimes(ty: &Type) -> Type {
-    replace_lifetimes(ty, "'_")
 }
 
 fn replace_lifetimes(ty: &Type, with: &str) -> Type {

@@ -1,12 +1,13 @@
-//! Reading the macros' input.
+//! Reading the macros' input into the model; each mistake is an error at its token.
 
-use crate::check;
-use crate::expand::{self, Site, SiteField};
+use crate::check::Errors;
+use crate::model::{Form, Site, SiteField};
 use proc_macro2::{Span, TokenStream};
+use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
-use syn::{Expr, FnArg, Ident, ItemFn, LitStr, Pat, Token, Type};
+use syn::{Expr, FnArg, Ident, ItemFn, LitStr, Pat, Token};
 
 /// `name` or `"name"`.
 struct EventName {
@@ -20,28 +21,66 @@ impl Parse for EventName {
             let lit: LitStr = input.parse()?;
             Ok(EventName { text: lit.value(), span: lit.span() })
         } else {
-            let id = input.call(syn::ext::IdentExt::parse_any)?;
+            let id = input.call(Ident::parse_any)?;
             Ok(EventName { text: unraw(&id), span: id.span() })
         }
     }
 }
 
-/// `field: Type = expr`.
+/// `field: Type = expr`, `field: Display = expr`, `field: Debug = expr`, `field: Hex = expr`.
 struct FieldArg {
     name: Ident,
-    ty: Type,
+    form: Form,
     expr: Expr,
 }
 
 impl Parse for FieldArg {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        let name = input.call(syn::ext::IdentExt::parse_any)?;
+        // `tracing` habits: `?value`, `%value`, `key = value`, a bare `key`.
+        if input.peek(Token![?]) || input.peek(Token![%]) {
+            let (sigil, form) = if input.peek(Token![?]) { ("?", "Debug") } else { ("%", "Display") };
+            return Err(input.error(format!(
+                "`{sigil}value` is `tracing`'s shorthand; here a field is named and typed: `name: {form} = value`"
+            )));
+        }
+        let name = input.call(Ident::parse_any)?;
+        if input.peek(Token![=]) {
+            return Err(input.error(format!(
+                "a field needs a type: `{name}: Type = …` (for example `{name}: u64 = …` or `{name}: &str = …`), \
+                 or `{name}: Display = …` / `{name}: Debug = …` to record any value as text"
+            )));
+        }
+        if input.is_empty() || input.peek(Token![,]) {
+            return Err(syn::Error::new(
+                name.span(),
+                format!("a field needs a type and a value: `{name}: Type = {name}`"),
+            ));
+        }
         input.parse::<Token![:]>()?;
-        let ty = input.parse()?;
+        let form = form(input)?;
         input.parse::<Token![=]>()?;
         let expr = input.parse()?;
-        Ok(FieldArg { name, ty, expr })
+        Ok(FieldArg { name, form, expr })
     }
+}
+
+/// `Display`, `Debug` or `Hex` before the `=`, else a type.
+fn form(input: ParseStream) -> syn::Result<Form> {
+    if input.peek(Ident) && input.peek2(Token![=]) {
+        let fork = input.fork();
+        let id: Ident = fork.parse()?;
+        let form = match id.to_string().as_str() {
+            "Display" => Some(Form::Display(id.span())),
+            "Debug" => Some(Form::Debug(id.span())),
+            "Hex" => Some(Form::Hex(id.span())),
+            _ => None,
+        };
+        if let Some(f) = form {
+            input.parse::<Ident>()?;
+            return Ok(f);
+        }
+    }
+    Ok(Form::Typed(input.parse()?))
 }
 
 struct TracepointInput {
@@ -62,48 +101,69 @@ impl Parse for TracepointInput {
     }
 }
 
-pub fn tracepoint(input: TokenStream) -> syn::Result<TokenStream> {
+/// `tracepoint!(name, field: Type = expr, …)`.
+pub fn tracepoint(input: TokenStream) -> syn::Result<Site> {
     let input: TracepointInput = syn::parse2(input)?;
-    let fields: Vec<SiteField> = input
+    let fields = input
         .fields
         .into_iter()
-        .map(|f| SiteField { name: unraw(&f.name), span: f.name.span(), ty: f.ty, value: f.expr, by_ref: false })
+        .map(|f| SiteField { name: unraw(&f.name), span: f.name.span(), form: f.form, value: f.expr, by_ref: false })
         .collect();
-    let site = Site { name: input.name.text, name_span: input.name.span, fields };
-    check::site(&site, &[])?;
-    Ok(expand::tracepoint(&site))
+    Ok(Site { name: input.name.text, name_span: input.name.span, fields })
 }
 
-/// `#[user_event(name = "…", skip(a, b))]`.
+/// `#[user_event(name = "…", skip(a, b), display(c), debug(d), hex(e))]`.
 #[derive(Default)]
 struct Options {
     name: Option<LitStr>,
     skip: Vec<Ident>,
+    /// Arguments recorded as text, with their form.
+    text: Vec<(Ident, Form)>,
 }
 
 fn options(attr: TokenStream) -> syn::Result<Options> {
     let mut opts = Options::default();
     let parser = syn::meta::parser(|meta| {
-        if meta.path.is_ident("name") {
-            opts.name = Some(meta.value()?.parse()?);
-            Ok(())
-        } else if meta.path.is_ident("skip") {
+        let list = |meta: syn::meta::ParseNestedMeta, out: &mut Vec<Ident>| {
             meta.parse_nested_meta(|m| {
-                opts.skip.push(m.path.require_ident()?.clone());
+                out.push(m.path.require_ident()?.clone());
                 Ok(())
             })
-        } else {
-            Err(meta.error("unknown option: expected `name = \"…\"` or `skip(arg, …)`"))
+        };
+        let kw = meta.path.get_ident().map(Ident::to_string).unwrap_or_default();
+        let span = meta.path.span();
+        match kw.as_str() {
+            "name" => {
+                opts.name = Some(meta.value()?.parse()?);
+                Ok(())
+            }
+            "skip" => list(meta, &mut opts.skip),
+            "display" | "debug" | "hex" => {
+                let mut ids = Vec::new();
+                list(meta, &mut ids)?;
+                for id in ids {
+                    let form = match kw.as_str() {
+                        "display" => Form::Display(span),
+                        "debug" => Form::Debug(span),
+                        _ => Form::Hex(span),
+                    };
+                    opts.text.push((id, form));
+                }
+                Ok(())
+            }
+            _ => Err(meta.error(
+                "unknown option: expected `name = \"…\"`, `skip(arg, …)`, `display(arg, …)`, `debug(arg, …)` or `hex(arg, …)`",
+            )),
         }
     });
     syn::parse::Parser::parse2(parser, attr)?;
     Ok(opts)
 }
 
-pub fn user_event(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
-    let opts = options(attr)?;
-    let mut func: ItemFn = syn::parse2(item)?;
-    let mut errors = check::Errors::default();
+/// `#[user_event]` on `func`: the site of its arguments, and the generic parameters in scope.
+pub fn user_event(attr: TokenStream, func: &ItemFn) -> syn::Result<(Site, Vec<Ident>)> {
+    let mut opts = options(attr)?;
+    let mut errors = Errors::default();
     if let Some(c) = &func.sig.constness {
         errors.push(syn::Error::new(
             c.span(),
@@ -133,42 +193,35 @@ pub fn user_event(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStre
             ));
             continue;
         };
+        let text = opts.text.iter().position(|(id, _)| id == ident).map(|i| opts.text.remove(i).1);
         // Copy types go to the cold write by value, so the hot path need not spill the argument to take its
         // address; the others by reference.
-        let by_value = check::is_plain_copy(&pt.ty);
+        let by_value = text.is_none() && crate::check::is_plain_copy(&pt.ty);
         let value: Expr = if by_value {
             syn::parse_quote_spanned!(ident.span()=> #ident)
         } else {
             syn::parse_quote_spanned!(ident.span()=> &#ident)
         };
-        fields.push(SiteField {
-            name: unraw(ident),
-            span: ident.span(),
-            ty: (*pt.ty).clone(),
-            value,
-            by_ref: !by_value,
-        });
+        let form = text.unwrap_or_else(|| Form::Typed(pt.ty.clone()));
+        fields.push(SiteField { name: unraw(ident), span: ident.span(), form, value, by_ref: !by_value });
     }
     for (s, used) in opts.skip.iter().zip(used_skips) {
         if !used {
             errors.push(syn::Error::new(s.span(), format!("no argument named `{s}` to skip")));
         }
     }
-    let site = Site { name, name_span, fields };
-    let generics: Vec<Ident> = func
+    for (id, _) in &opts.text {
+        errors.push(syn::Error::new(id.span(), format!("no argument named `{id}` to record as text")));
+    }
+    errors.finish()?;
+    let generics = func
         .sig
         .generics
         .type_params()
         .map(|p| p.ident.clone())
         .chain(func.sig.generics.const_params().map(|p| p.ident.clone()))
         .collect();
-    if let Err(e) = check::site(&site, &generics) {
-        errors.push(e);
-    }
-    errors.finish()?;
-    let stmt = expand::user_event(&site);
-    func.block.stmts.insert(0, syn::parse2(stmt)?);
-    Ok(quote::quote!(#func))
+    Ok((Site { name, name_span, fields }, generics))
 }
 
 /// `r#type` → `type`.

@@ -1,11 +1,15 @@
 //! Rust type → kernel field type: the one table, and how each value is encoded.
 
-use crate::abi::{MAX_DYN_LEN, MAX_FIELD_ARRAY_SIZE};
+use crate::abi::MAX_FIELD_ARRAY_SIZE;
+use crate::encoder::Encoder;
+use crate::text::Text;
 use std::borrow::Cow;
-use std::io::IoSlice;
+use std::rc::Rc;
+use std::sync::Arc;
 
 /// A kernel field type of user_events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum FieldKind {
     U8,
     U16,
@@ -19,12 +23,13 @@ pub enum FieldKind {
     Str,
     /// `__rel_loc u8[]`: raw bytes, written as they are (see [`Field`] for why not `char[]`).
     Bytes,
-    /// `unsigned char[N]`, N ≤ 1024.
+    /// `unsigned char[N]`, N ≤ 1024: bytes, or text padded with NULs (floats).
     Array(usize),
 }
 
 impl FieldKind {
-    /// The type as the kernel parses it in a registration.
+    /// The type as the kernel parses it in a registration (`Array` continues with `N]`).
+    #[must_use]
     pub const fn kernel_type(self) -> &'static str {
         match self {
             FieldKind::U8 => "u8",
@@ -42,6 +47,7 @@ impl FieldKind {
     }
 
     /// Bytes the field takes in the fixed part of a record (a `__rel_loc` word is 4).
+    #[must_use]
     pub const fn size(self) -> usize {
         match self {
             FieldKind::U8 | FieldKind::S8 => 1,
@@ -53,37 +59,62 @@ impl FieldKind {
     }
 }
 
-/// A Rust type that can be a tracepoint field.
+/// A Rust type that can be a tracepoint field: the one table of Rust types and kernel field types.
 ///
 /// | Rust | kernel |
 /// |---|---|
 /// | `u8` `u16` `u32` `u64`, `bool` (→ u8), `char` (→ u32) | `u8` `u16` `u32` `u64` |
 /// | `i8` `i16` `i32` `i64` | `s8` `s16` `s32` `s64` |
 /// | `usize` / `isize` | `u64` / `s64` (64-bit targets) |
+/// | `f32` / `f64` | `unsigned char[16]` / `unsigned char[25]`: the shortest text that reads back as the same value (`0.25`, `1e-7`, `NaN`) |
 /// | `&str`, `String`, `Cow<str>` | `__rel_loc char[]` (NUL added, not copied) |
 /// | `&[u8]`, `Vec<u8>`, `Cow<[u8]>` | `__rel_loc u8[]` (bytes as they are) |
 /// | `[u8; N]`, N ≤ 1024 | `unsigned char[N]` |
-/// | `&T`, `&mut T`, `Box<T>` of any of these | as `T` |
+/// | [`Text<N>`](crate::Text) (what `Display`, `Debug` and `Hex` fields are formatted into) | `__rel_loc char[]` |
+/// | `&T`, `&mut T`, `Box<T>`, `Rc<T>`, `Arc<T>` of any of these | as `T` |
+/// | your type with `#[derive(Field)]`: a newtype of any of these, or a fieldless enum | as the inner type; the variant name (`__rel_loc char[]`), or with `#[ue(repr)]` the discriminant |
 ///
 /// Byte slices are `__rel_loc u8[]` rather than `unsigned char[]`: the kernel demands a trailing NUL on every
 /// dynamic field whose type names `char` and drops the record otherwise, and a NUL-terminated type is printed
 /// as text, which cannot give binary bytes back. The cost: the kernel's generated print format shows the
 /// `__rel_loc` word for such a field; `trace-cmd report -R`, perf scripts and libtraceevent read the bytes exactly.
+/// For bytes perf and trace-cmd show readably, declare the field `Hex` in the macros.
 ///
 /// Dynamic data is capped at 65,535 bytes in all (a `__rel_loc` holds 16-bit offsets and sizes): longer strings are
 /// cut at a UTF-8 boundary and keep their NUL; longer byte slices are cut.
+///
+/// The trait is sealed on purpose: a field's encoding must match its kernel type byte for byte, or the kernel
+/// refuses the record. Your own types become fields with `#[derive(Field)]` (newtypes and fieldless enums), or
+/// through the `Display`/`Debug` forms of the macros.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a user_events field",
     label = "unsupported field type",
-    note = "supported: u8 u16 u32 u64 i8 i16 i32 i64 usize isize bool char, &str String Cow<str>, &[u8] Vec<u8>, [u8; N ≤ 1024], and references to these",
-    note = "floats have no kernel field type: record `x.to_bits()` as u32/u64"
+    note = "supported: integers, bool, char, f32, f64, &str, String, &[u8], Vec<u8>, [u8; N ≤ 1024], references, Box, Rc and Arc of these, and types with #[derive(ue_runtime::Field)]",
+    note = "or record it as text: `name: Display = value` or `name: Debug = value` (#[user_event(display(arg), debug(arg))])"
 )]
-pub trait Field {
+pub trait Field: crate::__private::Sealed {
     /// The kernel type.
     const KIND: FieldKind;
     /// Writes the value: exactly `KIND.size()` fixed bytes, plus dynamic data for `Str`/`Bytes`.
+    #[doc(hidden)]
     fn encode<'a>(&'a self, enc: &mut Encoder<'a, '_>);
 }
+
+/// Marks the types whose `Field` impl is ours (or derived).
+macro_rules! sealed {
+    ($(impl$([$($g:tt)*])? for $t:ty),* $(,)?) => {$(
+        impl$(<$($g)*>)? crate::__private::Sealed for $t {}
+    )*};
+}
+sealed!(
+    impl for u8, impl for u16, impl for u32, impl for u64, impl for i8, impl for i16, impl for i32, impl for i64,
+    impl for usize, impl for isize, impl for bool, impl for char, impl for f32, impl for f64, impl for str,
+    impl for String, impl['c] for Cow<'c, str>, impl for [u8], impl for Vec<u8>, impl['c] for Cow<'c, [u8]>,
+    impl[const N: usize] for [u8; N], impl[const N: usize] for Text<N>,
+    // Unbounded, so that `&Mine` is reported as `Mine` not being a field rather than as a seal.
+    impl[T: ?Sized] for &T, impl[T: ?Sized] for &mut T, impl[T: ?Sized] for Box<T>, impl[T: ?Sized] for Rc<T>,
+    impl[T: ?Sized] for Arc<T>,
+);
 
 macro_rules! int_fields {
     ($($t:ty => $k:ident),* $(,)?) => {$(
@@ -189,360 +220,38 @@ macro_rules! forward_fields {
         }
     )*};
 }
-forward_fields!(&T, &mut T, Box<T>);
+forward_fields!(&T, &mut T, Box<T>, Rc<T>, Arc<T>);
 
-/// The most fields one event may have.
-pub const MAX_FIELDS: usize = 32;
-/// iovecs of one write: the index, the fixed part, and two per dynamic field (data, NUL).
-pub(crate) const MAX_IOV: usize = 2 + 2 * MAX_FIELDS;
+/// Text bytes of a float field: the longest shortest-round-trip form (`-2.2250738585072014e-308`) and a NUL.
+pub const F64_TEXT: usize = 25;
+/// As [`F64_TEXT`] for `f32` (at most 15 characters, as `-1.1754942e-38`).
+pub const F32_TEXT: usize = 16;
 
-/// The fields of one event, as a tuple of [`Field`]s.
-pub trait Fields {
-    /// The kernel types, in order.
-    const KINDS: &'static [FieldKind];
-    /// Bytes of the fixed part.
-    const FIXED: usize = fixed_size(Self::KINDS);
-    /// How many fields are dynamic (`__rel_loc`).
-    const DYN: usize = dyn_count(Self::KINDS);
-    /// Encodes every field in order.
-    fn encode_all<'a>(&'a self, enc: &mut Encoder<'a, '_>);
-}
-
-const fn fixed_size(kinds: &[FieldKind]) -> usize {
-    let mut i = 0;
-    let mut n = 0;
-    while i < kinds.len() {
-        n += kinds[i].size();
-        i += 1;
-    }
-    n
-}
-
-const fn dyn_count(kinds: &[FieldKind]) -> usize {
-    let mut i = 0;
-    let mut n = 0;
-    while i < kinds.len() {
-        if matches!(kinds[i], FieldKind::Str | FieldKind::Bytes) {
-            n += 1;
-        }
-        i += 1;
-    }
-    n
-}
-
-macro_rules! tuple_fields {
-    ($(($($t:ident $i:tt),*)),* $(,)?) => {$(
-        impl<$($t: Field),*> Fields for ($($t,)*) {
-            const KINDS: &'static [FieldKind] = &[$($t::KIND),*];
-            #[inline(always)]
-            #[allow(unused_variables)]
-            fn encode_all<'a>(&'a self, enc: &mut Encoder<'a, '_>) {
-                $(self.$i.encode(enc);)*
+macro_rules! float_fields {
+    ($($t:ty => $n:expr),*) => {$(
+        impl Field for $t {
+            const KIND: FieldKind = FieldKind::Array($n);
+            #[inline]
+            fn encode<'a>(&'a self, enc: &mut Encoder<'a, '_>) {
+                let text = Text::<{ $n - 1 }>::debug(self);
+                enc.fixed_with($n, |dst| dst[..text.as_str().len()].copy_from_slice(text.as_str().as_bytes()));
             }
         }
     )*};
 }
-tuple_fields!(
-    (),
-    (A 0),
-    (A 0, B 1),
-    (A 0, B 1, C 2),
-    (A 0, B 1, C 2, D 3),
-    (A 0, B 1, C 2, D 3, E 4),
-    (A 0, B 1, C 2, D 3, E 4, F 5),
-    (A 0, B 1, C 2, D 3, E 4, F 5, G 6),
-    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7),
-    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8),
-    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9),
-    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10),
-    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11),
-    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12),
-    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13),
-    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14),
-    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14, P 15),
-);
-tuple_fields!(
-    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14, P 15, Q 16),
-    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14, P 15, Q 16, R 17),
-    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14, P 15, Q 16, R 17, S 18),
-    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14, P 15, Q 16, R 17, S 18, T 19),
-    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14, P 15, Q 16, R 17, S 18, T 19,
-     U 20),
-    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14, P 15, Q 16, R 17, S 18, T 19,
-     U 20, V 21),
-    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14, P 15, Q 16, R 17, S 18, T 19,
-     U 20, V 21, W 22),
-    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14, P 15, Q 16, R 17, S 18, T 19,
-     U 20, V 21, W 22, X 23),
-    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14, P 15, Q 16, R 17, S 18, T 19,
-     U 20, V 21, W 22, X 23, Y 24),
-    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14, P 15, Q 16, R 17, S 18, T 19,
-     U 20, V 21, W 22, X 23, Y 24, Z 25),
-    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14, P 15, Q 16, R 17, S 18, T 19,
-     U 20, V 21, W 22, X 23, Y 24, Z 25, AA 26),
-    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14, P 15, Q 16, R 17, S 18, T 19,
-     U 20, V 21, W 22, X 23, Y 24, Z 25, AA 26, AB 27),
-    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14, P 15, Q 16, R 17, S 18, T 19,
-     U 20, V 21, W 22, X 23, Y 24, Z 25, AA 26, AB 27, AC 28),
-    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14, P 15, Q 16, R 17, S 18, T 19,
-     U 20, V 21, W 22, X 23, Y 24, Z 25, AA 26, AB 27, AC 28, AD 29),
-    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14, P 15, Q 16, R 17, S 18, T 19,
-     U 20, V 21, W 22, X 23, Y 24, Z 25, AA 26, AB 27, AC 28, AD 29, AE 30),
-    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14, P 15, Q 16, R 17, S 18, T 19,
-     U 20, V 21, W 22, X 23, Y 24, Z 25, AA 26, AB 27, AC 28, AD 29, AE 30, AF 31),
-);
+float_fields!(f64 => F64_TEXT, f32 => F32_TEXT);
 
-static NUL: [u8; 1] = [0];
-
-/// Lays out one record: fixed fields packed into `fixed`, dynamic data referenced in place as iovecs.
-///
-/// Invariants: `pos ≤ fixed.len()`; `dyn_len + fixed.len() ≤ MAX_DYN_LEN`, so every `__rel_loc` offset and size
-/// fits 16 bits; each `Str` gets at least its NUL, whatever the truncation.
-pub struct Encoder<'a, 'b> {
-    fixed: &'b mut [u8],
-    pos: usize,
-    dyn_len: usize,
-    dyn_left: usize,
-    iov: &'b mut [IoSlice<'a>],
-    niov: usize,
-}
-
-impl<'a, 'b> Encoder<'a, 'b> {
-    pub(crate) fn new(fixed: &'b mut [u8], dyn_fields: usize, iov: &'b mut [IoSlice<'a>]) -> Self {
-        Encoder { fixed, pos: 0, dyn_len: 0, dyn_left: dyn_fields, iov, niov: 0 }
-    }
-
-    /// Bytes of the fixed part written, iovecs of dynamic data pushed, and bytes of dynamic data.
-    pub(crate) fn finish(self) -> (usize, usize, usize) {
-        (self.pos, self.niov, self.dyn_len)
-    }
-
+impl<const N: usize> Field for Text<N> {
+    const KIND: FieldKind = FieldKind::Str;
     #[inline(always)]
-    fn fixed(&mut self, bytes: &[u8]) {
-        if let Some(dst) = self.fixed.get_mut(self.pos..self.pos + bytes.len()) {
-            dst.copy_from_slice(bytes);
-        }
-        self.pos += bytes.len();
+    fn encode<'a>(&'a self, enc: &mut Encoder<'a, '_>) {
+        enc.str(self.as_str());
     }
-
-    fn push(&mut self, data: &'a [u8]) {
-        if let Some(slot) = self.iov.get_mut(self.niov) {
-            *slot = IoSlice::new(data);
-            self.niov += 1;
-        }
-    }
-
-    /// Room for this dynamic field, keeping one byte for each later one.
-    fn room(&mut self) -> usize {
-        self.dyn_left = self.dyn_left.saturating_sub(1);
-        MAX_DYN_LEN.saturating_sub(self.fixed.len() + self.dyn_len + self.dyn_left)
-    }
-
-    fn loc(&mut self, size: usize) {
-        // Offset from the end of this loc word to the data, which follows the fixed part.
-        let offset = self.fixed.len().saturating_sub(self.pos + 4) + self.dyn_len;
-        self.fixed(&(((size as u32) << 16) | offset as u32).to_ne_bytes());
-        self.dyn_len += size;
-    }
-
-    fn str(&mut self, s: &'a str) {
-        let room = self.room().saturating_sub(1);
-        let mut n = s.len().min(room);
-        while !s.is_char_boundary(n) {
-            n -= 1;
-        }
-        self.loc(n + 1);
-        if n > 0 {
-            self.push(&s.as_bytes()[..n]);
-        }
-        self.push(&NUL);
-    }
-
-    fn bytes(&mut self, b: &'a [u8]) {
-        let n = b.len().min(self.room());
-        self.loc(n);
-        if n > 0 {
-            self.push(&b[..n]);
-        }
-    }
-}
-
-/// The registration text, `"name type field; type field"` plus NUL: its length in bytes.
-pub const fn desc_len(name: &str, names: &[&str], kinds: &[FieldKind]) -> usize {
-    let mut n = name.len() + 1;
-    let mut i = 0;
-    while i < kinds.len() {
-        n += if i == 0 { 1 } else { 2 } + kinds[i].kernel_type().len() + 1 + names[i].len();
-        if let FieldKind::Array(len) = kinds[i] {
-            n += digits(len) + 1;
-        }
-        i += 1;
-    }
-    n
-}
-
-/// The registration text itself, NUL-terminated; `L` must be `desc_len(..)`.
-pub const fn desc_bytes<const L: usize>(name: &str, names: &[&str], kinds: &[FieldKind]) -> [u8; L] {
-    assert!(names.len() == kinds.len());
-    let mut out = [0u8; L];
-    let mut at = put(&mut out, 0, name.as_bytes());
-    let mut i = 0;
-    while i < kinds.len() {
-        at = put(&mut out, at, if i == 0 { b" " } else { b"; " });
-        at = put(&mut out, at, kinds[i].kernel_type().as_bytes());
-        if let FieldKind::Array(len) = kinds[i] {
-            let mut d = [0u8; 20];
-            let nd = digits(len);
-            let mut k = nd;
-            let mut v = len;
-            while k > 0 {
-                k -= 1;
-                d[k] = b'0' + (v % 10) as u8;
-                v /= 10;
-            }
-            let mut j = 0;
-            while j < nd {
-                out[at] = d[j];
-                at += 1;
-                j += 1;
-            }
-            at = put(&mut out, at, b"]");
-        }
-        at = put(&mut out, at, b" ");
-        at = put(&mut out, at, names[i].as_bytes());
-        i += 1;
-    }
-    assert!(at + 1 == L, "desc_bytes: L must be desc_len()");
-    out
-}
-
-const fn put<const L: usize>(out: &mut [u8; L], mut at: usize, s: &[u8]) -> usize {
-    let mut i = 0;
-    while i < s.len() {
-        out[at] = s[i];
-        at += 1;
-        i += 1;
-    }
-    at
-}
-
-const fn digits(mut v: usize) -> usize {
-    let mut n = 1;
-    while v >= 10 {
-        v /= 10;
-        n += 1;
-    }
-    n
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The payload a write would send after the index: the fixed part, then the dynamic data.
-    fn record<F: Fields>(f: &F) -> Vec<u8> {
-        let mut fixed = vec![0u8; F::FIXED];
-        let mut iov = [IoSlice::new(&[]); MAX_IOV];
-        let mut enc = Encoder::new(&mut fixed, F::DYN, &mut iov);
-        f.encode_all(&mut enc);
-        let (pos, n, _) = enc.finish();
-        assert_eq!(pos, F::FIXED, "each field writes exactly its fixed size");
-        let mut out = fixed.clone();
-        for s in &iov[..n] {
-            out.extend_from_slice(s);
-        }
-        out
-    }
-
-    /// Resolves the `__rel_loc` word at `at` to its data, checking the kernel's bounds rule.
-    fn rel(rec: &[u8], at: usize) -> &[u8] {
-        let loc = u32::from_ne_bytes(rec[at..at + 4].try_into().unwrap());
-        let (off, size) = ((loc & 0xffff) as usize, (loc >> 16) as usize);
-        let start = at + 4 + off;
-        assert!(start + size <= rec.len(), "rel_loc inside the record");
-        &rec[start..start + size]
-    }
-
-    #[test]
-    fn fixed_fields_are_packed_in_order_native_endian() {
-        let r = record(&(1u8, 0x0203u16, 0x0405_0607u32, -2i64, true, 'é', [9u8, 8]));
-        let mut want = vec![1u8];
-        want.extend(0x0203u16.to_ne_bytes());
-        want.extend(0x0405_0607u32.to_ne_bytes());
-        want.extend((-2i64).to_ne_bytes());
-        want.push(1);
-        want.extend(('é' as u32).to_ne_bytes());
-        want.extend([9, 8]);
-        assert_eq!(r, want);
-    }
-
-    #[test]
-    fn strings_get_a_nul_and_bytes_do_not() {
-        let b: &[u8] = &[0xde, 0, 0xef];
-        let r = record(&(7u32, "hi", b, String::from("yo")));
-        assert_eq!(rel(&r, 4), b"hi\0");
-        assert_eq!(rel(&r, 8), &[0xde, 0, 0xef]);
-        assert_eq!(rel(&r, 12), b"yo\0");
-        assert_eq!(r.len(), 16 + 3 + 3 + 3);
-    }
-
-    #[test]
-    fn empty_string_is_just_the_nul() {
-        let r = record(&("",));
-        assert_eq!(rel(&r, 0), b"\0");
-    }
-
-    #[test]
-    fn oversized_string_is_cut_at_a_char_boundary_and_keeps_its_nul() {
-        let s = format!("a{}", "é".repeat(35_000)); // 70,001 bytes
-        let r = record(&(1u16, s.as_str()));
-        let got = rel(&r, 2);
-        assert_eq!(got.last(), Some(&0));
-        let text = std::str::from_utf8(&got[..got.len() - 1]).expect("cut at a UTF-8 boundary");
-        assert!(s.starts_with(text));
-        // 65,535 - 6 fixed bytes - 1 NUL = 65,528, rounded down to the boundary at 65,527 ("a" + 2-byte chars).
-        assert_eq!(text.len(), 65_527);
-        assert!(r.len() <= MAX_DYN_LEN);
-    }
-
-    #[test]
-    fn oversized_fields_leave_room_for_the_later_ones() {
-        let big = vec![0xabu8; 70_000];
-        let r = record(&(big.as_slice(), "tail", big.as_slice()));
-        let (a, t, b) = (rel(&r, 0), rel(&r, 4), rel(&r, 8));
-        assert_eq!(t.last(), Some(&0), "a later string still ends with its NUL");
-        assert!(a.len() + t.len() + b.len() + 12 <= MAX_DYN_LEN);
-        assert_eq!(a.len(), MAX_DYN_LEN - 12 - 2);
-        assert_eq!(t, b"\0");
-        assert_eq!(b.len(), 1);
-    }
-
-    #[test]
-    fn registration_text_for_every_kind() {
-        const K: &[FieldKind] = &[
-            FieldKind::U8,
-            FieldKind::U16,
-            FieldKind::U32,
-            FieldKind::U64,
-            FieldKind::S8,
-            FieldKind::S16,
-            FieldKind::S32,
-            FieldKind::S64,
-            FieldKind::Str,
-            FieldKind::Bytes,
-            FieldKind::Array(1024),
-        ];
-        const N: &[&str] = &["a", "b", "c", "d", "e", "f", "g", "h", "s", "y", "arr"];
-        const L: usize = desc_len("ev", N, K);
-        const D: [u8; L] = desc_bytes::<L>("ev", N, K);
-        assert_eq!(
-            std::str::from_utf8(&D).unwrap(),
-            "ev u8 a; u16 b; u32 c; u64 d; s8 e; s16 f; s32 g; s64 h; __rel_loc char[] s; __rel_loc u8[] y; \
-             unsigned char[1024] arr\0"
-        );
-        const E: [u8; 3] = desc_bytes::<3>("ev", &[], &[]);
-        assert_eq!(&E, b"ev\0");
-    }
 
     #[test]
     fn rust_types_map_to_their_kernel_types() {
@@ -557,5 +266,7 @@ mod tests {
         assert_eq!([k::<&str>(), k::<String>(), k::<&String>(), k::<Cow<str>>()], ["__rel_loc char[]"; 4]);
         assert_eq!([k::<&[u8]>(), k::<Vec<u8>>(), k::<&Vec<u8>>()], ["__rel_loc u8[]"; 3]);
         assert_eq!(<[u8; 16]>::KIND, FieldKind::Array(16));
+        assert_eq!([f64::KIND, f32::KIND], [FieldKind::Array(F64_TEXT), FieldKind::Array(F32_TEXT)]);
+        assert_eq!([k::<Arc<str>>(), k::<Rc<str>>(), k::<Box<str>>(), k::<Text<8>>()], ["__rel_loc char[]"; 4]);
     }
 }

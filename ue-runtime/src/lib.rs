@@ -23,23 +23,29 @@
 #![cfg_attr(not(target_os = "linux"), allow(dead_code))]
 
 pub mod abi;
+mod desc;
 #[cfg(target_os = "linux")]
 mod descriptor;
-pub(crate) mod field;
+mod encoder;
+mod field;
+mod fields;
 #[cfg(target_os = "linux")]
 mod register;
 mod status;
+mod text;
 #[cfg(target_os = "linux")]
 mod tracefs;
 mod tracepoint;
 #[cfg(target_os = "linux")]
 mod write;
 
-pub use field::{Field, FieldKind, Fields, MAX_FIELDS};
+pub use field::{Field, FieldKind, F32_TEXT, F64_TEXT};
+pub use fields::{Fields, MAX_FIELDS};
 pub use linkme::{self, distributed_slice};
 pub use status::{status, Status, FTRACE_MAX_PAYLOAD, PERF_MAX_PAYLOAD};
+pub use text::{Text, DISPLAY_MAX, HEX_MAX};
 pub use tracepoint::{Tracepoint, TRACEPOINTS};
-pub use ue_macros::{tracepoint, user_event};
+pub use ue_macros::{tracepoint, user_event, Field};
 
 /// Registers the tracepoints not registered yet, opening `user_events_data` if needed. This already runs before
 /// `main`; call it to retry after the environment changed (tracefs mounted, permissions granted). It also checks
@@ -61,10 +67,41 @@ pub fn shutdown() {
 /// What the macros expand to; not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::field::{desc_bytes, desc_len, Field, FieldKind};
+    pub use crate::desc::{desc_bytes, desc_len};
+    pub use crate::encoder::Encoder;
+    pub use crate::field::{Field, FieldKind};
+    pub use crate::fields::{dyn_count, fixed_size};
+    pub use crate::text::Text;
     pub use crate::tracepoint::{Tracepoint, TRACEPOINTS};
     pub use core::ffi::CStr;
     pub use linkme;
+
+    /// The supertrait that seals [`Field`]: `#[derive(Field)]` implements it.
+    pub trait Sealed {}
+
+    /// Writes one event of a macro site; off Linux, nothing.
+    #[inline(always)]
+    pub fn write_parts<'a, const FIXED: usize, const DYN: usize>(
+        tp: &Tracepoint,
+        encode: impl FnOnce(&mut Encoder<'a, '_>),
+    ) {
+        #[cfg(target_os = "linux")]
+        crate::write::write_parts::<FIXED, DYN>(tp, encode);
+        #[cfg(not(target_os = "linux"))]
+        let _ = (tp, encode);
+    }
+
+    /// A string field's value from anything that reads as `str` (`String`, `&String`, `Box<str>`, `Arc<str>`…).
+    #[inline(always)]
+    pub fn as_str<T: AsRef<str> + ?Sized>(v: &T) -> &str {
+        v.as_ref()
+    }
+
+    /// A byte field's value from anything that reads as bytes (`Vec<u8>`, arrays, `&Vec<u8>`…).
+    #[inline(always)]
+    pub fn as_bytes<T: AsRef<[u8]> + ?Sized>(v: &T) -> &[u8] {
+        v.as_ref()
+    }
 
     /// Turns the const-built descriptor bytes into a `CStr` (at compile time).
     pub const fn desc_cstr(bytes: &'static [u8]) -> &'static CStr {

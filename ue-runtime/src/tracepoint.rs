@@ -1,6 +1,6 @@
 //! One static per tracepoint: the enable word the kernel flips, the write index, the descriptor.
 
-use crate::field::Fields;
+use crate::fields::Fields;
 use std::ffi::CStr;
 use std::sync::atomic::{AtomicU32, AtomicU8, Ordering};
 

@@ -57,3 +57,36 @@ fn user_event_fields_are_the_arguments() {
     assert_eq!(desc("fmt_fn"), "fmt_fn u32 id; __rel_loc char[] path; u8 _ignored_prefix");
     assert_eq!(desc("fmt_method"), "fmt_method u64 req; __rel_loc u8[] body");
 }
+
+#[derive(ue_runtime::Field)]
+struct Id(u64);
+
+#[derive(ue_runtime::Field)]
+enum Mode {
+    #[allow(dead_code)]
+    Fast,
+}
+
+#[derive(ue_runtime::Field)]
+#[ue(repr)]
+#[repr(i8)]
+enum Level {
+    #[allow(dead_code)]
+    Low = -1,
+}
+
+#[test]
+fn text_forms_floats_and_derived_types() {
+    if false {
+        tracepoint!(
+            fmt_forms,
+            a: Display = 1, b: Debug = 2, c: Hex = [3u8], d: f64 = 0.5, e: f32 = 0.5,
+            f: Id = Id(1), g: Mode = Mode::Fast, h: Level = Level::Low,
+        );
+    }
+    assert_eq!(
+        desc("fmt_forms"),
+        "fmt_forms __rel_loc char[] a; __rel_loc char[] b; __rel_loc char[] c; unsigned char[25] d; \
+         unsigned char[16] e; u64 f; __rel_loc char[] g; s8 h"
+    );
+}

@@ -1,3 +1,4 @@
+#![allow(unused)]
 use ue_runtime::{tracepoint, user_event};
 
 #[user_event]

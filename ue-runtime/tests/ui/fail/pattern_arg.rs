@@ -1,3 +1,4 @@
+#![allow(unused)]
 use ue_runtime::user_event;
 
 #[user_event]

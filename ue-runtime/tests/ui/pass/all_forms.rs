@@ -52,6 +52,31 @@ impl S {
     fn by_value(self, r#type: u32) {}
 }
 
+#[derive(ue_runtime::Field)]
+struct Id(u64);
+
+#[derive(ue_runtime::Field)]
+struct Wrapped<'a, T>(&'a T);
+
+#[derive(ue_runtime::Field)]
+enum Mode {
+    Fast,
+    Slow,
+}
+
+#[derive(ue_runtime::Field)]
+#[ue(repr)]
+#[repr(i8)]
+enum Level {
+    Low = -1,
+    High = 1,
+}
+
+#[user_event(display(addr), debug(mode), hex(key))]
+fn text_args(addr: std::net::IpAddr, mode: Option<u32>, key: Vec<u8>, ratio: f64, small: f32, id: Id, m: Mode) {
+    let _ = (addr, mode, key, ratio, small, id, m);
+}
+
 mod nested {
     pub fn f() {
         ue_runtime::tracepoint!(in_module, x: u32 = 1);
@@ -84,6 +109,15 @@ fn main() {
     let key = String::from("k");
     let closure = |n: u64| tracepoint!(in_closure, key: &str = &key, n: u64 = n);
     closure(1);
+    text_args([127, 0, 0, 1].into(), None, vec![1], 0.5, 1.5, Id(1), Mode::Slow);
+    let err = std::io::Error::other("e");
+    tracepoint!(
+        text_forms,
+        a: Display = err, b: Debug = err, c: Hex = [1u8, 2], d: f64 = 0.1, e: f32 = 0.2,
+        f: Id = Id(2), g: Mode = Mode::Fast, h: Level = Level::High, i: Wrapped<u32> = Wrapped(&3),
+        j: &str = format!("{}", 1), k: &str = std::sync::Arc::<str>::from("k"), l: &[u8] = vec![1u8],
+    );
+    let _ = Level::Low;
     let unit: () = tracepoint!(as_expression);
     unit
 }

@@ -1,0 +1,43 @@
+//! What a tracepoint site is, once parsed: the event's name and its fields, each with the form its value takes.
+
+use proc_macro2::Span;
+use syn::{Expr, Type};
+
+pub struct Site {
+    pub name: String,
+    pub name_span: Span,
+    pub fields: Vec<SiteField>,
+}
+
+pub struct SiteField {
+    pub name: String,
+    /// The field name's span.
+    pub span: Span,
+    pub form: Form,
+    /// The value passed to the out-of-line write.
+    pub value: Expr,
+    /// The value is a reference to the declared type (`#[user_event]` arguments that are not `Copy`).
+    pub by_ref: bool,
+}
+
+/// How a field's value becomes its record bytes.
+pub enum Form {
+    /// A value of a `Field` type, encoded as that type says.
+    Typed(Box<Type>),
+    /// Any `Display` value, formatted into `Text<DISPLAY_MAX>` while enabled.
+    Display(Span),
+    /// Any `Debug` value, formatted into `Text<DISPLAY_MAX>` while enabled.
+    Debug(Span),
+    /// Bytes (`AsRef<[u8]>`) as hex text, formatted into `Text<HEX_MAX>` while enabled.
+    Hex(Span),
+}
+
+impl Form {
+    /// The span of the type (or of the form's keyword).
+    pub fn span(&self) -> Span {
+        match self {
+            Form::Typed(t) => syn::spanned::Spanned::span(t),
+            Form::Display(s) | Form::Debug(s) | Form::Hex(s) => *s,
+        }
+    }
+}
