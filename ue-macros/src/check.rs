@@ -6,11 +6,13 @@ use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::{Expr, Ident, Lit, Type};
 
-/// `MAX_EVENT_DESC`: the registration text, NUL included.
+// Copies of the runtime's constants (a proc-macro crate cannot use them); ue-runtime/tests/limits.rs keeps
+// each equal to its source.
+/// `ue_runtime::abi::MAX_EVENT_DESC`.
 pub const MAX_EVENT_DESC: usize = 512;
-/// A tracefs directory name.
+/// `ue_runtime::abi::MAX_NAME`.
 pub const MAX_NAME: usize = 255;
-/// `MAX_FIELD_ARRAY_SIZE`.
+/// `ue_runtime::abi::MAX_FIELD_ARRAY_SIZE`.
 pub const MAX_ARRAY: u64 = 1024;
 /// `ue_runtime::MAX_FIELDS`.
 pub const MAX_FIELDS: usize = 32;

@@ -78,5 +78,7 @@ pub const ENABLE_BIT: u8 = 31;
 pub const MAX_EVENT_DESC: usize = 512;
 /// `MAX_FIELD_ARRAY_SIZE`: the largest fixed array field.
 pub const MAX_FIELD_ARRAY_SIZE: usize = 1024;
+/// The longest event name: it names a tracefs directory (`NAME_MAX`).
+pub const MAX_NAME: usize = 255;
 /// A `__rel_loc` word holds a 16-bit size and a 16-bit offset.
 pub const MAX_DYN_LEN: usize = 0xFFFF;

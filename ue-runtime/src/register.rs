@@ -235,12 +235,12 @@ fn register_one(fd: i32, tp: &'static Tracepoint) -> Result<(), (&'static str, S
             format!(
                 "event '{name}': declared here as '{}', but the kernel already has it{} (EADDRINUSE)",
                 tp.format(),
-                status::kernel_format(name)
+                crate::tracefs::kernel_format(name)
                     .map(|f| format!(" as '{f}'"))
                     .unwrap_or_else(|| " with another format".into())
             ),
         ),
-        Some(libc::EINVAL) if status::kernel_predates_remote_write() => (
+        Some(libc::EINVAL) if crate::tracefs::kernel_predates_remote_write() => (
             "kernel too old",
             format!("event '{name}': this kernel's user_events predates the remote-write ABI of Linux 6.4 (EINVAL)"),
         ),

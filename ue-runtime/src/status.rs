@@ -170,6 +170,12 @@ impl fmt::Display for Status {
     }
 }
 
+/// The `user_events_data` in use, if any.
+#[cfg(target_os = "linux")]
+pub(crate) fn data_file() -> Option<String> {
+    with(|s| s.data_file.clone())
+}
+
 pub(crate) fn set_available(data_file: String) {
     with(|s| {
         s.data_file = Some(data_file);
@@ -205,28 +211,6 @@ pub(crate) fn log_summary() {
         // Not eprintln!: a closed stderr must not panic the program.
         let _ = writeln!(std::io::stderr(), "ue: {}", status());
     }
-}
-
-/// The format the kernel already has for `name`, from tracefs `dynamic_events` (lines `u:name fields…`).
-#[cfg(target_os = "linux")]
-pub(crate) fn kernel_format(name: &str) -> Option<String> {
-    let data = with(|s| s.data_file.clone())?;
-    let list = data.strip_suffix("user_events_data")?.to_string() + "dynamic_events";
-    let text = std::fs::read_to_string(list).ok()?;
-    text.lines().find_map(|l| {
-        let (n, rest) = l.strip_prefix("u:")?.split_once(' ').unwrap_or((l, ""));
-        (n == name).then(|| rest.trim().to_string())
-    })
-}
-
-/// True when the running kernel is older than 6.4, which changed user_events to remote-write enablement.
-#[cfg(target_os = "linux")]
-pub(crate) fn kernel_predates_remote_write() -> bool {
-    let Ok(release) = std::fs::read_to_string("/proc/sys/kernel/osrelease") else { return false };
-    let mut parts = release.trim().split(|c: char| !c.is_ascii_digit());
-    let major: u32 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
-    let minor: u32 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
-    (major, minor) < (6, 4)
 }
 
 #[cfg(test)]

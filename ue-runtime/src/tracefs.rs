@@ -1,4 +1,5 @@
-//! Finding `user_events_data`: under each tracefs mount of /proc/mounts, then `tracing/` under debugfs.
+//! Finding `user_events_data` (under each tracefs mount of /proc/mounts, then `tracing/` under debugfs), and
+//! what the kernel can tell about a refused registration.
 
 use std::ffi::CString;
 use std::os::fd::RawFd;
@@ -77,6 +78,26 @@ fn unescape(s: &str) -> String {
         }
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The format the kernel already has for `name`, from tracefs `dynamic_events` (lines `u:name fields…`).
+pub(crate) fn kernel_format(name: &str) -> Option<String> {
+    let data = crate::status::data_file()?;
+    let list = data.strip_suffix("user_events_data")?.to_string() + "dynamic_events";
+    let text = std::fs::read_to_string(list).ok()?;
+    text.lines().find_map(|l| {
+        let (n, rest) = l.strip_prefix("u:")?.split_once(' ').unwrap_or((l, ""));
+        (n == name).then(|| rest.trim().to_string())
+    })
+}
+
+/// True when the running kernel is older than 6.4, which changed user_events to remote-write enablement.
+pub(crate) fn kernel_predates_remote_write() -> bool {
+    let Ok(release) = std::fs::read_to_string("/proc/sys/kernel/osrelease") else { return false };
+    let mut parts = release.trim().split(|c: char| !c.is_ascii_digit());
+    let major: u32 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+    let minor: u32 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+    (major, minor) < (6, 4)
 }
 
 #[cfg(test)]

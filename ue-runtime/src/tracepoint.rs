@@ -42,6 +42,7 @@ pub struct Tracepoint {
 
 impl Tracepoint {
     /// A tracepoint registered with `desc`: `"name type field; type field"` as the kernel parses it.
+    #[must_use]
     pub const fn new(desc: &'static CStr) -> Self {
         Tracepoint {
             enabled: AtomicU32::new(0),
@@ -53,6 +54,7 @@ impl Tracepoint {
 
     /// True while a tracer has the event enabled: one relaxed load and a bit test.
     #[inline(always)]
+    #[must_use]
     pub fn is_enabled(&self) -> bool {
         self.enabled.load(Ordering::Relaxed) & (1 << crate::abi::ENABLE_BIT) != 0
     }
@@ -82,17 +84,20 @@ impl Tracepoint {
     }
 
     /// The registration text, without its NUL.
+    #[must_use]
     pub fn desc(&self) -> &'static str {
         self.desc.to_str().unwrap_or("<non-UTF-8 descriptor>")
     }
 
     /// The event's name (the text before the first space).
+    #[must_use]
     pub fn name(&self) -> &'static str {
         let d = self.desc();
         d.split(' ').next().unwrap_or(d)
     }
 
     /// The field format (the text after the first space), `""` for an event without fields.
+    #[must_use]
     pub fn format(&self) -> &'static str {
         self.desc().split_once(' ').map_or("", |(_, f)| f)
     }
@@ -102,12 +107,14 @@ impl Tracepoint {
     }
 
     /// Whether the kernel accepted this tracepoint's registration (in this process).
+    #[must_use]
     pub fn is_registered(&self) -> bool {
         self.state.load(Ordering::Acquire) == REGISTERED
     }
 
     /// The enable word. The kernel owns bit 31; the other bits are free for in-process consumers (set them with
     /// `fetch_or`, never a plain store). [`is_enabled`](Self::is_enabled) tests bit 31 only.
+    #[must_use]
     pub fn enable_word(&self) -> &AtomicU32 {
         &self.enabled
     }
