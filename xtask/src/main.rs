@@ -102,7 +102,7 @@ fn main() -> ExitCode {
     if is_help(cmd) || cmd == "help" || (command_help(cmd).is_some() && before_dashes.clone().any(|a| is_help(a))) {
         let topic = if command_help(cmd).is_some() { Some(cmd) } else { rest.first().map(String::as_str) };
         match topic.map(|t| (t, command_help(t))) {
-            None => print!("{HELP}  (<cache> here: {})\n", sys::cache_dir().display()),
+            None => println!("{HELP}  (<cache> here: {})", sys::cache_dir().display()),
             Some((_, Some(h))) => println!("{h}"),
             Some((t, None)) => {
                 eprintln!("xtask: no command {t:?}\n\n{HELP}");

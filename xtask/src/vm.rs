@@ -35,27 +35,46 @@ pub fn run(argv: &[String], on_line: &mut dyn FnMut(&str)) -> Result<i32> {
     prepare()?.run(argv, on_line)
 }
 
-/// The paths the guest must show, symlinks resolved: the checkout, its target directory, the working directory
-/// and this binary. Checked before any long step.
-fn required_paths() -> Result<Vec<(&'static str, PathBuf)>> {
-    let canon = |p: PathBuf| std::fs::canonicalize(&p).unwrap_or(p);
-    let cwd = std::env::current_dir().map_err(|e| format!("no working directory: {e}"))?;
-    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    Ok(vec![
-        ("checkout", canon(sys::root())),
-        ("target directory", canon(sys::target_dir())),
-        ("working directory", canon(cwd)),
-        ("xtask binary", canon(exe)),
-    ])
+/// The paths the guest must show, symlinks resolved. Checked before any long step.
+struct Required {
+    checkout: PathBuf,
+    target: PathBuf,
+    cwd: PathBuf,
+    exe: PathBuf,
+}
+
+impl Required {
+    fn now() -> Result<Required> {
+        let canon = |p: PathBuf| std::fs::canonicalize(&p).unwrap_or(p);
+        let cwd = std::env::current_dir().map_err(|e| format!("no working directory: {e}"))?;
+        let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+        Ok(Required {
+            checkout: canon(sys::root()),
+            target: canon(sys::target_dir()),
+            cwd: canon(cwd),
+            exe: canon(exe),
+        })
+    }
+
+    fn named(&self) -> [(&'static str, &Path); 4] {
+        [
+            ("checkout", &self.checkout),
+            ("target directory", &self.target),
+            ("working directory", &self.cwd),
+            ("xtask binary", &self.exe),
+        ]
+    }
 }
 
 /// Fails, naming the host path and the reason, when the guest could not show a required path.
 pub fn check_visible() -> Result<()> {
-    let paths = required_paths()?;
-    let refs: Vec<(&str, &Path)> = paths.iter().map(|(w, p)| (*w, p.as_path())).collect();
-    spec::check(&refs)?;
-    // The kernel command line carries the init binary's path.
-    spec::cmdline_word(paths[3].1.as_os_str()).map(|_| ()).map_err(|e| format!("xtask binary: {e}"))
+    let req = Required::now()?;
+    spec::check(&req.named())?;
+    // The kernel command line carries the init binary's path and the spec's (in the target directory).
+    for (what, p) in [("xtask binary", &req.exe), ("target directory", &req.target)] {
+        spec::cmdline_word(p.as_os_str()).map_err(|e| format!("{what}: {e}"))?;
+    }
+    Ok(())
 }
 
 /// Checks visibility, then finds or builds the kernel, installs QEMU and picks the accelerator.
@@ -99,7 +118,8 @@ impl Bed {
 
 fn make_spec(argv: &[String], spec_path: &Path) -> Result<Spec> {
     let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
-    let mut keep: Vec<PathBuf> = required_paths()?.into_iter().map(|(_, p)| p).collect();
+    let req = Required::now()?;
+    let mut keep: Vec<PathBuf> = req.named().iter().map(|(_, p)| p.to_path_buf()).collect();
     keep.push(canon(spec_path));
     let argv: Vec<OsString> = argv.iter().map(|a| absolute(a)).collect();
     // A path argument (the program, a file it reads) stays visible too, unless it is a scratch dir itself.
@@ -113,7 +133,7 @@ fn make_spec(argv: &[String], spec_path: &Path) -> Result<Spec> {
         }
     }
     let env = PASS_ENV.iter().filter_map(|k| Some((OsString::from(k), std::env::var_os(k)?))).collect();
-    Ok(Spec { cwd: required_paths()?[2].1.clone(), env, keep, argv })
+    Ok(Spec { cwd: req.cwd, env, keep, argv })
 }
 
 /// `./prog` and `target/x` become absolute so they resolve the same inside the guest.

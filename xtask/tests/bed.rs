@@ -108,7 +108,10 @@ fn bed_guest_has_every_cpu_online() {
     let (out, _) = vm(xtask(), &root(), &["/bin/sh", "-c", "echo online=$(nproc)"], &[]);
     assert!(out.status.success(), "{}", text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let online: usize = stdout.lines().find_map(|l| l.strip_prefix("online=")?.trim().parse().ok()).expect(&text(&out));
+    let online: usize = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("online=")?.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{}", text(&out)));
     assert!(online >= 2, "the guest must run tests on at least 2 CPUs: {online} online");
     assert_eq!(online, cpus, "every CPU given to QEMU is online");
 }
