@@ -180,3 +180,32 @@ pub fn in_child_within(limit: Duration, scenario: impl FnOnce()) -> Result<(), S
         Err(format!("child status {st:#x}: {msg}"))
     }
 }
+
+/// A copy of this test binary that any user can run, in a fresh 0755 directory under /tmp, removed on drop.
+/// A test that drops privileges runs it: the original may sit in a checkout other users cannot enter (a 0700
+/// home directory).
+pub struct PublicExe {
+    dir: std::path::PathBuf,
+    pub path: std::path::PathBuf,
+}
+
+impl PublicExe {
+    pub fn new() -> PublicExe {
+        use std::os::unix::fs::PermissionsExt;
+        let me = std::env::current_exe().unwrap();
+        let dir = std::env::temp_dir().join(format!("ue-public-exe-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir(&dir).unwrap_or_else(|e| panic!("create {}: {e}", dir.display()));
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let path = dir.join(me.file_name().unwrap());
+        std::fs::copy(&me, &path).unwrap_or_else(|e| panic!("copy {} to {}: {e}", me.display(), path.display()));
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        PublicExe { dir, path }
+    }
+}
+
+impl Drop for PublicExe {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

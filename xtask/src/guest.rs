@@ -1,6 +1,10 @@
 //! Runs inside the VM: the xtask binary is the guest's PID 1 (see vm.rs).
 
+use crate::spec::{self, Spec};
 use std::ffi::CString;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
 use std::process::Command;
 
 pub const INIT_ARG: &str = "__guest-init";
@@ -12,7 +16,7 @@ const DEBUG_EXIT_PORT: u16 = 0xf4;
 pub fn init(args: &[String]) -> Result<i32, String> {
     let code = match args.first().map(String::as_str) {
         Some("--probe") => 0,
-        Some(spec) => match setup(spec).and_then(|()| run_spec(spec)) {
+        Some(path) => match setup(path).and_then(|spec| run_spec(&spec)) {
             Ok(c) => c,
             Err(e) => {
                 eprintln!("ue-vm: {e}");
@@ -24,10 +28,17 @@ pub fn init(args: &[String]) -> Result<i32, String> {
     report(code)
 }
 
+fn cstr(s: &str) -> CString {
+    CString::new(s).unwrap()
+}
+
+fn path_cstr(p: &Path) -> Result<CString, String> {
+    CString::new(p.as_os_str().as_bytes()).map_err(|_| format!("{} holds a NUL byte", p.display()))
+}
+
 fn mount(fstype: &str, target: &str) -> Result<(), String> {
     let _ = std::fs::create_dir_all(target);
-    let src = CString::new(fstype).unwrap();
-    let tgt = CString::new(target).unwrap();
+    let (src, tgt) = (cstr(fstype), cstr(target));
     // SAFETY: all pointers are valid NUL-terminated strings; data is null.
     let rc = unsafe { libc::mount(src.as_ptr(), tgt.as_ptr(), src.as_ptr(), 0, std::ptr::null()) };
     if rc != 0 && std::io::Error::last_os_error().raw_os_error() != Some(libc::EBUSY) {
@@ -36,12 +47,23 @@ fn mount(fstype: &str, target: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn setup(spec: &str) -> Result<(), String> {
+/// Mounts the guest's file systems and returns the spec, read before anything covers it.
+fn setup(spec_path: &str) -> Result<Spec, String> {
     mount("proc", "/proc")?;
     mount("sysfs", "/sys")?;
     mount("devtmpfs", "/dev")?; // EBUSY: DEVTMPFS_MOUNT did it already
-                                // stdio on the serial console (the 9p root's /dev/console may not be ours).
-    let console = CString::new("/dev/console").unwrap();
+    console();
+    let raw = std::fs::read(spec_path).map_err(|e| format!("cannot read spec {spec_path}: {e}"))?;
+    let spec = Spec::decode(&raw)?;
+    mount("tracefs", "/sys/kernel/tracing")?;
+    mount("debugfs", "/sys/kernel/debug")?;
+    scratch(&spec)?;
+    Ok(spec)
+}
+
+/// stdio on the serial console (the 9p root's /dev/console may not be ours).
+fn console() {
+    let console = cstr("/dev/console");
     // SAFETY: console is a valid path; dup2 on fds we own.
     unsafe {
         let fd = libc::open(console.as_ptr(), libc::O_RDWR);
@@ -54,55 +76,57 @@ fn setup(spec: &str) -> Result<(), String> {
             }
         }
     }
-    mount("tracefs", "/sys/kernel/tracing")?;
-    mount("debugfs", "/sys/kernel/debug")?;
-    for dir in ["/run", "/dev/shm", "/var/tmp"] {
+}
+
+/// A fresh tmpfs on each scratch directory, with the host entries holding kept paths bound back over it.
+fn scratch(spec: &Spec) -> Result<(), String> {
+    let binds = spec::binds(&spec.keep);
+    for dir in spec::SCRATCH {
+        // Opened before the tmpfs covers them: the descriptors still reach the host's entries afterwards.
+        let mut held = Vec::new();
+        for (_, top) in binds.iter().filter(|(d, _)| d == dir) {
+            let is_dir =
+                std::fs::metadata(top).map_err(|e| format!("cannot keep {} visible: {e}", top.display()))?.is_dir();
+            let c = path_cstr(top)?;
+            // SAFETY: c is a valid NUL-terminated path; an O_PATH descriptor only names the file.
+            let fd = unsafe { libc::open(c.as_ptr(), libc::O_PATH | libc::O_CLOEXEC) };
+            if fd < 0 {
+                return Err(format!("cannot keep {} visible: {}", top.display(), std::io::Error::last_os_error()));
+            }
+            // SAFETY: fd was just opened and is owned by nobody else.
+            held.push((unsafe { OwnedFd::from_raw_fd(fd) }, top, is_dir));
+        }
         mount("tmpfs", dir)?;
-    }
-    // A writable /tmp hides the host's; keep the part of it the command lives in (a checkout under /tmp).
-    bind("/tmp", "/run/host-tmp")?;
-    mount("tmpfs", "/tmp")?;
-    let cwd = std::fs::read(spec)
-        .ok()
-        .and_then(|raw| raw.split(|&b| b == 0).next().map(|c| String::from_utf8_lossy(c).into_owned()));
-    for path in [Some(spec.to_string()), cwd].into_iter().flatten() {
-        if let Some(top) = path.strip_prefix("/tmp/").and_then(|rest| rest.split('/').next()) {
-            bind(&format!("/run/host-tmp/{top}"), &format!("/tmp/{top}"))?;
+        for (fd, top, is_dir) in held {
+            let made = if is_dir { std::fs::create_dir_all(top) } else { std::fs::write(top, b"") };
+            made.map_err(|e| format!("cannot create {} in the guest's tmpfs: {e}", top.display()))?;
+            bind(&format!("/proc/self/fd/{}", fd.as_raw_fd()), top)?;
         }
     }
     Ok(())
 }
 
-fn bind(from: &str, to: &str) -> Result<(), String> {
-    let _ = std::fs::create_dir_all(to);
-    let (f, t) = (CString::new(from).unwrap(), CString::new(to).unwrap());
+fn bind(from: &str, to: &Path) -> Result<(), String> {
+    let (f, t) = (cstr(from), path_cstr(to)?);
     // SAFETY: valid NUL-terminated paths; a bind mount takes no data.
-    let rc = unsafe { libc::mount(f.as_ptr(), t.as_ptr(), std::ptr::null(), libc::MS_BIND, std::ptr::null()) };
+    let rc = unsafe {
+        libc::mount(f.as_ptr(), t.as_ptr(), std::ptr::null(), libc::MS_BIND | libc::MS_REC, std::ptr::null())
+    };
     if rc != 0 {
-        return Err(format!("bind {from} on {to}: {}", std::io::Error::last_os_error()));
+        return Err(format!("bind {from} on {}: {}", to.display(), std::io::Error::last_os_error()));
     }
     Ok(())
 }
 
-/// Spec file (written by vm.rs): NUL-separated `cwd, env count, K=V…, argv…`.
-fn run_spec(path: &str) -> Result<i32, String> {
-    let raw = std::fs::read(path).map_err(|e| format!("cannot read spec {path}: {e}"))?;
-    let mut it = raw.split(|&b| b == 0).map(|s| String::from_utf8_lossy(s).into_owned());
-    let cwd = it.next().ok_or("empty spec")?;
-    let nenv: usize = it.next().and_then(|n| n.parse().ok()).ok_or("bad spec")?;
-    let env: Vec<String> = it.by_ref().take(nenv).collect();
-    let argv: Vec<String> = it.filter(|s| !s.is_empty()).collect();
-    let (prog, args) = argv.split_first().ok_or("no command")?;
+fn run_spec(spec: &Spec) -> Result<i32, String> {
+    let (prog, args) = spec.argv.split_first().ok_or("no command")?;
     let mut cmd = Command::new(prog);
-    cmd.args(args).current_dir(&cwd).env_clear();
+    cmd.args(args).current_dir(&spec.cwd).env_clear();
     cmd.env("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
     cmd.env("HOME", "/tmp");
-    for kv in &env {
-        if let Some((k, v)) = kv.split_once('=') {
-            cmd.env(k, v);
-        }
-    }
-    let status = cmd.status().map_err(|e| format!("cannot run {prog}: {e}"))?;
+    cmd.envs(spec.env.iter().map(|(k, v)| (k, v)));
+    let prog = prog.to_string_lossy();
+    let status = cmd.status().map_err(|e| format!("cannot run {prog} in {}: {e}", spec.cwd.display()))?;
     Ok(match status.code() {
         Some(c) => c,
         None => {
@@ -133,9 +157,15 @@ fn report(code: i32) -> ! {
 pub fn run_tests(args: &[String]) -> Result<i32, String> {
     let split = args.iter().position(|a| a == "--").unwrap_or(args.len());
     let (bins, extra) = (&args[..split], args.get(split + 1..).unwrap_or(&[]));
+    // The concurrency tests (writers racing a tracer, fork under load, concurrent init) need real parallelism.
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cpus < 2 {
+        eprintln!("ue-vm: {cpus} CPU online in the guest: the concurrency tests need at least 2 (UE_VM_CPUS?)");
+        return Ok(1);
+    }
     let mut failed = Vec::new();
     for bin in bins {
-        println!("     Running {bin} (in the VM)");
+        println!("     Running {bin} (in the VM, {cpus} CPUs)");
         let status = Command::new(bin)
             .args(["--ignored", "--test-threads=1"])
             .args(extra)

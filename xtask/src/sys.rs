@@ -1,5 +1,6 @@
-//! Host helpers: paths, package installs, running commands.
+//! Host helpers: paths, the machine-wide cache, package installs, running commands.
 
+use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -15,6 +16,60 @@ pub fn target_dir() -> PathBuf {
     match std::env::var_os("CARGO_TARGET_DIR") {
         Some(d) => root().join(d),
         None => root().join("target"),
+    }
+}
+
+/// The machine-wide cache shared by every checkout: `$UE_CACHE_DIR`, else `$XDG_CACHE_HOME/ue`, else
+/// `~/.cache/ue`.
+pub fn cache_dir() -> PathBuf {
+    let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    env("UE_CACHE_DIR")
+        .or_else(|| env("XDG_CACHE_HOME").map(|d| d.join("ue")))
+        .or_else(|| env("HOME").map(|h| h.join(".cache/ue")))
+        .unwrap_or_else(|| target_dir().join("ue-cache"))
+}
+
+/// An exclusive advisory lock on a file, held until dropped (the kernel releases it if the process dies).
+pub struct Lock(#[allow(dead_code)] std::fs::File);
+
+pub fn lock(path: &Path, waiting: &str) -> Result<Lock> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    // SAFETY: f is an open descriptor owned by this function.
+    if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+        eprintln!("    {waiting} (lock {})", path.display());
+        // SAFETY: as above; a blocking lock.
+        if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) } != 0 {
+            return Err(format!("cannot lock {}: {}", path.display(), std::io::Error::last_os_error()));
+        }
+    }
+    Ok(Lock(f))
+}
+
+/// Writes a file so that readers see the old content or the whole new one, never a part.
+pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
+    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    std::fs::write(&tmp, data).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, path).map_err(|e| format!("cannot rename to {}: {e}", path.display()))
+}
+
+/// `1m05s`, `42s`.
+pub fn duration(d: std::time::Duration) -> String {
+    let s = d.as_secs();
+    if s >= 60 {
+        format!("{}m{:02}s", s / 60, s % 60)
+    } else {
+        format!("{s}s")
     }
 }
 

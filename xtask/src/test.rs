@@ -1,11 +1,11 @@
-//! `cargo xtask test`: host tests, then the kernel-backed (ignored on the host) tests inside the VM.
+//! `cargo xtask test`: host tests, then the kernel-backed (ignored on the host) tests inside the VM, then the
+//! bed's own tests (xtask/tests/bed.rs), which boot the VM from other checkouts.
 
+use crate::cargo_json;
 use crate::sys::{self, Result};
 use crate::vm;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
-
-const HELP: &str = "usage: cargo xtask test [--host] [-- <test binary args>]";
 
 pub fn run(args: &[String]) -> Result<i32> {
     let split = args.iter().position(|a| a == "--").unwrap_or(args.len());
@@ -13,7 +13,7 @@ pub fn run(args: &[String]) -> Result<i32> {
     let host_only = match opts {
         [] => false,
         [o] if o == "--host" => true,
-        _ => return Err(HELP.into()),
+        _ => return Err(format!("unknown option {}; see cargo xtask test --help", opts.join(" "))),
     };
     if host_only {
         // The host has user_events and we are root: run everything here.
@@ -25,6 +25,7 @@ pub fn run(args: &[String]) -> Result<i32> {
         return Ok(if ok { 0 } else { 1 });
     }
 
+    vm::check_visible()?;
     sys::step("host: cargo test --workspace (unit, doc and compile-fail tests)");
     let (host_ok, host_summary) = tee(cargo().args(["test", "--workspace"]))?;
 
@@ -32,26 +33,40 @@ pub fn run(args: &[String]) -> Result<i32> {
     sys::ensure_packages(&["trace-cmd", "linux-perf"])?;
     sys::step("building the kernel-backed tests");
     let bins = test_executables()?;
-    sys::step(&format!("VM: {} test binaries with --ignored, inside the user_events kernel", bins.len()));
+    let bed = vm::prepare()?;
+    sys::step(&format!(
+        "VM: {} test binaries with --ignored, inside the user_events kernel ({}, {} CPUs)",
+        bins.len(),
+        bed.accel,
+        bed.cpus
+    ));
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let mut argv = vec![exe.to_string_lossy().into_owned(), crate::guest::TESTS_ARG.to_string()];
     argv.extend(bins);
     argv.push("--".into());
     let color = if std::io::IsTerminal::is_terminal(&std::io::stdout()) { "always" } else { "never" };
     argv.push(format!("--color={color}"));
-    argv.extend(extra);
+    argv.extend(extra.iter().cloned());
     let mut vm_summary = Vec::new();
     let mut current = String::new();
-    let vm_code = vm::run(&argv, &mut |line| collect(line, &mut current, &mut vm_summary))?;
+    let vm_code = bed.run(&argv, &mut |line| collect(line, &mut current, &mut vm_summary))?;
 
-    print_summary(&[("host", &host_summary), ("vm", &vm_summary)]);
+    sys::step("bed: xtask/tests/bed.rs (boots from /var/tmp, a 0700 directory, a second checkout)");
+    let (bed_ok, bed_summary) = tee(cargo()
+        .args(["test", "-p", "xtask", "--test", "bed", "--", "--ignored", "--test-threads=1"])
+        .args(&extra))?;
+
+    print_summary(&[("host", &host_summary), ("vm", &vm_summary), ("bed", &bed_summary)]);
     if !host_ok {
         eprintln!("xtask test: host tests FAILED");
     }
     if vm_code != 0 {
         eprintln!("xtask test: kernel-backed tests in the VM FAILED (status {vm_code})");
     }
-    Ok(if host_ok && vm_code == 0 { 0 } else { 1 })
+    if !bed_ok {
+        eprintln!("xtask test: the bed's own tests FAILED");
+    }
+    Ok(if host_ok && vm_code == 0 && bed_ok { 0 } else { 1 })
 }
 
 fn cargo() -> Command {
@@ -100,29 +115,12 @@ fn print_summary(parts: &[(&str, &Vec<String>)]) {
     }
 }
 
-/// The test executables of the workspace, built by `cargo test --no-run`.
+/// The test executables of the workspace, built by `cargo test --no-run`, but xtask's own (they boot VMs).
 fn test_executables() -> Result<Vec<String>> {
     let out = sys::output(cargo().args(["test", "--workspace", "--no-run", "--message-format=json"]))?;
-    let mut bins = Vec::new();
-    for line in out.lines() {
-        // Proc-macro test binaries link the toolchain's libstd dynamically and hold no kernel tests.
-        let artifact = line.contains("\"reason\":\"compiler-artifact\"") && line.contains("\"test\":true");
-        if !artifact || line.contains("\"proc-macro\"") {
-            continue;
-        }
-        if let Some(exe) = json_string(line, "\"executable\":\"") {
-            bins.push(exe);
-        }
-    }
+    let bins = cargo_json::test_executables(&out, Some(&sys::root().join("xtask/Cargo.toml")));
     if bins.is_empty() {
         return Err("cargo test --no-run listed no test executables".into());
     }
     Ok(bins)
-}
-
-/// The string value after `key` in one line of cargo's JSON (paths here carry no escapes but `\\`).
-fn json_string(line: &str, key: &str) -> Option<String> {
-    let start = line.find(key)? + key.len();
-    let end = start + line[start..].find('"')?;
-    Some(line[start..end].replace("\\\\", "\\"))
 }

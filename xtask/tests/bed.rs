@@ -1,0 +1,169 @@
+//! The bed's own tests: each boots the VM through the xtask binary, as a user would, from the places a checkout
+//! may live. They run on the host (not inside the VM), in step 3 of `cargo xtask test`.
+
+#[allow(dead_code)]
+#[path = "../src/cargo_json.rs"]
+mod cargo_json;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant, SystemTime};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+fn cargo() -> Command {
+    let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    c.current_dir(root());
+    c
+}
+
+/// A scratch directory, removed on drop.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(path: PathBuf, mode: u32) -> Scratch {
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).unwrap_or_else(|e| panic!("create {}: {e}", path.display()));
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+        Scratch(path)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Runs `xtask vm -- argv` from `cwd`; returns the output and the wall time.
+fn vm(xtask: &Path, cwd: &Path, argv: &[&str], env: &[(&str, Option<&str>)]) -> (Output, Duration) {
+    let mut cmd = Command::new(xtask);
+    cmd.arg("vm").arg("--").args(argv).current_dir(cwd);
+    for (k, v) in env {
+        match v {
+            Some(v) => cmd.env(k, v),
+            None => cmd.env_remove(k),
+        };
+    }
+    let t0 = Instant::now();
+    let out = cmd.output().unwrap_or_else(|e| panic!("run {}: {e}", xtask.display()));
+    (out, t0.elapsed())
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "status {}\nstdout:\n{}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn xtask() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_xtask"))
+}
+
+#[test]
+#[ignore = "boots the test bed: cargo xtask test"]
+fn bed_runs_a_command_whose_cwd_and_binary_live_under_var_tmp_behind_a_symlink_and_a_space() {
+    let dir = Scratch::new(PathBuf::from(format!("/var/tmp/ue bed {}", std::process::id())), 0o755);
+    let real = dir.0.join("real");
+    std::fs::create_dir(&real).unwrap();
+    std::fs::copy("/bin/cat", real.join("cat")).unwrap();
+    std::fs::write(real.join("marker"), "seen from the guest\n").unwrap();
+    std::os::unix::fs::symlink("real", dir.0.join("link")).unwrap();
+    let (out, t) = vm(xtask(), &dir.0.join("link"), &["./cat", "marker"], &[]);
+    eprintln!("booted and ran in {t:.1?}");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("seen from the guest"), "{}", text(&out));
+}
+
+#[test]
+#[ignore = "boots the test bed: cargo xtask test"]
+fn bed_privilege_dropping_runtime_test_passes_from_a_0700_directory() {
+    // The runtime test binary, copied into a directory uid 65534 cannot enter (like a checkout under /root).
+    let out =
+        cargo().args(["test", "-p", "ue", "--test", "runtime", "--no-run", "--message-format=json"]).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let exes = cargo_json::test_executables(&String::from_utf8_lossy(&out.stdout), None);
+    let [exe] = exes.as_slice() else { panic!("one runtime test binary expected: {exes:?}") };
+    let dir = Scratch::new(root().join(format!("target/ue-bed/private-{}", std::process::id())), 0o700);
+    let copy = dir.0.join("runtime");
+    std::fs::copy(exe, &copy).unwrap();
+    let name = "unavailable_tracefs_or_permission_leaves_the_program_running_and_says_why_and_debugfs_is_a_fallback";
+    let (out, t) = vm(xtask(), &dir.0, &["./runtime", "--exact", name, "--ignored"], &[]);
+    eprintln!("booted and ran in {t:.1?}");
+    assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).contains("1 passed"), "{}", text(&out));
+}
+
+#[test]
+#[ignore = "boots the test bed: cargo xtask test"]
+fn bed_guest_has_every_cpu_online() {
+    let cpus = std::env::var("UE_VM_CPUS").ok().and_then(|v| v.parse().ok()).unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(2, 8) // vm.rs: MIN_CPUS, MAX_CPUS
+    });
+    let (out, _) = vm(xtask(), &root(), &["/bin/sh", "-c", "echo online=$(nproc)"], &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let online: usize = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("online=")?.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{}", text(&out)));
+    assert!(online >= 2, "the guest must run tests on at least 2 CPUs: {online} online");
+    assert_eq!(online, cpus, "every CPU given to QEMU is online");
+}
+
+#[test]
+#[ignore = "boots the test bed: cargo xtask test"]
+fn bed_second_checkout_reuses_the_cached_kernel() {
+    // The first checkout (this one) has the kernel in the machine-wide cache, building it if needed.
+    let out = Command::new(xtask()).arg("kernel").env_remove("UE_KERNEL").output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let image = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    let mtime = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).unwrap_or(SystemTime::UNIX_EPOCH);
+    let before = mtime(&image);
+
+    // A second checkout under /var/tmp, with its own target directory: everything but target/ and .git/.
+    let dir = Scratch::new(PathBuf::from(format!("/var/tmp/ue-bed-clone {}", std::process::id())), 0o755);
+    copy_tree(&root(), &dir.0);
+    let t0 = Instant::now();
+    let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["build", "--quiet", "--offline", "-p", "xtask"])
+        .current_dir(&dir.0)
+        .env_remove("CARGO_TARGET_DIR")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    eprintln!("second checkout's xtask compiled in {:.1?}", t0.elapsed());
+    let xtask2 = dir.0.join("target/debug/xtask");
+    let env = [("UE_KERNEL", None), ("CARGO_TARGET_DIR", None)];
+    let (out, t) = vm(&xtask2, &dir.0, &["/bin/ls", "Cargo.toml"], &env);
+    eprintln!("second checkout booted and ran in {t:.1?}");
+    let all = text(&out);
+    assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).contains("Cargo.toml"), "{all}");
+    for step in ["not cached", "unpacking", "configuring kernel", "building bzImage", "probing KVM"] {
+        assert!(!all.contains(step), "the second checkout ran the step {step:?}:\n{all}");
+    }
+    assert_eq!(mtime(&image), before, "the cached image was rebuilt");
+}
+
+/// Copies a source tree, skipping target/ and dot-directories.
+fn copy_tree(from: &Path, to: &Path) {
+    for e in std::fs::read_dir(from).unwrap().map(Result::unwrap) {
+        let name = e.file_name();
+        let (src, dst) = (e.path(), to.join(&name));
+        let ty = e.file_type().unwrap();
+        if ty.is_dir() {
+            let skip = name == "target" || (name.to_string_lossy().starts_with('.') && name != ".cargo");
+            if !skip {
+                std::fs::create_dir_all(&dst).unwrap();
+                copy_tree(&src, &dst);
+            }
+        } else if ty.is_file() {
+            std::fs::copy(&src, &dst).unwrap();
+        }
+    }
+}
