@@ -1,4 +1,5 @@
 //! One event with a field of every supported type and form, written every 10 ms for `--seconds N` (default 10).
+//! The integers are tests/common's `EVERY_INT`.
 //! The real-tool tests (tests/tools.rs) record it with trace-cmd, perf and trace_pipe.
 
 use std::net::{IpAddr, Ipv4Addr};
@@ -27,8 +28,8 @@ fn main() {
     while t0.elapsed() < Duration::from_secs(seconds) {
         tracepoint!(
             ue_every_type,
-            a: u8 = 200, b: u16 = 65000, c: u32 = 4_000_000_000, d: u64 = 5_000_000_000,
-            e: i8 = -5, f: i16 = -300, g: i32 = -70000, h: i64 = -5_000_000_000,
+            a: u8 = 7, b: u16 = 65000, c: u32 = 4_000_000_000, d: u64 = 5_000_000_000,
+            e: i8 = -128, f: i16 = -300, g: i32 = -70000, h: i64 = -5_000_000_000,
             i: usize = 42, j: isize = -42, k: bool = true, l: char = 'Z',
             m: &str = "hello world", n: &[u8] = bytes, o: [u8; 4] = *b"abcd",
             p: f64 = 0.25, q: f32 = -1.5, r: Display = who, s: Debug = Some(3), t: RequestId = RequestId(7),

@@ -5,9 +5,8 @@
 mod common;
 
 use common::*;
-use std::ffi::CString;
 use std::os::fd::AsRawFd;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::AtomicU32;
 use ue_runtime::status;
 
 tracepoint_static!(CLOSED, c"ue_t_fd_closed u32 n");
@@ -124,24 +123,13 @@ fn with_a_limit_too_low_for_the_high_move_the_runtime_still_works() {
     .unwrap();
 }
 
-unsafe fn sym<T>(lib: *mut libc::c_void, name: &std::ffi::CStr) -> T {
-    // SAFETY: caller names a symbol of type T.
-    let p = unsafe { libc::dlsym(lib, name.as_ptr()) };
-    assert!(!p.is_null(), "dlsym {name:?}");
-    // SAFETY: T is a fn pointer type of the same size as a data pointer.
-    unsafe { std::mem::transmute_copy(&p) }
-}
-
 #[test]
 #[ignore = "needs user_events: cargo xtask test"]
 fn dlclose_after_close_range_closes_none_of_the_programs_files_and_unregisters_through_a_fresh_descriptor() {
     in_child(|| {
-        let path = CString::new(example("libdylib_plugin.so").to_string_lossy().as_bytes()).unwrap();
-        // SAFETY: loading our own example library, whose constructors only register tracepoints.
-        let lib = unsafe { libc::dlopen(path.as_ptr(), libc::RTLD_NOW | libc::RTLD_LOCAL) };
-        assert!(!lib.is_null(), "dlopen failed");
-        // SAFETY: the plugin's extern "C" function of this type.
-        let word = unsafe { sym::<extern "C" fn() -> *const AtomicU32>(lib, c"ue_plugin_enable_word") };
+        let plugin = Plugin::load();
+        // SAFETY: the plugin's extern "C" function of this type, called while it is loaded.
+        let word = unsafe { plugin.sym::<extern "C" fn() -> *const AtomicU32>(c"ue_plugin_enable_word") };
         let addr = word() as usize;
         let before = data_fd_numbers();
         assert_eq!(before.len(), 2, "the executable's and the library's descriptors: {before:?}");
@@ -156,35 +144,15 @@ fn dlclose_after_close_range_closes_none_of_the_programs_files_and_unregisters_t
         let mut mine: Vec<i32> = files.iter().map(|f| f.as_raw_fd()).collect();
         mine.extend(&before);
 
-        // SAFETY: nothing of the library is used after this.
-        assert_eq!(unsafe { libc::dlclose(lib) }, 0);
-        // SAFETY: RTLD_NOLOAD only looks the library up.
-        assert!(unsafe { libc::dlopen(path.as_ptr(), libc::RTLD_NOW | libc::RTLD_NOLOAD) }.is_null(), "unloaded");
+        plugin.unload();
         for n in &mine {
             assert_eq!(ns(*n), "/dev/zero", "descriptor {n} of the program survived the unload");
         }
-
-        // SAFETY: sysconf has no preconditions.
-        let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as usize;
-        let base = addr & !(page - 1);
-        // SAFETY: MAP_FIXED_NOREPLACE fails rather than replace an existing mapping.
-        let map = unsafe {
-            libc::mmap(
-                base as *mut libc::c_void,
-                page,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED_NOREPLACE,
-                -1,
-                0,
-            )
-        };
-        assert_eq!(map as usize, base, "map a page at the old word: {}", std::io::Error::last_os_error());
-        set_enabled("ue_plugin_call", true);
-        // SAFETY: the page is ours, mapped above.
-        let old = unsafe { &*(addr as *const AtomicU32) };
-        let seen = old.load(Ordering::Relaxed);
-        set_enabled("ue_plugin_call", false);
-        assert_eq!(seen, 0, "the kernel wrote into the unloaded library's memory");
+        assert_eq!(
+            word_at_after_enable(addr, "ue_plugin_call"),
+            0,
+            "the kernel wrote into the unloaded library's memory"
+        );
         assert!(PLUGIN.is_registered());
     })
     .unwrap();

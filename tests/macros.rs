@@ -11,11 +11,11 @@ use std::task::{Context, Poll, Waker};
 use ue_runtime::{tracepoint, user_event};
 
 fn all_types(s: &str, v: &[u8]) {
+    let (a, b, c, d, e, f, g, h, i, j, k, l) = EVERY_INT;
     tracepoint!(
         ue_m_types,
-        a: u8 = 7, b: u16 = 65000, c: u32 = 4_000_000_000, d: u64 = 5_000_000_000,
-        e: i8 = -128, f: i16 = -300, g: i32 = -70000, h: i64 = -5_000_000_000,
-        i: usize = 42, j: isize = -42, k: bool = true, l: char = 'Z',
+        a: u8 = a, b: u16 = b, c: u32 = c, d: u64 = d, e: i8 = e, f: i16 = f, g: i32 = g, h: i64 = h,
+        i: usize = i, j: isize = j, k: bool = k, l: char = l,
         m: &str = s, n: String = s.to_uppercase(), o: Cow<str> = Cow::Borrowed("cow"),
         p: &[u8] = v, q: Vec<u8> = v.to_vec(), r: [u8; 4] = [1, 2, 3, 4],
     );
@@ -30,26 +30,15 @@ fn tracepoint_every_type_reads_back_from_trace() {
     set_enabled("ue_m_types", false);
     let recs = records("ue_m_types");
     assert_eq!(recs.len(), 1, "{recs:?}");
-    let want = [
-        int_field("a", 1, 7),
-        int_field("b", 2, 65000),
-        int_field("c", 4, 4_000_000_000),
-        int_field("d", 8, 5_000_000_000),
-        int_field("e", 1, -128i8 as u8 as u64),
-        int_field("f", 2, -300i16 as u16 as u64),
-        int_field("g", 4, -70000i32 as u32 as u64),
-        int_field("h", 8, -5_000_000_000i64 as u64),
-        int_field("i", 8, 42),
-        int_field("j", 8, -42i64 as u64),
-        int_field("k", 1, 1),
-        int_field("l", 4, 'Z' as u64),
+    let mut want = every_int_in_trace(["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"]);
+    want.extend([
         "m=hello".into(),
         "n=HELLO".into(),
         "o=cow".into(),
         bytes_field("p", &[0xde, 0x00, 0xef]),
         bytes_field("q", &[0xde, 0x00, 0xef]),
         "r=\u{1}\u{2}\u{3}\u{4}".into(), // unsigned char[4] prints as text in the trace file
-    ];
+    ]);
     assert_eq!(recs[0], want.join(" "));
 }
 

@@ -10,7 +10,7 @@ use ue_runtime::status;
 
 tracepoint_static!(ENABLE, c"ue_t_enable u32 v");
 
-tracepoint_static!(TYPES, c"ue_t_types u8 a; u16 b; u32 c; u64 d; s8 e; s16 f; s32 g; s64 h; u8 flag; u32 ch; u64 us; s64 is; __rel_loc char[] s; __rel_loc u8[] bytes");
+tracepoint_static!(TYPES, c"ue_t_types u8 a; u16 b; u32 c; u64 d; s8 e; s16 f; s32 g; s64 h; u64 us; s64 is; u8 flag; u32 ch; __rel_loc char[] s; __rel_loc u8[] bytes");
 
 tracepoint_static!(FORK, c"ue_t_fork u32 who");
 
@@ -58,44 +58,14 @@ fn every_field_type_round_trips_through_the_trace_file() {
     set_enabled("ue_t_types", true);
     clear_trace();
     let bytes: &[u8] = &[0xde, 0xad, 0x00, 0xbe, 0xef];
-    TYPES.emit(&(
-        7u8,
-        65000u16,
-        4_000_000_000u32,
-        5_000_000_000u64,
-        -128i8,
-        -300i16,
-        -70000i32,
-        -5_000_000_000i64,
-        true,
-        'Z',
-        usize::MAX,
-        isize::MIN,
-        "hello ue",
-        bytes,
-    ));
+    let (a, b, c, d, e, f, g, h, i, j, k, l) = EVERY_INT;
+    TYPES.emit(&(a, b, c, d, e, f, g, h, i, j, k, l, "hello ue", bytes));
     set_enabled("ue_t_types", false);
     let recs = records("ue_t_types");
     assert_eq!(recs.len(), 1, "one record: {recs:?}");
-    let r = &recs[0];
-    for want in [
-        int_field("a", 1, 7),
-        int_field("b", 2, 65000),
-        int_field("c", 4, 4_000_000_000),
-        int_field("d", 8, 5_000_000_000),
-        int_field("e", 1, -128i8 as u8 as u64),
-        int_field("f", 2, -300i16 as u16 as u64),
-        int_field("g", 4, -70000i32 as u32 as u64),
-        int_field("h", 8, -5_000_000_000i64 as u64),
-        int_field("flag", 1, 1),
-        int_field("ch", 4, 'Z' as u64),
-        int_field("us", 8, u64::MAX),
-        int_field("is", 8, i64::MIN as u64),
-        "s=hello ue".to_string(),
-        bytes_field("bytes", bytes),
-    ] {
-        assert!(r.contains(&format!(" {want}")) || r.starts_with(&want), "want {want:?} in {r:?}");
-    }
+    let mut want = every_int_in_trace(["a", "b", "c", "d", "e", "f", "g", "h", "us", "is", "flag", "ch"]);
+    want.extend(["s=hello ue".to_string(), bytes_field("bytes", bytes)]);
+    assert_eq!(recs[0], want.join(" "));
     assert_eq!(status().dropped_writes, 0);
 }
 
@@ -179,91 +149,52 @@ fn clone_with_shared_memory_sees_enables() {
     drop(stack);
 }
 
-/// Counts this process's open descriptors of user_events_data.
-fn data_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd")
-        .unwrap()
-        .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
-        .filter(|p| p.ends_with("user_events_data"))
-        .count()
+/// Runs examples/status_probe with `cmd`'s setup and returns its output (`ok=… registered=… data_fds=…` and
+/// `status: …`, once or twice).
+fn probe(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap_or_else(|e| panic!("status_probe: {e}"));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "status_probe failed:\n{text}{}", String::from_utf8_lossy(&out.stderr));
+    text
 }
 
 #[test]
 #[ignore = "needs user_events: cargo xtask test"]
 fn exec_registers_afresh_without_eaddrinuse_and_no_descriptor_leaks() {
-    if std::env::var_os("UE_EXEC_CHILD").is_some() {
-        // The exec'd image: its constructor registered everything, no EADDRINUSE, one descriptor of its own.
-        let s = status();
-        assert!(s.is_ok(), "after exec: {s}");
-        assert_eq!(data_fds(), 1, "the parent's descriptor did not survive exec");
-        return;
-    }
-    assert_eq!(data_fds(), 1);
-    let out = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "exec_registers_afresh_without_eaddrinuse_and_no_descriptor_leaks", "--ignored"])
-        .env("UE_EXEC_CHILD", "1")
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && text.contains("1 passed"),
-        "exec'd child:\n{text}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(data_fd_numbers().len(), 1);
+    // fork + exec of a program sharing our ue_t_enable: the kernel dropped the copied registrations at exec.
+    let out = probe(&mut Command::new(example("status_probe")));
+    assert!(out.starts_with("ok=true registered=1/1 data_fds=1\n"), "the exec'd image: {out}");
 }
 
 #[test]
 #[ignore = "needs user_events: cargo xtask test"]
-fn unavailable_tracefs_or_permission_leaves_the_program_running_and_says_why_and_debugfs_is_a_fallback() {
-    match std::env::var("UE_EXPECT").as_deref() {
-        Ok("no_tracefs") => {
-            let s = status();
-            let why = s.unavailable.clone().unwrap_or_default();
-            assert!(why.contains("tracefs is not mounted"), "status: {s}");
-            assert!(!ENABLE.is_registered() && !ENABLE.is_enabled());
-            ENABLE.emit(&(1u32,)); // a no-op, not a crash
-                                   // Retry once tracefs is back (in this private mount namespace).
-            mount_tracefs();
-            ue_runtime::init();
-            assert!(status().is_ok(), "after mounting tracefs and init(): {}", status());
-            return;
-        }
-        Ok("debugfs_only") => {
-            let s = status();
-            assert!(s.is_ok(), "found through debugfs: {s}");
-            assert_eq!(s.data_file.as_deref(), Some("/sys/kernel/debug/tracing/user_events_data"));
-            return;
-        }
-        Ok("eacces") => {
-            let s = status();
-            let why = s.unavailable.clone().unwrap_or_default();
-            assert!(why.contains("permission denied") && why.contains("user_events_data"), "status: {s}");
-            assert!(!ENABLE.is_enabled());
-            ENABLE.emit(&(1u32,));
-            return;
-        }
-        Ok(other) => panic!("unknown UE_EXPECT {other}"),
-        Err(_) => {}
-    }
-    let me = std::env::current_exe().unwrap();
-    let name = "unavailable_tracefs_or_permission_leaves_the_program_running_and_says_why_and_debugfs_is_a_fallback";
-    let run = |expect: &str, cmd: &mut Command| {
-        let out = cmd.args(["--exact", name, "--ignored"]).env("UE_EXPECT", expect).output().unwrap();
-        let text = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            out.status.success() && text.contains("1 passed"),
-            "{expect}:\n{text}{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    run("no_tracefs", &mut without_mounts(&me, &[c"/sys/kernel/tracing", c"/sys/kernel/debug"]));
-    run("debugfs_only", &mut without_mounts(&me, &[c"/sys/kernel/tracing"]));
-    let public = PublicExe::new(); // uid 65534 may not enter the checkout
+fn without_tracefs_the_program_runs_says_why_and_init_recovers_once_it_is_mounted() {
+    let mut cmd = without_mounts(&example("status_probe"), &[c"/sys/kernel/tracing", c"/sys/kernel/debug"]);
+    let out = probe(cmd.arg("--mount-tracefs"));
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].starts_with("ok=false registered=0/1") && lines[1].contains("tracefs is not mounted"), "{out}");
+    assert!(lines[2].starts_with("ok=true registered=1/1"), "after mounting tracefs and init(): {out}");
+}
+
+#[test]
+#[ignore = "needs user_events: cargo xtask test"]
+fn debugfs_is_a_fallback_when_tracefs_is_not_mounted() {
+    let out = probe(&mut without_mounts(&example("status_probe"), &[c"/sys/kernel/tracing"]));
+    assert!(out.starts_with("ok=true") && out.contains("through /sys/kernel/debug/tracing/user_events_data"), "{out}");
+}
+
+#[test]
+#[ignore = "needs user_events: cargo xtask test"]
+fn without_permission_the_program_runs_and_says_why() {
+    let public = PublicExe::copy(&example("status_probe")); // uid 65534 may not enter the checkout
     let mut nobody = Command::new(&public.path);
     nobody.current_dir("/");
     std::os::unix::process::CommandExt::uid(&mut nobody, 65534);
     std::os::unix::process::CommandExt::gid(&mut nobody, 65534);
-    run("eacces", &mut nobody);
+    let out = probe(&mut nobody);
+    assert!(out.starts_with("ok=false registered=0/1"), "{out}");
+    assert!(out.contains("permission denied") && out.contains("user_events_data"), "{out}");
 }
 
 /// A command for `exe` run in a private mount namespace where `unmount` are unmounted.
@@ -289,14 +220,6 @@ fn without_mounts(exe: &std::path::Path, unmount: &'static [&'static std::ffi::C
         });
     }
     cmd
-}
-
-fn mount_tracefs() {
-    // SAFETY: valid NUL-terminated strings.
-    let rc = unsafe {
-        libc::mount(c"nodev".as_ptr(), c"/sys/kernel/tracing".as_ptr(), c"tracefs".as_ptr(), 0, std::ptr::null())
-    };
-    assert_eq!(rc, 0, "mount tracefs: {}", std::io::Error::last_os_error());
 }
 
 #[test]

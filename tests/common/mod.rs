@@ -181,24 +181,23 @@ pub fn in_child_within(limit: Duration, scenario: impl FnOnce()) -> Result<(), S
     }
 }
 
-/// A copy of this test binary that any user can run, in a fresh 0755 directory under /tmp, removed on drop.
-/// A test that drops privileges runs it: the original may sit in a checkout other users cannot enter (a 0700
-/// home directory).
+/// A copy of a program that any user can run, in a fresh 0755 directory under /tmp, removed on drop. A test
+/// that drops privileges runs it: the original may sit in a checkout other users cannot enter (a 0700 home
+/// directory).
 pub struct PublicExe {
     dir: std::path::PathBuf,
     pub path: std::path::PathBuf,
 }
 
 impl PublicExe {
-    pub fn new() -> PublicExe {
+    pub fn copy(me: &std::path::Path) -> PublicExe {
         use std::os::unix::fs::PermissionsExt;
-        let me = std::env::current_exe().unwrap();
         let dir = std::env::temp_dir().join(format!("ue-public-exe-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir(&dir).unwrap_or_else(|e| panic!("create {}: {e}", dir.display()));
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
         let path = dir.join(me.file_name().unwrap());
-        std::fs::copy(&me, &path).unwrap_or_else(|e| panic!("copy {} to {}: {e}", me.display(), path.display()));
+        std::fs::copy(me, &path).unwrap_or_else(|e| panic!("copy {} to {}: {e}", me.display(), path.display()));
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
         PublicExe { dir, path }
     }
@@ -208,4 +207,93 @@ impl Drop for PublicExe {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// The integer values the every-type tests write (tests/runtime.rs, tests/macros.rs, examples/every_type for
+/// tests/tools.rs), in this order: u8, u16, u32, u64, i8, i16, i32, i64, usize, isize, bool, char.
+pub const EVERY_INT: (u8, u16, u32, u64, i8, i16, i32, i64, usize, isize, bool, char) =
+    (7, 65000, 4_000_000_000, 5_000_000_000, -128, -300, -70000, -5_000_000_000, 42, -42, true, 'Z');
+
+/// How the `trace` file prints [`EVERY_INT`] under the twelve field `names`.
+pub fn every_int_in_trace(names: [&str; 12]) -> Vec<String> {
+    let (a, b, c, d, e, f, g, h, i, j, k, l) = EVERY_INT;
+    let bits: [(usize, u64); 12] = [
+        (1, a.into()),
+        (2, b.into()),
+        (4, c.into()),
+        (8, d),
+        (1, e as u8 as u64),
+        (2, f as u16 as u64),
+        (4, g as u32 as u64),
+        (8, h as u64),
+        (8, i as u64),
+        (8, j as u64),
+        (1, k.into()),
+        (4, l as u64),
+    ];
+    names.iter().zip(bits).map(|(n, (size, v))| int_field(n, size, v)).collect()
+}
+
+/// examples/dylib_plugin.rs, loaded with `dlopen`.
+pub struct Plugin {
+    lib: *mut libc::c_void,
+    path: std::ffi::CString,
+}
+
+impl Plugin {
+    pub fn load() -> Plugin {
+        let path = std::ffi::CString::new(example("libdylib_plugin.so").to_string_lossy().as_bytes()).unwrap();
+        // SAFETY: loading our own example library, whose constructors only register tracepoints.
+        let lib = unsafe { libc::dlopen(path.as_ptr(), libc::RTLD_NOW | libc::RTLD_LOCAL) };
+        assert!(!lib.is_null(), "dlopen {path:?} failed");
+        Plugin { lib, path }
+    }
+
+    /// The plugin's function `name`.
+    ///
+    /// # Safety
+    /// `T` is the function pointer type of that symbol, used only while the plugin is loaded.
+    pub unsafe fn sym<T>(&self, name: &std::ffi::CStr) -> T {
+        // SAFETY: lib is a live handle.
+        let p = unsafe { libc::dlsym(self.lib, name.as_ptr()) };
+        assert!(!p.is_null(), "dlsym {name:?}");
+        // SAFETY: T is a fn pointer type of the same size as a data pointer (the caller's contract).
+        unsafe { std::mem::transmute_copy(&p) }
+    }
+
+    /// `dlclose`, checking that the library is really gone (else an unload test would mean nothing).
+    pub fn unload(self) {
+        // SAFETY: nothing of the library is used after this (the contract of `sym`).
+        assert_eq!(unsafe { libc::dlclose(self.lib) }, 0);
+        // SAFETY: RTLD_NOLOAD only looks the library up.
+        let still = unsafe { libc::dlopen(self.path.as_ptr(), libc::RTLD_NOW | libc::RTLD_NOLOAD) };
+        assert!(still.is_null(), "the library must really be unloaded for this test to mean anything");
+    }
+}
+
+/// Maps a zeroed page where `addr` was (memory of an unloaded library), enables `event`, and returns what the
+/// word at `addr` then holds: anything but 0 means the kernel wrote into memory that is not the runtime's.
+pub fn word_at_after_enable(addr: usize, event: &str) -> u32 {
+    // SAFETY: sysconf has no preconditions.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as usize;
+    let base = addr & !(page - 1);
+    // SAFETY: MAP_FIXED_NOREPLACE fails rather than replace an existing mapping.
+    let map = unsafe {
+        libc::mmap(
+            base as *mut libc::c_void,
+            page,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED_NOREPLACE,
+            -1,
+            0,
+        )
+    };
+    assert_eq!(map as usize, base, "map a page at the old word: {}", std::io::Error::last_os_error());
+    set_enabled(event, true);
+    // SAFETY: the page is ours, mapped above; the word is 4-byte aligned as the runtime's enable words are.
+    let seen = unsafe { &*(addr as *const std::sync::atomic::AtomicU32) }.load(std::sync::atomic::Ordering::Relaxed);
+    set_enabled(event, false);
+    // SAFETY: unmapping our page.
+    unsafe { libc::munmap(map, page) };
+    seen
 }

@@ -90,11 +90,16 @@ fn bed_privilege_dropping_runtime_test_passes_from_a_0700_directory() {
     assert!(out.status.success(), "{}", text(&out));
     let exes = cargo_json::test_executables(&String::from_utf8_lossy(&out.stdout), None);
     let [exe] = exes.as_slice() else { panic!("one runtime test binary expected: {exes:?}") };
+    // The same layout as target/debug: the test in deps/, the program it runs as uid 65534 in examples/.
+    let probe = std::path::Path::new(exe).parent().and_then(|d| d.parent()).unwrap().join("examples/status_probe");
     let dir = Scratch::new(root().join(format!("target/ue-bed/private-{}", std::process::id())), 0o700);
-    let copy = dir.0.join("runtime");
-    std::fs::copy(exe, &copy).unwrap();
-    let name = "unavailable_tracefs_or_permission_leaves_the_program_running_and_says_why_and_debugfs_is_a_fallback";
-    let (out, t) = vm(xtask(), &dir.0, &["./runtime", "--exact", name, "--ignored"], &[]);
+    for sub in ["deps", "examples"] {
+        std::fs::create_dir(dir.0.join(sub)).unwrap();
+    }
+    std::fs::copy(exe, dir.0.join("deps/runtime")).unwrap();
+    std::fs::copy(&probe, dir.0.join("examples/status_probe")).unwrap_or_else(|e| panic!("{}: {e}", probe.display()));
+    let name = "without_permission_the_program_runs_and_says_why";
+    let (out, t) = vm(xtask(), &dir.0, &["./deps/runtime", "--exact", name, "--ignored"], &[]);
     eprintln!("booted and ran in {t:.1?}");
     assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).contains("1 passed"), "{}", text(&out));
 }

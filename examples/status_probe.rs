@@ -1,0 +1,35 @@
+//! Prints what the runtime says about itself, for tests that run it where they set up the conditions: after
+//! exec, without tracefs, as another user. Declares `ue_t_enable u32 v` (shared with tests/runtime.rs).
+//!
+//! Output: `ok=<bool> registered=<n>/<declared> data_fds=<n>`, then `status: <the status line>`.
+//! With `--mount-tracefs`, it then mounts tracefs at /sys/kernel/tracing, calls `ue_runtime::init()` and prints
+//! again.
+
+use ue_runtime::tracepoint;
+
+fn report() {
+    let s = ue_runtime::status();
+    let data_fds = std::fs::read_dir("/proc/self/fd")
+        .map(|d| {
+            d.filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+                .filter(|p| p.ends_with("user_events_data"))
+                .count()
+        })
+        .unwrap_or(0);
+    println!("ok={} registered={}/{} data_fds={data_fds}", s.is_ok(), s.registered, s.declared);
+    println!("status: {s}");
+}
+
+fn main() {
+    tracepoint!(ue_t_enable, v: u32 = 0); // disabled here: a no-op, declared for the registration
+    report();
+    if std::env::args().nth(1).as_deref() == Some("--mount-tracefs") {
+        // SAFETY: valid NUL-terminated strings.
+        let rc = unsafe {
+            libc::mount(c"nodev".as_ptr(), c"/sys/kernel/tracing".as_ptr(), c"tracefs".as_ptr(), 0, std::ptr::null())
+        };
+        assert_eq!(rc, 0, "mount tracefs: {}", std::io::Error::last_os_error());
+        ue_runtime::init();
+        report();
+    }
+}
