@@ -41,7 +41,7 @@ fn main() {
     }
     let mut st = 0;
     // SAFETY: child is our child.
-    unsafe { libc::waitpid(child, &mut st, 0) };
+    unsafe { libc::waitpid(child, &raw mut st, 0) };
     let exe = std::env::current_exe().expect("current_exe");
     let out = Command::new(exe).arg("--exec-child").status().expect("exec child");
     println!("exec'd child exited with {out}");

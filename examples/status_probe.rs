@@ -9,13 +9,9 @@ use ue_runtime::tracepoint;
 
 fn report() {
     let s = ue_runtime::status();
-    let data_fds = std::fs::read_dir("/proc/self/fd")
-        .map(|d| {
-            d.filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
-                .filter(|p| p.ends_with("user_events_data"))
-                .count()
-        })
-        .unwrap_or(0);
+    let data_fds = std::fs::read_dir("/proc/self/fd").map_or(0, |d| {
+        d.filter_map(|e| std::fs::read_link(e.ok()?.path()).ok()).filter(|p| p.ends_with("user_events_data")).count()
+    });
     println!("ok={} registered={}/{} data_fds={data_fds}", s.is_ok(), s.registered, s.declared);
     println!("status: {s}");
 }

@@ -21,7 +21,7 @@ fn close_from_3() {
 }
 
 fn ns(fd: i32) -> String {
-    std::fs::read_link(format!("/proc/self/fd/{fd}")).map(|p| p.display().to_string()).unwrap_or_else(|e| e.to_string())
+    std::fs::read_link(format!("/proc/self/fd/{fd}")).map_or_else(|e| e.to_string(), |p| p.display().to_string())
 }
 
 #[test]
@@ -102,7 +102,7 @@ fn with_a_limit_too_low_for_the_high_move_the_runtime_still_works() {
         close_from_3();
         let lim = libc::rlimit { rlim_cur: 64, rlim_max: 64 };
         // SAFETY: lowers this child's own limit.
-        assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lim) }, 0);
+        assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raw const lim) }, 0);
         // Fill every number but 3 and 4, so the move to [32, 64) fails.
         let mut held = Vec::new();
         while let Ok(f) = std::fs::File::open("/dev/null") {
@@ -141,7 +141,7 @@ fn dlclose_after_close_range_closes_none_of_the_programs_files_and_unregisters_t
             // SAFETY: puts a program file at a number the runtime used to have.
             assert_eq!(unsafe { libc::dup2(files[0].as_raw_fd(), n) }, n);
         }
-        let mut mine: Vec<i32> = files.iter().map(|f| f.as_raw_fd()).collect();
+        let mut mine: Vec<i32> = files.iter().map(AsRawFd::as_raw_fd).collect();
         mine.extend(&before);
 
         plugin.unload();

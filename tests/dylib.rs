@@ -23,7 +23,7 @@ fn library_registers_on_load_and_its_word_is_left_alone_after_unload() {
     };
     assert!(registered(), "the library's constructor registered its tracepoint");
     let addr = word() as usize;
-    assert_ne!(addr, CALL.enable_word() as *const _ as usize, "the library has its own enable word");
+    assert_ne!(addr, std::ptr::from_ref(CALL.enable_word()) as usize, "the library has its own enable word");
 
     set_enabled("ue_plugin_call", true);
     clear_trace();

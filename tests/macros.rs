@@ -68,6 +68,7 @@ fn ue_m_fn(id: u32, delta: i64, name: &str, owned: String, data: &[u8], ok: bool
 
 struct Conn;
 impl Conn {
+    #[allow(clippy::unused_self)] // the attribute on a method is what is tested
     #[user_event(name = "ue_m_method", skip(secret))]
     fn send(&self, len: u64, secret: &str) -> usize {
         secret.len() + len as usize
@@ -75,6 +76,7 @@ impl Conn {
 }
 
 #[user_event]
+#[allow(clippy::unused_async)] // the attribute on an async fn is what is tested
 async fn ue_m_async(step: u32) -> u32 {
     step
 }

@@ -42,7 +42,7 @@ fn enabled_writes_allocate_nothing() {
     assert!(EV.is_enabled());
     WATCH.with(|w| w.set(true));
     for i in 0..1000u32 {
-        EV.emit(&(i, -(i as i64), &s, &d, [9u8, 8, 7, 6]));
+        EV.emit(&(i, -i64::from(i), &s, &d, [9u8, 8, 7, 6]));
     }
     WATCH.with(|w| w.set(false));
     common::set_enabled("ue_t_noalloc", false);

@@ -49,7 +49,7 @@ fn raw_abi_enable_write_decode_disable() {
 
     let name_args = CString::new(format!("{EVENT} u32 count; __rel_loc char[] msg")).unwrap();
     let mut reg = UserReg {
-        size: std::mem::size_of::<UserReg>() as u32,
+        size: size_of::<UserReg>() as u32,
         enable_bit: 31,
         enable_size: 4,
         flags: 0,
@@ -88,7 +88,7 @@ fn raw_abi_enable_write_decode_disable() {
     assert_eq!(ENABLED.load(Ordering::Relaxed), 0, "the kernel clears bit 31 on disable");
 
     let unreg = UserUnreg {
-        size: std::mem::size_of::<UserUnreg>() as u32,
+        size: size_of::<UserUnreg>() as u32,
         disable_bit: 31,
         reserved: 0,
         reserved2: 0,

@@ -94,7 +94,7 @@ fn fork_child_sees_later_enables_writes_with_its_pid_and_its_exit_keeps_the_pare
     set_enabled("ue_t_fork", true);
     let mut st = 0;
     // SAFETY: child is our child.
-    assert_eq!(unsafe { libc::waitpid(child, &mut st, 0) }, child);
+    assert_eq!(unsafe { libc::waitpid(child, &raw mut st, 0) }, child);
     assert!(libc::WIFEXITED(st) && libc::WEXITSTATUS(st) == 0, "child saw the enable after COW (status {st:#x})");
     assert!(FORK.is_enabled(), "the child's exit and unregister leave the parent enabled");
     FORK.emit(&(1u32,));
@@ -142,7 +142,7 @@ fn clone_with_shared_memory_sees_enables() {
     set_enabled("ue_t_clone", true);
     let mut st = 0;
     // SAFETY: child is our child.
-    assert_eq!(unsafe { libc::waitpid(child, &mut st, 0) }, child);
+    assert_eq!(unsafe { libc::waitpid(child, &raw mut st, 0) }, child);
     set_enabled("ue_t_clone", false);
     assert!(libc::WIFEXITED(st) && libc::WEXITSTATUS(st) == 0, "clone child saw the enable (status {st:#x})");
     assert_eq!(record_pids("ue_t_clone"), vec![child as u32]);

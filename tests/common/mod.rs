@@ -117,14 +117,14 @@ pub fn data_fd_numbers() -> Vec<i32> {
             target.ends_with("user_events_data").then(|| e.file_name().to_str()?.parse().ok())?
         })
         .collect();
-    v.sort();
+    v.sort_unstable();
     v
 }
 
 /// Runs `scenario` in a forked child, for scenarios that damage process-wide state (closing every descriptor,
 /// lowering limits). The child's panic message comes back through a pipe at its fd 2; `Err` carries it.
 pub fn in_child(scenario: impl FnOnce()) -> Result<(), String> {
-    in_child_within(Duration::from_secs(60), scenario)
+    in_child_within(Duration::from_mins(1), scenario)
 }
 
 /// [`in_child`], killing the child when it has not finished within `limit` (a hang is a failure too).
@@ -146,7 +146,7 @@ pub fn in_child_within(limit: Duration, scenario: impl FnOnce()) -> Result<(), S
                 let msg = e
                     .downcast_ref::<String>()
                     .cloned()
-                    .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .or_else(|| e.downcast_ref::<&str>().map(ToString::to_string))
                     .unwrap_or_else(|| "non-string panic".into());
                 // SAFETY: writes a valid buffer to fd 2.
                 unsafe { libc::write(2, msg.as_ptr().cast(), msg.len()) };
@@ -161,12 +161,12 @@ pub fn in_child_within(limit: Duration, scenario: impl FnOnce()) -> Result<(), S
     let t0 = Instant::now();
     let mut st = 0;
     // SAFETY: pid is our child; WNOHANG returns at once.
-    while unsafe { libc::waitpid(pid, &mut st, libc::WNOHANG) } == 0 {
+    while unsafe { libc::waitpid(pid, &raw mut st, libc::WNOHANG) } == 0 {
         if t0.elapsed() > limit {
             // SAFETY: pid is our child, still running.
             unsafe { libc::kill(pid, libc::SIGKILL) };
             // SAFETY: reaps the killed child.
-            unsafe { libc::waitpid(pid, &mut st, 0) };
+            unsafe { libc::waitpid(pid, &raw mut st, 0) };
             return Err(format!("child did not finish within {limit:?}"));
         }
         std::thread::sleep(Duration::from_millis(10));
@@ -222,9 +222,9 @@ pub fn every_int_in_trace(names: [&str; 12]) -> Vec<String> {
         (2, b.into()),
         (4, c.into()),
         (8, d),
-        (1, e as u8 as u64),
-        (2, f as u16 as u64),
-        (4, g as u32 as u64),
+        (1, u64::from(e as u8)),
+        (2, u64::from(f as u16)),
+        (4, u64::from(g as u32)),
         (8, h as u64),
         (8, i as u64),
         (8, j as u64),

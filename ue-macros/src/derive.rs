@@ -52,26 +52,23 @@ pub fn field(input: TokenStream) -> syn::Result<TokenStream> {
             }
             let name = &input.ident;
             let variants: Vec<&Ident> = e.variants.iter().map(|v| &v.ident).collect();
-            match repr {
-                None => {
-                    let texts = variants.iter().map(|v| v.to_string());
-                    (
-                        quote!(#private::FieldKind::Str),
-                        quote!(<str as #private::Field>::encode(match self { #(Self::#variants => #texts),* }, enc)),
-                        None,
-                    )
-                }
-                Some(_) => {
-                    let int = int_repr(&input)?;
-                    (
-                        quote!(<#int as #private::Field>::KIND),
-                        quote!(match self { #(Self::#variants => {
-                            const V: #int = #name::#variants as #int;
-                            <#int as #private::Field>::encode(&V, enc)
-                        })* }),
-                        None,
-                    )
-                }
+            if repr.is_none() {
+                let texts = variants.iter().map(ToString::to_string);
+                (
+                    quote!(#private::FieldKind::Str),
+                    quote!(<str as #private::Field>::encode(match self { #(Self::#variants => #texts),* }, enc)),
+                    None,
+                )
+            } else {
+                let int = int_repr(&input);
+                (
+                    quote!(<#int as #private::Field>::KIND),
+                    quote!(match self { #(Self::#variants => {
+                        const V: #int = #name::#variants as #int;
+                        <#int as #private::Field>::encode(&V, enc)
+                    })* }),
+                    None,
+                )
             }
         }
         Data::Union(u) => {
@@ -112,7 +109,7 @@ fn ue_repr(input: &DeriveInput) -> syn::Result<Option<proc_macro2::Span>> {
 }
 
 /// The integer type of `#[repr(u8)]` and the like; `isize` (Rust's default discriminant type) without one.
-fn int_repr(input: &DeriveInput) -> syn::Result<Ident> {
+fn int_repr(input: &DeriveInput) -> Ident {
     const INTS: &[&str] = &["u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64", "usize", "isize"];
     let mut int = None;
     for attr in input.attrs.iter().filter(|a| a.path().is_ident("repr")) {
@@ -124,5 +121,5 @@ fn int_repr(input: &DeriveInput) -> syn::Result<Ident> {
             Ok(())
         });
     }
-    Ok(int.unwrap_or_else(|| Ident::new("isize", proc_macro2::Span::call_site())))
+    int.unwrap_or_else(|| Ident::new("isize", proc_macro2::Span::call_site()))
 }

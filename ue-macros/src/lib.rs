@@ -4,6 +4,8 @@
 //! Each reads as parse (parse.rs, into model.rs) → check (check.rs: names, types, kernel limits, every error at
 //! its token) → expand (expand.rs, derive.rs).
 
+#![deny(missing_docs)]
+
 mod check;
 mod derive;
 mod expand;

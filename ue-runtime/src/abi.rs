@@ -10,7 +10,7 @@ pub const USER_EVENT_REG_MULTI_FORMAT: u16 = 1 << 1;
 const DIAG_IOC_MAGIC: u64 = b'*' as u64;
 /// `_IOC(dir, '*', nr, sizeof(ptr))`: the kernel encodes a pointer's size, not the struct's.
 const fn ioc(dir: u64, nr: u64) -> u64 {
-    (dir << 30) | ((core::mem::size_of::<*const u8>() as u64) << 16) | (DIAG_IOC_MAGIC << 8) | nr
+    (dir << 30) | ((size_of::<*const u8>() as u64) << 16) | (DIAG_IOC_MAGIC << 8) | nr
 }
 const IOC_WRITE: u64 = 1;
 const IOC_READ: u64 = 2;

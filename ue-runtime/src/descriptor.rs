@@ -53,7 +53,7 @@ pub(crate) fn open() -> Result<(RawFd, String), String> {
         unsafe { libc::close(fd) };
         return Err(format!("cannot fstat {path}: {err}"));
     };
-    *PATH.lock().unwrap_or_else(|p| p.into_inner()) = CString::new(path.as_str()).ok();
+    *PATH.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = CString::new(path.as_str()).ok();
     publish(fd, dev, ino);
     Ok((fd, path))
 }
@@ -81,7 +81,7 @@ pub(crate) fn open_temporary() -> Option<std::os::fd::OwnedFd> {
 }
 
 fn open_remembered() -> Option<RawFd> {
-    let path = PATH.lock().unwrap_or_else(|p| p.into_inner());
+    let path = PATH.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let path = path.as_ref()?;
     // SAFETY: path is a valid NUL-terminated string.
     let fd = unsafe { libc::open(path.as_ptr(), libc::O_RDWR | libc::O_CLOEXEC) };
@@ -102,9 +102,8 @@ pub(crate) fn health() -> Health {
     }
     match identity(fd) {
         None if errno() == libc::EBADF => Health::Closed,
-        None => Health::Replaced,
         Some(id) if id == (DEV.load(Ordering::Relaxed), INO.load(Ordering::Relaxed)) => Health::Ours,
-        Some(_) => Health::Replaced,
+        _ => Health::Replaced,
     }
 }
 
@@ -129,7 +128,7 @@ pub(crate) fn close() {
 fn move_high(fd: RawFd) -> RawFd {
     let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
     // SAFETY: lim is a valid rlimit to fill.
-    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0 {
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &raw mut lim) } != 0 {
         return fd;
     }
     let floor = lim.rlim_cur.min(1024).saturating_sub(HIGH_GAP);
@@ -150,7 +149,7 @@ fn identity(fd: RawFd) -> Option<(u64, u64)> {
     // SAFETY: st is plain data for fstat to fill.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
     // SAFETY: st is a valid stat buffer; a bad fd gives EBADF.
-    if unsafe { libc::fstat(fd, &mut st) } != 0 {
+    if unsafe { libc::fstat(fd, &raw mut st) } != 0 {
         return None;
     }
     Some((st.st_dev, st.st_ino))

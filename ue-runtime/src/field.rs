@@ -11,13 +11,21 @@ use std::sync::Arc;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum FieldKind {
+    /// `u8`.
     U8,
+    /// `u16`.
     U16,
+    /// `u32`.
     U32,
+    /// `u64`.
     U64,
+    /// `s8`.
     S8,
+    /// `s16`.
     S16,
+    /// `s32`.
     S32,
+    /// `s64`.
     S64,
     /// `__rel_loc char[]`: UTF-8 text, written with a trailing NUL.
     Str,

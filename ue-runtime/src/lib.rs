@@ -20,6 +20,7 @@
 //! [`status()`] says why. See the README for the model and the limits.
 
 // Off Linux every tracepoint is a permanent no-op; the registration machinery is compiled but unused.
+#![deny(missing_docs)]
 #![cfg_attr(not(target_os = "linux"), allow(dead_code))]
 
 pub mod abi;

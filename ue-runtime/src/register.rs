@@ -137,7 +137,7 @@ pub(crate) fn after_failed_write(fd_used: i32) {
 /// and marks its registrations stale, so no write goes out until they are renewed.
 fn lose_descriptor(h: Health) {
     status::count_lost(h == Health::Replaced);
-    for tp in TRACEPOINTS.iter() {
+    for tp in TRACEPOINTS {
         if tp.state.load(Ordering::Relaxed) == REGISTERED {
             tp.state.store(STALE, Ordering::Release);
         }
@@ -149,7 +149,7 @@ fn lose_descriptor(h: Health) {
 /// registration of the same word), register again. Allocates nothing unless a renewal fails.
 fn renew_stale(fd: i32) {
     let mut renewed = false;
-    for tp in TRACEPOINTS.iter() {
+    for tp in TRACEPOINTS {
         if tp.state.load(Ordering::Relaxed) != STALE {
             continue;
         }
@@ -175,12 +175,12 @@ fn register_new(fd: i32) {
     }
     // name → format of the tracepoints this image registered, to name a conflict before the kernel does.
     let mut formats: BTreeMap<&'static str, &'static str> = BTreeMap::new();
-    for tp in TRACEPOINTS.iter() {
+    for tp in TRACEPOINTS {
         if tp.state.load(Ordering::Relaxed) == REGISTERED {
             formats.entry(tp.name()).or_insert(tp.format());
         }
     }
-    for tp in TRACEPOINTS.iter() {
+    for tp in TRACEPOINTS {
         if tp.state.load(Ordering::Relaxed) != UNREGISTERED {
             continue;
         }
@@ -212,7 +212,7 @@ fn fail(tp: &Tracepoint, kind: &'static str, why: String) {
 
 fn register_one(fd: i32, tp: &'static Tracepoint) -> Result<(), (&'static str, String)> {
     let mut reg = UserReg {
-        size: core::mem::size_of::<UserReg>() as u32,
+        size: size_of::<UserReg>() as u32,
         enable_bit: abi::ENABLE_BIT,
         enable_size: 4,
         flags: 0,
@@ -236,8 +236,7 @@ fn register_one(fd: i32, tp: &'static Tracepoint) -> Result<(), (&'static str, S
                 "event '{name}': declared here as '{}', but the kernel already has it{} (EADDRINUSE)",
                 tp.format(),
                 crate::tracefs::kernel_format(name)
-                    .map(|f| format!(" as '{f}'"))
-                    .unwrap_or_else(|| " with another format".into())
+                    .map_or_else(|| " with another format".into(), |f| format!(" as '{f}'"))
             ),
         ),
         Some(libc::EINVAL) if crate::tracefs::kernel_predates_remote_write() => (
@@ -247,7 +246,7 @@ fn register_one(fd: i32, tp: &'static Tracepoint) -> Result<(), (&'static str, S
         Some(libc::EINVAL) => {
             ("rejected by the kernel", format!("event '{name}': the kernel rejected '{}' (EINVAL)", tp.desc()))
         }
-        Some(libc::EMFILE) | Some(libc::ENOMEM) => (
+        Some(libc::EMFILE | libc::ENOMEM) => (
             "kernel limit reached (see sysctl kernel.user_events_max)",
             format!("event '{name}': kernel limit reached ({err}; see sysctl kernel.user_events_max)"),
         ),
@@ -290,7 +289,7 @@ fn close_if_library() {
 
 fn unregister_one(fd: i32, tp: &Tracepoint) -> Result<(), i32> {
     let unreg = UserUnreg {
-        size: core::mem::size_of::<UserUnreg>() as u32,
+        size: size_of::<UserUnreg>() as u32,
         disable_bit: abi::ENABLE_BIT,
         reserved: 0,
         reserved2: 0,
@@ -328,7 +327,7 @@ fn pin_library() -> bool {
     // that is already loaded (this one).
     unsafe {
         let mut ours: libc::Dl_info = core::mem::zeroed();
-        if libc::dladdr(&LOCK as *const _ as *const libc::c_void, &mut ours) == 0 || ours.dli_fname.is_null() {
+        if libc::dladdr((&raw const LOCK).cast::<libc::c_void>(), &raw mut ours) == 0 || ours.dli_fname.is_null() {
             return false;
         }
         !libc::dlopen(ours.dli_fname, libc::RTLD_NOW | libc::RTLD_NOLOAD | libc::RTLD_NODELETE).is_null()
@@ -343,7 +342,8 @@ fn in_shared_object() -> bool {
         let mut ours: libc::Dl_info = core::mem::zeroed();
         let mut main: libc::Dl_info = core::mem::zeroed();
         let phdr = libc::getauxval(libc::AT_PHDR) as *const libc::c_void;
-        if libc::dladdr(&LOCK as *const _ as *const libc::c_void, &mut ours) == 0 || libc::dladdr(phdr, &mut main) == 0
+        if libc::dladdr((&raw const LOCK).cast::<libc::c_void>(), &raw mut ours) == 0
+            || libc::dladdr(phdr, &raw mut main) == 0
         {
             return false;
         }

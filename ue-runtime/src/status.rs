@@ -62,7 +62,7 @@ struct State {
 static STATE: Mutex<State> = Mutex::new(State { data_file: None, unavailable: None, problems: BTreeMap::new() });
 
 fn with<R>(f: impl FnOnce(&mut State) -> R) -> R {
-    let mut g = STATE.lock().unwrap_or_else(|p| p.into_inner());
+    let mut g = STATE.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     f(&mut g)
 }
 
@@ -145,7 +145,7 @@ impl fmt::Display for Status {
         match (&self.unavailable, &self.data_file) {
             (Some(why), _) => write!(f, "user_events unavailable, all tracepoints disabled: {why}")?,
             (None, Some(file)) => {
-                write!(f, "{} of {} tracepoints registered through {file}", self.registered, self.declared)?
+                write!(f, "{} of {} tracepoints registered through {file}", self.registered, self.declared)?;
             }
             (None, None) => write!(f, "not started")?,
         }

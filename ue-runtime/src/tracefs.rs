@@ -29,7 +29,7 @@ pub(crate) fn open_data() -> Result<(RawFd, String), String> {
             Some(libc::ENOENT) => format!(
                 "user_events_data not found under the tracefs mounted at {dir} (kernel built without CONFIG_USER_EVENTS?)"
             ),
-            Some(libc::EACCES) | Some(libc::EPERM) => format!(
+            Some(libc::EACCES | libc::EPERM) => format!(
                 "permission denied opening {path}: run as root, or give this user access to the file and to its tracefs mount"
             ),
             _ => format!("cannot open {path}: {err}"),

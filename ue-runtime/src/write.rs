@@ -25,7 +25,7 @@ macro_rules! by_class {
 
 /// Writes `fields` (the plain API).
 pub(crate) fn write<F: Fields>(tp: &Tracepoint, fields: &F) {
-    by_class!(F::FIXED, F::DYN, write_with(tp, F::FIXED, F::DYN, |enc| fields.encode_all(enc)))
+    by_class!(F::FIXED, F::DYN, write_with(tp, F::FIXED, F::DYN, |enc| fields.encode_all(enc)));
 }
 
 /// Writes a record of `FIXED` fixed bytes and `DYN` dynamic fields that `encode` lays out (the macros' sites:
@@ -35,7 +35,7 @@ pub fn write_parts<'a, const FIXED: usize, const DYN: usize>(
     tp: &Tracepoint,
     encode: impl FnOnce(&mut Encoder<'a, '_>),
 ) {
-    by_class!(FIXED, DYN, write_with(tp, FIXED, DYN, encode))
+    by_class!(FIXED, DYN, write_with(tp, FIXED, DYN, encode));
 }
 
 #[inline(always)]

@@ -1,4 +1,6 @@
 //! The registration text the macros generate, byte for byte (host test: read back from the TRACEPOINTS slice).
+// The functions exist for the attribute on them: what they take and do is beside the point.
+#![allow(clippy::unused_self, clippy::used_underscore_binding)]
 
 use std::borrow::Cow;
 use ue_runtime::{tracepoint, user_event, TRACEPOINTS};

@@ -188,6 +188,7 @@ fn write_if_changed(path: &Path, text: &str) -> Result<()> {
     Ok(())
 }
 
+#[allow(clippy::too_many_lines)] // one table after another, in the order BENCHMARKS.md shows them
 fn report(f: &Figures, accel: &str) -> String {
     let g = |k: &str| f.get(k).copied().unwrap_or(f64::NAN);
     let mut md = String::new();

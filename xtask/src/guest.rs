@@ -127,13 +127,12 @@ fn run_spec(spec: &Spec) -> Result<i32, String> {
     cmd.envs(spec.env.iter().map(|(k, v)| (k, v)));
     let prog = prog.to_string_lossy();
     let status = cmd.status().map_err(|e| format!("cannot run {prog} in {}: {e}", spec.cwd.display()))?;
-    Ok(match status.code() {
-        Some(c) => c,
-        None => {
-            use std::os::unix::process::ExitStatusExt;
-            eprintln!("ue-vm: {prog} killed by signal {}", status.signal().unwrap_or(0));
-            127
-        }
+    Ok(if let Some(c) = status.code() {
+        c
+    } else {
+        use std::os::unix::process::ExitStatusExt;
+        eprintln!("ue-vm: {prog} killed by signal {}", status.signal().unwrap_or(0));
+        127
     })
 }
 
@@ -158,7 +157,7 @@ pub fn run_tests(args: &[String]) -> Result<i32, String> {
     let split = args.iter().position(|a| a == "--").unwrap_or(args.len());
     let (bins, extra) = (&args[..split], args.get(split + 1..).unwrap_or(&[]));
     // The concurrency tests (writers racing a tracer, fork under load, concurrent init) need real parallelism.
-    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     if cpus < 2 {
         eprintln!("ue-vm: {cpus} CPU online in the guest: the concurrency tests need at least 2 (UE_VM_CPUS?)");
         return Ok(1);

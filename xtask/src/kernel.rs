@@ -92,7 +92,7 @@ pub fn build() -> Result<PathBuf> {
     let stats_path = kernels.join("last-build");
     let last = std::fs::read_to_string(&stats_path).ok().and_then(|s| LastBuild::parse(&s));
     let (total, basis) = expected_files(options, last.as_ref());
-    let jobs = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let jobs = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
     sys::step(&format!("building bzImage with {jobs} jobs: about {total} files ({basis})"));
     let files = make_with_progress(make(&[&format!("-j{jobs}"), "bzImage"]), total)?;
     std::fs::copy(build.join("arch/x86/boot/bzImage"), partial.join("bzImage")).map_err(|e| e.to_string())?;
@@ -225,7 +225,7 @@ fn make_with_progress(mut cmd: Command, total: usize) -> Result<usize> {
     let stderr = child.stderr.take().unwrap();
     let err_thread = std::thread::spawn(move || {
         let mut tail = VecDeque::new();
-        for line in BufReader::new(stderr).lines().map_while(|l| l.ok()) {
+        for line in BufReader::new(stderr).lines().map_while(std::result::Result::ok) {
             if tail.len() == 40 {
                 tail.pop_front();
             }
@@ -238,7 +238,7 @@ fn make_with_progress(mut cmd: Command, total: usize) -> Result<usize> {
     let mut compiled = 0usize;
     let mut shown_tenth = 0;
     let mut tail = VecDeque::new();
-    for line in BufReader::new(child.stdout.take().unwrap()).lines().map_while(|l| l.ok()) {
+    for line in BufReader::new(child.stdout.take().unwrap()).lines().map_while(std::result::Result::ok) {
         let word = line.split_whitespace().next().unwrap_or("");
         if word == "CC" || word == "AS" {
             compiled += 1;

@@ -90,12 +90,11 @@ fn is_help(a: &str) -> bool {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let (cmd, rest) = match args.split_first() {
-        Some((c, r)) => (c.as_str(), r),
-        None => {
-            eprint!("{HELP}");
-            return ExitCode::from(2);
-        }
+    let (cmd, rest) = if let Some((c, r)) = args.split_first() {
+        (c.as_str(), r)
+    } else {
+        eprint!("{HELP}");
+        return ExitCode::from(2);
     };
     // Help: `--help`, `help [cmd]`, `<cmd> --help` (before any `--`).
     let before_dashes = rest.iter().take_while(|a| *a != "--");
@@ -152,7 +151,7 @@ mod tests {
     #[test]
     fn help_lists_every_ue_variable() {
         fn walk(dir: &std::path::Path, found: &mut std::collections::BTreeSet<String>) {
-            for e in std::fs::read_dir(dir).unwrap().filter_map(|e| e.ok()) {
+            for e in std::fs::read_dir(dir).unwrap().filter_map(Result::ok) {
                 let (path, name) = (e.path(), e.file_name().to_string_lossy().into_owned());
                 if e.file_type().unwrap().is_dir() {
                     if !name.starts_with('.') && name != "target" {

@@ -124,7 +124,8 @@ pub fn check(paths: &[(&str, &Path)]) -> Result<(), String> {
 
 /// One kernel command-line word for `s`: quoted if it holds spaces (the kernel strips the quotes).
 pub fn cmdline_word(s: &OsStr) -> Result<String, String> {
-    let text = s.to_str().ok_or_else(|| format!("{s:?} is not UTF-8: it cannot go on the kernel command line"))?;
+    let text =
+        s.to_str().ok_or_else(|| format!("{} is not UTF-8: it cannot go on the kernel command line", s.display()))?;
     if text.chars().any(|c| c == '"' || c.is_control()) {
         return Err(format!("{text:?} holds a quote or a control character: it cannot go on the kernel command line"));
     }

@@ -101,8 +101,7 @@ fn installed(pkg: &str) -> bool {
         .args(["-W", "-f=${Status}", pkg])
         .stderr(Stdio::null())
         .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
-        .unwrap_or(false)
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
 }
 
 /// Installs the Debian packages that are missing (apt-get, as root or through sudo).

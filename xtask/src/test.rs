@@ -22,10 +22,11 @@ pub fn run(args: &[String]) -> Result<i32> {
         cmd.args(["test", "--workspace", "--", "--include-ignored", "--test-threads=1"]).args(&extra);
         let (ok, summary) = tee(&mut cmd)?;
         print_summary(&[("host", &summary)]);
-        return Ok(if ok { 0 } else { 1 });
+        return Ok(i32::from(!ok));
     }
 
     vm::check_visible()?;
+    let style_ok = style()?;
     sys::step("host: cargo test --workspace (unit, doc and compile-fail tests)");
     let (host_ok, host_summary) = tee(cargo().args(["test", "--workspace"]))?;
 
@@ -57,6 +58,9 @@ pub fn run(args: &[String]) -> Result<i32> {
         .args(&extra))?;
 
     print_summary(&[("host", &host_summary), ("vm", &vm_summary), ("bed", &bed_summary)]);
+    if !style_ok {
+        eprintln!("xtask test: format or lints FAILED (cargo fmt --all; cargo clippy --workspace --all-targets)");
+    }
     if !host_ok {
         eprintln!("xtask test: host tests FAILED");
     }
@@ -66,7 +70,20 @@ pub fn run(args: &[String]) -> Result<i32> {
     if !bed_ok {
         eprintln!("xtask test: the bed's own tests FAILED");
     }
-    Ok(if host_ok && vm_code == 0 && bed_ok { 0 } else { 1 })
+    Ok(i32::from(!(style_ok && host_ok && vm_code == 0 && bed_ok)))
+}
+
+/// The house style: `cargo fmt --check` and clippy with the workspace lint table, warnings denied.
+fn style() -> Result<bool> {
+    sys::step("style: cargo fmt --all -- --check");
+    let fmt_ok = cargo().args(["fmt", "--all", "--", "--check"]).status().map_err(|e| e.to_string())?.success();
+    sys::step("style: cargo clippy --workspace --all-targets -- -D warnings");
+    let clippy_ok = cargo()
+        .args(["clippy", "--workspace", "--all-targets", "--quiet", "--", "-D", "warnings"])
+        .status()
+        .map_err(|e| e.to_string())?
+        .success();
+    Ok(fmt_ok && clippy_ok)
 }
 
 fn cargo() -> Command {
@@ -86,7 +103,7 @@ fn tee(cmd: &mut Command) -> Result<(bool, Vec<String>)> {
     let mut child = sh.stdout(Stdio::piped()).spawn().map_err(|e| e.to_string())?;
     let mut summary = Vec::new();
     let mut current = String::new();
-    for line in BufReader::new(child.stdout.take().unwrap()).lines().map_while(|l| l.ok()) {
+    for line in BufReader::new(child.stdout.take().unwrap()).lines().map_while(std::result::Result::ok) {
         println!("{line}");
         collect(&line, &mut current, &mut summary);
     }
@@ -109,7 +126,7 @@ fn print_summary(parts: &[(&str, &Vec<String>)]) {
         if lines.is_empty() {
             println!("{name}: no test harness ran");
         }
-        for l in lines.iter() {
+        for l in *lines {
             println!("{name}: {l}");
         }
     }

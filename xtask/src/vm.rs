@@ -89,7 +89,9 @@ pub fn prepare() -> Result<Bed> {
             .ok()
             .filter(|n| (1..=MAX_CPUS).contains(n))
             .ok_or(format!("UE_VM_CPUS={v}: want 1..={MAX_CPUS}"))?,
-        Err(_) => std::thread::available_parallelism().map_or(MIN_CPUS, |n| n.get()).clamp(MIN_CPUS, MAX_CPUS),
+        Err(_) => {
+            std::thread::available_parallelism().map_or(MIN_CPUS, std::num::NonZero::get).clamp(MIN_CPUS, MAX_CPUS)
+        }
     };
     Ok(Bed { kernel, accel, cpus })
 }
@@ -140,7 +142,7 @@ fn make_spec(argv: &[String], spec_path: &Path) -> Result<Spec> {
 fn absolute(arg: &str) -> OsString {
     let p = Path::new(arg);
     if p.is_relative() && arg.contains('/') && p.exists() {
-        std::fs::canonicalize(p).map(PathBuf::into_os_string).unwrap_or_else(|_| arg.into())
+        std::fs::canonicalize(p).map_or_else(|_| arg.into(), PathBuf::into_os_string)
     } else {
         arg.into()
     }
@@ -166,12 +168,11 @@ fn accel(kernel: &Path) -> Result<String> {
     }
     sys::step("probing KVM (a short test boot, once per QEMU version and host kernel)");
     let probe = Bed { kernel: kernel.to_path_buf(), accel: "kvm".into(), cpus: MIN_CPUS };
-    let chosen = match boot(&probe, &["--probe"], Duration::from_secs(15), &mut |_| {}) {
-        Ok(Some(0)) => "kvm",
-        _ => {
-            eprintln!("    KVM did not boot the test kernel; using TCG (override with UE_VM_ACCEL)");
-            "tcg"
-        }
+    let chosen = if let Ok(Some(0)) = boot(&probe, &["--probe"], Duration::from_secs(15), &mut |_| {}) {
+        "kvm"
+    } else {
+        eprintln!("    KVM did not boot the test kernel; using TCG (override with UE_VM_ACCEL)");
+        "tcg"
     };
     sys::write_atomic(&cache, chosen.as_bytes())?;
     Ok(chosen.to_string())
@@ -182,7 +183,7 @@ fn host_kernel() -> String {
     // SAFETY: uname fills the zeroed struct; its fields are NUL-terminated.
     unsafe {
         let mut u: libc::utsname = std::mem::zeroed();
-        if libc::uname(&mut u) != 0 {
+        if libc::uname(&raw mut u) != 0 {
             return String::new();
         }
         let f = |b: &[libc::c_char]| std::ffi::CStr::from_ptr(b.as_ptr()).to_string_lossy().into_owned();
@@ -257,7 +258,7 @@ fn boot(bed: &Bed, init_args: &[&str], timeout: Duration, on_line: &mut dyn FnMu
         std::thread::sleep(Duration::from_millis(20));
     };
     // Drain what the reader thread still holds.
-    for line in rx.iter() {
+    for line in &rx {
         let line = line.trim_end_matches('\r');
         let _ = writeln!(stdout, "{line}");
         on_line(line);

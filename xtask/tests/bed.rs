@@ -91,7 +91,7 @@ fn bed_privilege_dropping_runtime_test_passes_from_a_0700_directory() {
     let exes = cargo_json::test_executables(&String::from_utf8_lossy(&out.stdout), None);
     let [exe] = exes.as_slice() else { panic!("one runtime test binary expected: {exes:?}") };
     // The same layout as target/debug: the test in deps/, the program it runs as uid 65534 in examples/.
-    let probe = std::path::Path::new(exe).parent().and_then(|d| d.parent()).unwrap().join("examples/status_probe");
+    let probe = Path::new(exe).parent().and_then(|d| d.parent()).unwrap().join("examples/status_probe");
     let dir = Scratch::new(root().join(format!("target/ue-bed/private-{}", std::process::id())), 0o700);
     for sub in ["deps", "examples"] {
         std::fs::create_dir(dir.0.join(sub)).unwrap();
@@ -108,7 +108,8 @@ fn bed_privilege_dropping_runtime_test_passes_from_a_0700_directory() {
 #[ignore = "boots the test bed: cargo xtask test"]
 fn bed_guest_has_every_cpu_online() {
     let cpus = std::env::var("UE_VM_CPUS").ok().and_then(|v| v.parse().ok()).unwrap_or_else(|| {
-        std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(2, 8) // vm.rs: MIN_CPUS, MAX_CPUS
+        std::thread::available_parallelism().map_or(2, std::num::NonZero::get).clamp(2, 8)
+        // vm.rs: MIN_CPUS, MAX_CPUS
     });
     let (out, _) = vm(xtask(), &root(), &["/bin/sh", "-c", "echo online=$(nproc)"], &[]);
     assert!(out.status.success(), "{}", text(&out));
