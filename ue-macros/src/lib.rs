@@ -5,6 +5,7 @@
 
 mod check;
 mod expand;
+mod namespace;
 mod parse;
 
 use proc_macro::TokenStream;

@@ -2,6 +2,7 @@
 
 use crate::check;
 use crate::expand::{self, Site, SiteField};
+use crate::namespace;
 use proc_macro2::{Span, TokenStream};
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
@@ -45,12 +46,20 @@ impl Parse for FieldArg {
 }
 
 struct TracepointInput {
+    multi_format: bool,
     name: EventName,
     fields: Punctuated<FieldArg, Token![,]>,
 }
 
 impl Parse for TracepointInput {
     fn parse(input: ParseStream) -> syn::Result<Self> {
+        let mut multi_format = false;
+        for attr in input.call(syn::Attribute::parse_outer)? {
+            match &attr.meta {
+                syn::Meta::Path(p) if p.is_ident("multi_format") => multi_format = true,
+                _ => return Err(syn::Error::new(attr.span(), "unknown option: expected `#[multi_format]`")),
+            }
+        }
         let name = input.parse()?;
         let fields = if input.is_empty() {
             Punctuated::new()
@@ -58,7 +67,7 @@ impl Parse for TracepointInput {
             input.parse::<Token![,]>()?;
             Punctuated::parse_terminated(input)?
         };
-        Ok(TracepointInput { name, fields })
+        Ok(TracepointInput { multi_format, name, fields })
     }
 }
 
@@ -69,16 +78,30 @@ pub fn tracepoint(input: TokenStream) -> syn::Result<TokenStream> {
         .into_iter()
         .map(|f| SiteField { name: unraw(&f.name), span: f.name.span(), ty: f.ty, value: f.expr, by_ref: false })
         .collect();
-    let site = Site { name: input.name.text, name_span: input.name.span, fields };
+    let site = site(input.name.text, input.name.span, input.multi_format, fields)?;
     check::site(&site, &[])?;
     Ok(expand::tracepoint(&site))
 }
 
-/// `#[user_event(name = "…", skip(a, b))]`.
+/// A site with the crate's settings applied; an error in them is reported at the event's name.
+fn site(name: String, name_span: Span, multi_format: bool, fields: Vec<SiteField>) -> syn::Result<Site> {
+    let krate = namespace::current().map_err(|e| syn::Error::new(name_span, e))?;
+    Ok(Site {
+        name,
+        name_span,
+        multi_format: multi_format || krate.multi_format,
+        prefix: krate.prefix,
+        manifest: krate.manifest,
+        fields,
+    })
+}
+
+/// `#[user_event(name = "…", skip(a, b), multi_format)]`.
 #[derive(Default)]
 struct Options {
     name: Option<LitStr>,
     skip: Vec<Ident>,
+    multi_format: bool,
 }
 
 fn options(attr: TokenStream) -> syn::Result<Options> {
@@ -87,13 +110,16 @@ fn options(attr: TokenStream) -> syn::Result<Options> {
         if meta.path.is_ident("name") {
             opts.name = Some(meta.value()?.parse()?);
             Ok(())
+        } else if meta.path.is_ident("multi_format") {
+            opts.multi_format = true;
+            Ok(())
         } else if meta.path.is_ident("skip") {
             meta.parse_nested_meta(|m| {
                 opts.skip.push(m.path.require_ident()?.clone());
                 Ok(())
             })
         } else {
-            Err(meta.error("unknown option: expected `name = \"…\"` or `skip(arg, …)`"))
+            Err(meta.error("unknown option: expected `name = \"…\"`, `skip(arg, …)` or `multi_format`"))
         }
     });
     syn::parse::Parser::parse2(parser, attr)?;
@@ -154,7 +180,7 @@ pub fn user_event(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStre
             errors.push(syn::Error::new(s.span(), format!("no argument named `{s}` to skip")));
         }
     }
-    let site = Site { name, name_span, fields };
+    let site = site(name, name_span, opts.multi_format, fields)?;
     let generics: Vec<Ident> = func
         .sig
         .generics

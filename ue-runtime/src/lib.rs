@@ -26,6 +26,7 @@ pub mod abi;
 pub(crate) mod field;
 #[cfg(target_os = "linux")]
 mod register;
+mod section;
 mod status;
 #[cfg(target_os = "linux")]
 mod tracefs;
@@ -37,6 +38,7 @@ pub use write::{FTRACE_MAX_PAYLOAD, PERF_MAX_PAYLOAD};
 
 pub use field::{Field, FieldKind, Fields, MAX_FIELDS};
 pub use linkme::{self, distributed_slice};
+pub use section::{EVENTS_SECTION, MULTI_FORMAT, SINGLE_FORMAT};
 pub use status::{status, Status};
 pub use tracepoint::{Tracepoint, TRACEPOINTS};
 pub use ue_macros::{tracepoint, user_event};
@@ -70,6 +72,7 @@ fn write_counters() -> (u64, i32, u64) {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::field::{desc_bytes, desc_len, Field, FieldKind};
+    pub use crate::section::{entry_bytes, entry_desc, entry_from_text, entry_head, entry_len};
     pub use crate::tracepoint::{Tracepoint, TRACEPOINTS};
     pub use core::ffi::CStr;
     pub use linkme;
@@ -81,6 +84,41 @@ pub mod __private {
             Err(_) => panic!("ue: event and field names must not contain NUL"),
         }
     }
+}
+
+/// A tracepoint declared by hand with its registration text, in [`TRACEPOINTS`] and in the `ue_events` section
+/// (see [`EVENTS_SECTION`]), so that `ue list` and `readelf -p ue_events` show it:
+///
+/// ```
+/// ue_runtime::static_tracepoint!(pub static REQUEST = "request u32 id; __rel_loc char[] path");
+/// ue_runtime::static_tracepoint!(static UPGRADE = "upgrade u64 v", multi_format);
+///
+/// REQUEST.emit(&(7u32, "/index.html")); // the fields tuple must match the text, in order
+/// ```
+///
+/// The text is registered as written: no check at compile time and no crate prefix (the macros do both).
+#[macro_export]
+macro_rules! static_tracepoint {
+    ($(#[$attr:meta])* $vis:vis static $name:ident = $text:literal $(,)?) => {
+        $crate::static_tracepoint!(@ $(#[$attr])* $vis $name, $text, false, new);
+    };
+    ($(#[$attr:meta])* $vis:vis static $name:ident = $text:literal, multi_format $(,)?) => {
+        $crate::static_tracepoint!(@ $(#[$attr])* $vis $name, $text, true, new_multi_format);
+    };
+    (@ $(#[$attr:meta])* $vis:vis $name:ident, $text:literal, $multi:literal, $new:ident) => {
+        $(#[$attr])*
+        $vis static $name: $crate::Tracepoint = {
+            const LEN: usize = $crate::__private::entry_head($multi) + $text.len() + 1;
+            #[link_section = "ue_events"]
+            static ENTRY: [u8; LEN] = $crate::__private::entry_from_text::<LEN>($multi, $text);
+            $crate::Tracepoint::$new($crate::__private::entry_desc(&ENTRY, $multi))
+        };
+        const _: () = {
+            #[$crate::distributed_slice($crate::TRACEPOINTS)]
+            #[linkme(crate = $crate::linkme)]
+            static SITE: &$crate::Tracepoint = &$name;
+        };
+    };
 }
 
 /// README.md's Rust examples compile and run as doctests.
