@@ -19,7 +19,6 @@ macro_rules! tracepoint_static {
 pub(crate) use tracepoint_static;
 
 pub const TRACEFS: &str = "/sys/kernel/tracing";
-pub const NEEDS: &str = "needs user_events: cargo xtask test";
 
 pub fn write_file(rel: &str, data: &str) {
     let path = format!("{TRACEFS}/{rel}");
@@ -98,4 +97,86 @@ pub fn int_field(name: &str, size: usize, bits: u64) -> String {
 pub fn bytes_field(name: &str, b: &[u8]) -> String {
     let hex: Vec<String> = b.iter().map(|x| format!("{x:02x}")).collect();
     format!("{name}={}", hex.join(","))
+}
+
+/// A file built beside the test binaries: `target/<profile>/examples/<name>` for `example("every_type")`.
+pub fn example(name: &str) -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("current_exe");
+    let p = exe.parent().and_then(|d| d.parent()).expect("target/<profile>/deps").join("examples").join(name);
+    assert!(p.exists(), "{} missing (cargo test builds the examples)", p.display());
+    p
+}
+
+/// The numbers of this process's open descriptors of `user_events_data`.
+pub fn data_fd_numbers() -> Vec<i32> {
+    let mut v: Vec<i32> = std::fs::read_dir("/proc/self/fd")
+        .expect("/proc/self/fd")
+        .filter_map(|e| {
+            let e = e.ok()?;
+            let target = std::fs::read_link(e.path()).ok()?;
+            target.ends_with("user_events_data").then(|| e.file_name().to_str()?.parse().ok())?
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// Runs `scenario` in a forked child, for scenarios that damage process-wide state (closing every descriptor,
+/// lowering limits). The child's panic message comes back through a pipe at its fd 2; `Err` carries it.
+pub fn in_child(scenario: impl FnOnce()) -> Result<(), String> {
+    in_child_within(Duration::from_secs(60), scenario)
+}
+
+/// [`in_child`], killing the child when it has not finished within `limit` (a hang is a failure too).
+pub fn in_child_within(limit: Duration, scenario: impl FnOnce()) -> Result<(), String> {
+    use std::io::Read;
+    use std::os::fd::FromRawFd;
+    let mut p = [0; 2];
+    // SAFETY: p is a valid array of two ints for pipe2 to fill.
+    assert_eq!(unsafe { libc::pipe2(p.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
+    // SAFETY: the child runs the scenario and leaves with _exit, never returning into the harness.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0, "fork: {}", std::io::Error::last_os_error());
+    if pid == 0 {
+        // SAFETY: p[1] is open; it becomes the child's fd 2 (kept by close_range(3, …)).
+        unsafe { libc::dup2(p[1], 2) };
+        let code = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(scenario)) {
+            Ok(()) => 0,
+            Err(e) => {
+                let msg = e
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_else(|| "non-string panic".into());
+                // SAFETY: writes a valid buffer to fd 2.
+                unsafe { libc::write(2, msg.as_ptr().cast(), msg.len()) };
+                1
+            }
+        };
+        // SAFETY: ends the child without running the parent's exit handlers twice.
+        unsafe { libc::_exit(code) };
+    }
+    // SAFETY: p[1] is ours and no longer needed in the parent; p[0] is owned by the File.
+    unsafe { libc::close(p[1]) };
+    let t0 = Instant::now();
+    let mut st = 0;
+    // SAFETY: pid is our child; WNOHANG returns at once.
+    while unsafe { libc::waitpid(pid, &mut st, libc::WNOHANG) } == 0 {
+        if t0.elapsed() > limit {
+            // SAFETY: pid is our child, still running.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+            // SAFETY: reaps the killed child.
+            unsafe { libc::waitpid(pid, &mut st, 0) };
+            return Err(format!("child did not finish within {limit:?}"));
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let mut msg = String::new();
+    // SAFETY: p[0] is an open pipe end owned by nobody else; the child is gone, so reading ends.
+    let _ = unsafe { std::fs::File::from_raw_fd(p[0]) }.read_to_string(&mut msg);
+    if libc::WIFEXITED(st) && libc::WEXITSTATUS(st) == 0 {
+        Ok(())
+    } else {
+        Err(format!("child status {st:#x}: {msg}"))
+    }
 }

@@ -23,6 +23,8 @@
 #![cfg_attr(not(target_os = "linux"), allow(dead_code))]
 
 pub mod abi;
+#[cfg(target_os = "linux")]
+mod descriptor;
 pub(crate) mod field;
 #[cfg(target_os = "linux")]
 mod register;
@@ -33,18 +35,19 @@ mod tracefs;
 mod tracepoint;
 #[cfg(target_os = "linux")]
 mod write;
-#[cfg(target_os = "linux")]
-pub use write::{FTRACE_MAX_PAYLOAD, PERF_MAX_PAYLOAD};
 
 pub use field::{Field, FieldKind, Fields, MAX_FIELDS};
 pub use linkme::{self, distributed_slice};
 pub use section::{EVENTS_SECTION, MULTI_FORMAT, SINGLE_FORMAT};
-pub use status::{status, Status};
+pub use status::{status, Status, FTRACE_MAX_PAYLOAD, PERF_MAX_PAYLOAD};
 pub use tracepoint::{Tracepoint, TRACEPOINTS};
 pub use ue_macros::{tracepoint, user_event};
 
 /// Registers the tracepoints not registered yet, opening `user_events_data` if needed. This already runs before
-/// `main`; call it to retry after the environment changed (tracefs mounted, permissions granted).
+/// `main`; call it to retry after the environment changed (tracefs mounted, permissions granted). It also checks
+/// that the runtime's descriptor is still its own (the program may have closed or replaced it) and renews the
+/// registrations through a new one if not. Called from a signal handler that interrupted this thread's own
+/// registration, it returns at once without doing anything.
 pub fn init() {
     #[cfg(target_os = "linux")]
     register::register_all();
@@ -55,17 +58,6 @@ pub fn init() {
 pub fn shutdown() {
     #[cfg(target_os = "linux")]
     register::unregister_all();
-}
-
-/// (dropped writes, last errno, oversized records).
-fn write_counters() -> (u64, i32, u64) {
-    #[cfg(target_os = "linux")]
-    {
-        use std::sync::atomic::Ordering::Relaxed;
-        (write::DROPPED.load(Relaxed), write::LAST_ERRNO.load(Relaxed), write::OVERSIZED.load(Relaxed))
-    }
-    #[cfg(not(target_os = "linux"))]
-    (0, 0, 0)
 }
 
 /// What the macros expand to; not a public API.

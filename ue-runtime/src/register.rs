@@ -1,42 +1,71 @@
-//! The lifecycle: open `user_events_data` and register every tracepoint before `main` (or when a shared
-//! library loads), unregister at exit (or unload), stay consistent across fork.
+//! The lifecycle: register every tracepoint before `main` (or when a shared library loads), renew the
+//! registrations when the program closed or replaced our descriptor, unregister at exit (or unload), stay
+//! consistent across fork.
 //!
 //! Invariants:
-//! - `FD` is -1 or the open `user_events_data` of this image; once set it is never reassigned while any
-//!   tracepoint is registered, so the write path may use it without a lock.
 //! - A tracepoint's `write_index` is stored before its state becomes REGISTERED (Release); the write path
 //!   checks the state (Acquire) before using the index, since the kernel may set the enable bit during
 //!   DIAG_IOCSREG, before the index is known.
-//! - `LOCK` serialises registration and unregistration; fork happens with it held (pthread_atfork), so a
-//!   child never inherits a half-done registration.
+//! - Registrations belong to the process (its mm), not to a descriptor: once our descriptor is lost, the kernel
+//!   keeps flipping the words of STALE tracepoints, and unregistering them works through any new descriptor.
+//! - `LOCK` (the holder's thread id, 0 when free) serialises registration, renewal and unregistration. A thread
+//!   never waits for a lock it holds (a signal handler calling `init()`), and the write path never waits at all.
+//!   Fork happens with it held (pthread_atfork), so a child never inherits a half-done registration.
 
 use crate::abi::{self, UserReg, UserUnreg};
+use crate::descriptor::{self, Health};
 use crate::status;
-use crate::tracepoint::{Tracepoint, FAILED, REGISTERED, TRACEPOINTS, UNREGISTERED};
+use crate::tracepoint::{Tracepoint, FAILED, REGISTERED, STALE, TRACEPOINTS, UNREGISTERED};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::Once;
 
-pub(crate) static FD: AtomicI32 = AtomicI32::new(-1);
-static LOCK: AtomicBool = AtomicBool::new(false);
+static LOCK: AtomicI32 = AtomicI32::new(0);
+/// Whether `atfork_prepare` took the lock (it does not when the forking thread already holds it).
+static HELD_FOR_FORK: AtomicBool = AtomicBool::new(false);
 static ATFORK: Once = Once::new();
 
-fn lock() {
-    while LOCK.compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed).is_err() {
-        std::thread::yield_now();
+/// The registration lock, released on drop.
+struct Guard;
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        LOCK.store(0, Ordering::Release);
     }
 }
 
-fn unlock() {
-    LOCK.store(false, Ordering::Release);
+fn tid() -> i32 {
+    // SAFETY: gettid has no preconditions.
+    unsafe { libc::gettid() }
+}
+
+/// Waits for the lock; `None` when this thread already holds it (re-entered from a signal handler).
+fn lock() -> Option<Guard> {
+    let me = tid();
+    loop {
+        match LOCK.compare_exchange_weak(0, me, Ordering::Acquire, Ordering::Relaxed) {
+            Ok(_) => return Some(Guard),
+            Err(holder) if holder == me => return None,
+            Err(_) => std::thread::yield_now(),
+        }
+    }
+}
+
+fn try_lock() -> Option<Guard> {
+    LOCK.compare_exchange(0, tid(), Ordering::Acquire, Ordering::Relaxed).is_ok().then_some(Guard)
 }
 
 extern "C" fn atfork_prepare() {
-    lock();
+    if let Some(g) = lock() {
+        std::mem::forget(g);
+        HELD_FOR_FORK.store(true, Ordering::Relaxed);
+    }
 }
 
 extern "C" fn atfork_release() {
-    unlock();
+    if HELD_FOR_FORK.swap(false, Ordering::Relaxed) {
+        drop(Guard);
+    }
 }
 
 /// Runs from `.init_array` when the executable starts or the shared library loads.
@@ -62,29 +91,88 @@ static INIT: extern "C" fn() = on_load;
 #[link_section = ".fini_array"]
 static FINI: extern "C" fn() = on_unload;
 
-/// Registers every tracepoint of this image that is not registered yet; opens `user_events_data` first if
-/// needed. Idempotent and cheap when all are registered; runs before `main` on its own, so call it only to
-/// retry after the environment changed (tracefs mounted, permissions granted).
-pub fn register_all() {
-    lock();
-    register_locked();
-    unlock();
-}
-
-fn register_locked() {
-    if FD.load(Ordering::Relaxed) < 0 {
-        match crate::tracefs::open_data() {
-            Ok((fd, path)) => {
-                FD.store(fd, Ordering::Release);
-                status::set_available(path);
-            }
-            Err(why) => {
-                status::set_unavailable(why);
-                return;
-            }
+/// Checks the descriptor, renews stale registrations and registers every tracepoint not registered yet, opening
+/// `user_events_data` if needed. Idempotent; returns at once when called from a signal handler that interrupted
+/// this thread's own registration.
+pub(crate) fn register_all() {
+    let Some(_guard) = lock() else { return };
+    if let h @ (Health::Closed | Health::Replaced) = descriptor::health() {
+        lose_descriptor(h);
+    }
+    if descriptor::fd() < 0 {
+        match descriptor::open() {
+            Ok((_, path)) => status::set_available(path),
+            Err(why) => return status::set_unavailable(why),
         }
     }
-    let fd = FD.load(Ordering::Relaxed);
+    let fd = descriptor::fd();
+    renew_stale(fd);
+    register_new(fd);
+    status::log_summary();
+}
+
+/// The write path saw a write fail: if the descriptor was closed or replaced, renew everything through a new
+/// one. Never waits (another thread registering will see the loss itself); allocates only to report an error.
+pub(crate) fn after_failed_write(fd_used: i32) {
+    let Some(_guard) = try_lock() else { return };
+    if descriptor::fd() != fd_used {
+        return; // renewed already
+    }
+    let h = descriptor::health();
+    if !matches!(h, Health::Closed | Health::Replaced) {
+        return; // a write racing a disable (EBADF), or a kernel refusal: nothing to renew
+    }
+    lose_descriptor(h);
+    match descriptor::reopen() {
+        Ok(fd) => renew_stale(fd),
+        Err(errno) => status::set_unavailable(format!(
+            "the program closed or replaced the runtime's user_events_data descriptor, and reopening it failed \
+             ({}); call ue_runtime::init() to retry",
+            std::io::Error::from_raw_os_error(errno)
+        )),
+    }
+}
+
+/// Forgets a descriptor the program closed or replaced (never closing it: the number is the program's now)
+/// and marks its registrations stale, so no write goes out until they are renewed.
+fn lose_descriptor(h: Health) {
+    status::count_lost(h == Health::Replaced);
+    for tp in TRACEPOINTS.iter() {
+        if tp.state.load(Ordering::Relaxed) == REGISTERED {
+            tp.state.store(STALE, Ordering::Release);
+        }
+    }
+    descriptor::forget();
+}
+
+/// Renews each stale registration through `fd`: unregister the old one (the kernel refuses a second
+/// registration of the same word), register again. Allocates nothing unless a renewal fails.
+fn renew_stale(fd: i32) {
+    let mut renewed = false;
+    for tp in TRACEPOINTS.iter() {
+        if tp.state.load(Ordering::Relaxed) != STALE {
+            continue;
+        }
+        renewed = true;
+        if let Err(errno) = unregister_one(fd, tp) {
+            if errno != libc::ENOENT {
+                fail_unregister(tp, errno);
+                continue;
+            }
+        }
+        if let Err((kind, why)) = register_one(fd, tp) {
+            fail(tp, kind, why);
+        }
+    }
+    if renewed {
+        status::count_recovered();
+    }
+}
+
+fn register_new(fd: i32) {
+    if TRACEPOINTS.iter().all(|tp| tp.state.load(Ordering::Relaxed) != UNREGISTERED) {
+        return;
+    }
     // name → format of the tracepoints this image registered, to name a conflict before the kernel does.
     let mut formats: BTreeMap<&'static str, &'static str> = BTreeMap::new();
     for tp in TRACEPOINTS.iter() {
@@ -98,15 +186,13 @@ fn register_locked() {
         }
         if let Some(&other) = formats.get(tp.name()) {
             if other != tp.format() {
-                fail(
-                    tp,
-                    format!(
-                        "event '{}' is declared with two formats in this program: '{}' and '{}'",
-                        tp.name(),
-                        other,
-                        tp.format()
-                    ),
+                let why = format!(
+                    "event '{}' is declared with two formats in this program: '{}' and '{}'",
+                    tp.name(),
+                    other,
+                    tp.format()
                 );
+                fail(tp, "format declared twice in this program", why);
                 continue;
             }
         }
@@ -114,18 +200,17 @@ fn register_locked() {
             Ok(()) => {
                 formats.entry(tp.name()).or_insert(tp.format());
             }
-            Err(why) => fail(tp, why),
+            Err((kind, why)) => fail(tp, kind, why),
         }
     }
-    status::log_summary();
 }
 
-fn fail(tp: &Tracepoint, why: String) {
+fn fail(tp: &Tracepoint, kind: &'static str, why: String) {
     tp.state.store(FAILED, Ordering::Relaxed);
-    status::add_problem(why);
+    status::add_problem(kind, why);
 }
 
-fn register_one(fd: i32, tp: &'static Tracepoint) -> Result<(), String> {
+fn register_one(fd: i32, tp: &'static Tracepoint) -> Result<(), (&'static str, String)> {
     let mut reg = UserReg {
         size: core::mem::size_of::<UserReg>() as u32,
         enable_bit: abi::ENABLE_BIT,
@@ -143,49 +228,67 @@ fn register_one(fd: i32, tp: &'static Tracepoint) -> Result<(), String> {
         return Ok(());
     }
     let err = std::io::Error::last_os_error();
+    let name = tp.name();
     Err(match err.raw_os_error() {
-        Some(libc::EADDRINUSE) => format!(
-            "event '{}': declared here as '{}', but the kernel already has it{} (EADDRINUSE)",
-            tp.name(),
-            tp.format(),
-            status::kernel_format(tp.name())
-                .map(|f| format!(" as '{f}'"))
-                .unwrap_or_else(|| " with another format".into())
+        Some(libc::EADDRINUSE) => (
+            "format differs from the kernel's",
+            format!(
+                "event '{name}': declared here as '{}', but the kernel already has it{} (EADDRINUSE)",
+                tp.format(),
+                status::kernel_format(name)
+                    .map(|f| format!(" as '{f}'"))
+                    .unwrap_or_else(|| " with another format".into())
+            ),
         ),
-        Some(libc::EINVAL) if status::kernel_predates_remote_write() => format!(
-            "event '{}': this kernel's user_events predates the remote-write ABI of Linux 6.4 (EINVAL)",
-            tp.name()
+        Some(libc::EINVAL) if status::kernel_predates_remote_write() => (
+            "kernel too old",
+            format!("event '{name}': this kernel's user_events predates the remote-write ABI of Linux 6.4 (EINVAL)"),
         ),
-        Some(libc::EINVAL) => format!("event '{}': the kernel rejected '{}' (EINVAL)", tp.name(), tp.desc()),
-        Some(libc::EMFILE) | Some(libc::ENOMEM) => {
-            format!("event '{}': kernel limit reached ({err}; see sysctl kernel.user_events_max)", tp.name())
+        Some(libc::EINVAL) => {
+            ("rejected by the kernel", format!("event '{name}': the kernel rejected '{}' (EINVAL)", tp.desc()))
         }
-        _ => format!("event '{}': DIAG_IOCSREG failed: {err}", tp.name()),
+        Some(libc::EMFILE) | Some(libc::ENOMEM) => (
+            "kernel limit reached (see sysctl kernel.user_events_max)",
+            format!("event '{name}': kernel limit reached ({err}; see sysctl kernel.user_events_max)"),
+        ),
+        _ => ("registration failed", format!("event '{name}': DIAG_IOCSREG failed: {err}")),
     })
 }
 
-/// Unregisters every registration of this image, so the kernel never writes into memory that is gone.
+/// Unregisters every registration of this image, so the kernel never writes into memory that is gone. Works
+/// through a temporary descriptor when the program closed or replaced ours.
 pub(crate) fn unregister_all() {
-    lock();
-    let fd = FD.load(Ordering::Relaxed);
-    if fd >= 0 {
-        for tp in TRACEPOINTS.iter() {
-            if tp.state.load(Ordering::Relaxed) == REGISTERED {
-                unregister_one(fd, tp);
-            }
-        }
-        if in_shared_object() {
-            // A library's code is going away: no write from it can follow. An executable keeps its fd, since
-            // a thread still running past exit could otherwise write into a reused descriptor.
-            FD.store(-1, Ordering::Relaxed);
-            // SAFETY: fd is this image's user_events_data and nothing of this image uses it after unload.
-            unsafe { libc::close(fd) };
+    let Some(_guard) = lock() else { return };
+    let live = |tp: &&&Tracepoint| matches!(tp.state.load(Ordering::Relaxed), REGISTERED | STALE);
+    if !TRACEPOINTS.iter().any(|tp| live(&tp)) {
+        return close_if_library();
+    }
+    if let h @ (Health::Closed | Health::Replaced) = descriptor::health() {
+        lose_descriptor(h);
+    }
+    let temporary = if descriptor::fd() < 0 { descriptor::open_temporary() } else { None };
+    let fd = temporary.as_ref().map_or_else(descriptor::fd, std::os::fd::AsRawFd::as_raw_fd);
+    for tp in TRACEPOINTS.iter().filter(live) {
+        match unregister_one(fd, tp) {
+            Ok(()) => tp.state.store(UNREGISTERED, Ordering::Relaxed),
+            Err(errno) if errno == libc::ENOENT => tp.state.store(UNREGISTERED, Ordering::Relaxed),
+            Err(errno) => fail_unregister(tp, errno),
         }
     }
-    unlock();
+    drop(temporary);
+    close_if_library();
 }
 
-fn unregister_one(fd: i32, tp: &Tracepoint) {
+/// A library's code is going away: no write from it can follow, so its descriptor is closed (if still ours).
+/// An executable keeps its descriptor, since a thread still running past exit could otherwise write into a
+/// reused number.
+fn close_if_library() {
+    if in_shared_object() {
+        descriptor::close();
+    }
+}
+
+fn unregister_one(fd: i32, tp: &Tracepoint) -> Result<(), i32> {
     let unreg = UserUnreg {
         size: core::mem::size_of::<UserUnreg>() as u32,
         disable_bit: abi::ENABLE_BIT,
@@ -194,10 +297,42 @@ fn unregister_one(fd: i32, tp: &Tracepoint) {
         disable_addr: tp.enable_word().as_ptr() as u64,
     };
     // SAFETY: unreg is a valid user_unreg naming a registration of this process.
-    unsafe { libc::ioctl(fd, abi::DIAG_IOCSUNREG as _, &unreg) };
-    tp.state.store(UNREGISTERED, Ordering::Relaxed);
+    let rc = unsafe { libc::ioctl(fd, abi::DIAG_IOCSUNREG as _, &unreg) };
+    if rc != 0 {
+        return Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(0));
+    }
     // The kernel clears the bit itself; clear it too in case it could not (e.g. the page was not writable).
     tp.enable_word().fetch_and(!(1 << abi::ENABLE_BIT), Ordering::Relaxed);
+    Ok(())
+}
+
+/// The kernel keeps a registration we could not remove: the word must stay mapped, so a library pins itself
+/// (glibc refuses a pin requested from inside `dlclose`, so this protects only what fails before unload).
+fn fail_unregister(tp: &Tracepoint, errno: i32) {
+    tp.state.store(FAILED, Ordering::Relaxed);
+    let pinned = in_shared_object() && pin_library();
+    status::add_problem(
+        "unregistration failed",
+        format!(
+            "event '{}': DIAG_IOCSUNREG failed ({}); the kernel may still write its enable word{}",
+            tp.name(),
+            std::io::Error::from_raw_os_error(errno),
+            if pinned { ", so this library stays loaded" } else { "" }
+        ),
+    );
+}
+
+/// Keeps this shared library mapped for the life of the process (`RTLD_NODELETE`).
+fn pin_library() -> bool {
+    // SAFETY: dladdr only reads loader tables; dlopen with RTLD_NOLOAD only takes a reference to an object
+    // that is already loaded (this one).
+    unsafe {
+        let mut ours: libc::Dl_info = core::mem::zeroed();
+        if libc::dladdr(&LOCK as *const _ as *const libc::c_void, &mut ours) == 0 || ours.dli_fname.is_null() {
+            return false;
+        }
+        !libc::dlopen(ours.dli_fname, libc::RTLD_NOW | libc::RTLD_NOLOAD | libc::RTLD_NODELETE).is_null()
+    }
 }
 
 /// True when this code runs inside a shared library rather than the main executable.
@@ -208,7 +343,8 @@ fn in_shared_object() -> bool {
         let mut ours: libc::Dl_info = core::mem::zeroed();
         let mut main: libc::Dl_info = core::mem::zeroed();
         let phdr = libc::getauxval(libc::AT_PHDR) as *const libc::c_void;
-        if libc::dladdr(&FD as *const _ as *const libc::c_void, &mut ours) == 0 || libc::dladdr(phdr, &mut main) == 0 {
+        if libc::dladdr(&LOCK as *const _ as *const libc::c_void, &mut ours) == 0 || libc::dladdr(phdr, &mut main) == 0
+        {
             return false;
         }
         ours.dli_fbase != main.dli_fbase

@@ -11,6 +11,9 @@ pub static TRACEPOINTS: [&'static Tracepoint];
 pub(crate) const UNREGISTERED: u8 = 0;
 pub(crate) const REGISTERED: u8 = 1;
 pub(crate) const FAILED: u8 = 2;
+/// Registered in the kernel (which still flips the word) through a descriptor the program has since closed or
+/// replaced: writes are dropped until the registration is renewed through a new descriptor.
+pub(crate) const STALE: u8 = 3;
 
 /// A statically declared user_events tracepoint.
 ///
