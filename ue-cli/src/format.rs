@@ -92,7 +92,7 @@ impl Format {
     }
 }
 
-/// `field:unsigned char[16] o;	offset:8;	size:16;	signed:0;`
+/// `field:unsigned char[16] o; offset:8; size:16; signed:0;`
 fn parse_field(line: &str) -> Option<FieldDef> {
     let mut parts = line.split(';').map(str::trim);
     let decl = parts.next()?.strip_prefix("field:")?.trim();

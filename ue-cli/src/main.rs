@@ -3,16 +3,11 @@
 //! Exit status: 0 on success; `ue record` returns the command's status (128 + N when signal N ended it); 1 when
 //! `ue` itself fails (the message says what to do); 2 for a usage error.
 
-mod elf;
-mod format;
-mod record;
-mod ring;
-mod tracefs;
-
 use clap::{Parser, Subcommand};
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use ue_cli::{elf, format, record, tracefs};
 
 #[derive(Parser)]
 #[command(name = "ue", version, about = "Static tracepoints on Linux user_events: list and record them")]
@@ -42,6 +37,9 @@ enum Cmd {
         /// One JSON object per line: {"time", "time_ns", "pid", "event", "fields": {…}}.
         #[arg(long)]
         json: bool,
+        /// Write the events to this file instead of standard output (which the command shares).
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
         /// The command and its arguments (after `--`).
         #[arg(required = true, last = true, value_name = "COMMAND")]
         command: Vec<OsString>,
@@ -55,7 +53,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Cmd::List { files } if files.is_empty() => list_machine(),
         Cmd::List { files } => list_files(&files),
-        Cmd::Record { events, events_from, json, command } => record(events, events_from, json, command),
+        Cmd::Record { events, events_from, json, output, command } => {
+            globs(&events).and_then(|globs| record(record::Options { globs, events_from, json, output, command }))
+        }
         Cmd::Status => status(),
     };
     match result {
@@ -110,10 +110,12 @@ fn list_machine() -> Result<i32, String> {
     Ok(0)
 }
 
-fn record(events: Vec<String>, events_from: Vec<PathBuf>, json: bool, command: Vec<OsString>) -> Result<i32, String> {
-    let globs =
-        events.iter().map(|g| glob::Pattern::new(g).map_err(|e| format!("-e {g:?}: {e}"))).collect::<Result<_, _>>()?;
-    record::run(record::Options { globs, events_from, json, command }).map_err(|e| format!("record: {e}"))
+fn globs(events: &[String]) -> Result<Vec<glob::Pattern>, String> {
+    events.iter().map(|g| glob::Pattern::new(g).map_err(|e| format!("-e {g:?}: {e}"))).collect()
+}
+
+fn record(opts: record::Options) -> Result<i32, String> {
+    record::run(opts).map_err(|e| format!("record: {e}"))
 }
 
 /// The runtime's own verdict (the words of `ue_runtime::status()`), from this process.

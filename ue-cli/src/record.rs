@@ -32,6 +32,8 @@ pub struct Options {
     pub globs: Vec<glob::Pattern>,
     pub events_from: Vec<PathBuf>,
     pub json: bool,
+    /// Where the events go; standard output if none.
+    pub output: Option<PathBuf>,
     pub command: Vec<OsString>,
 }
 
@@ -99,7 +101,11 @@ pub fn run(opts: Options) -> Result<i32, String> {
         .args(&opts.command[1..])
         .spawn()
         .map_err(|e| format!("cannot run {}: {e}", opts.command[0].to_string_lossy()))?;
-    let mut out = Output { json: opts.json, broken: false };
+    let sink: Box<dyn Write> = match &opts.output {
+        Some(p) => Box::new(std::fs::File::create(p).map_err(|e| format!("cannot create {}: {e}", p.display()))?),
+        None => Box::new(std::io::stdout()),
+    };
+    let mut out = Output { json: opts.json, broken: false, sink };
     let mut forced = false;
     let status = loop {
         session.drain(&mut out);
@@ -167,8 +173,9 @@ fn remove_stale_instances(fs: &Tracefs) {
 
 struct Output {
     json: bool,
-    /// stdout closed (`| head`): stop printing, keep the command running.
+    /// The output closed (`| head`): stop printing, keep the command running.
     broken: bool,
+    sink: Box<dyn Write>,
 }
 
 /// Everything `ue record` set up, undone on drop.
@@ -177,7 +184,9 @@ struct Session {
     layout: PageLayout,
     /// user_events_data, holding `ue`'s own registrations.
     data: std::fs::File,
-    /// Enable words of those registrations (the kernel writes them while the events are enabled).
+    /// Enable words of those registrations (the kernel writes them while the events are enabled), boxed so that
+    /// their addresses stay put as the vector grows.
+    #[allow(clippy::vec_box)]
     words: Vec<Box<AtomicU32>>,
     /// Events enabled in the instance (`system:name`).
     enabled: BTreeSet<String>,
@@ -316,8 +325,7 @@ impl Session {
             }
         }
         recs.sort_by_key(|(ts, _)| *ts);
-        let stdout = std::io::stdout();
-        let mut w = stdout.lock();
+        let w = &mut out.sink;
         for (ts, rec) in recs {
             let Some(id) = rec.get(..2).map(|b| u16::from_ne_bytes([b[0], b[1]])) else { continue };
             let Some((name, fmt)) = self.formats.get(&id) else { continue };

@@ -17,7 +17,7 @@ pub struct PageLayout {
 }
 
 impl PageLayout {
-    /// `field: local_t commit;	offset:8;	size:8;	signed:1;` … `field: char data;	offset:16;	size:4080;`
+    /// `field: local_t commit; offset:8; size:8; signed:1;` … `field: char data; offset:16; size:4080;`
     pub fn parse(header_page: &str) -> Result<PageLayout, String> {
         let find = |name: &str| -> Option<(usize, usize)> {
             let line = header_page.lines().find(|l| l.contains(&format!(" {name};")))?;
@@ -151,7 +151,7 @@ mod tests {
         let l = PageLayout::parse(HEADER_PAGE).unwrap();
         let mut page = 0u64.to_ne_bytes().to_vec();
         page.extend(100u64.to_ne_bytes());
-        page.extend(((0u32) << 5 | 28).to_ne_bytes()); // claims 112 bytes, page ends
+        page.extend(28u32.to_ne_bytes()); // type_len 28, delta 0: claims 112 bytes, the page ends first
         assert!(records(&page, &l).is_empty());
     }
 }

@@ -12,7 +12,7 @@
 
 use std::path::PathBuf;
 
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct Crate {
     /// Put before every event name; empty without a declaration.
     pub prefix: String,

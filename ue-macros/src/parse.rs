@@ -57,7 +57,7 @@ impl Parse for TracepointInput {
         for attr in input.call(syn::Attribute::parse_outer)? {
             match &attr.meta {
                 syn::Meta::Path(p) if p.is_ident("multi_format") => multi_format = true,
-                _ => return Err(syn::Error::new(attr.span(), "unknown option: expected `#[multi_format]`")),
+                _ => return Err(syn::Error::new(attr.meta.span(), "unknown option: expected `#[multi_format]`")),
             }
         }
         let name = input.parse()?;

@@ -95,7 +95,7 @@ mod tests {
         const M: usize = entry_len(true, "ev", &[], &[]);
         static F: [u8; M] = entry_bytes::<M>(true, "ev", &[], &[]);
         assert_eq!(&F, b"user_events_multi:ev\0");
-        static G: [u8; 17] = entry_from_text::<17>(false, "ab u8");
+        static G: [u8; 18] = entry_from_text::<18>(false, "ab u8");
         assert_eq!(&G, b"user_events:ab u8\0");
     }
 }

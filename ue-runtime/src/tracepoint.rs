@@ -68,11 +68,6 @@ impl Tracepoint {
         self.flags & crate::abi::USER_EVENT_REG_MULTI_FORMAT != 0
     }
 
-    /// The `USER_EVENT_REG_*` flags asked for at registration.
-    pub(crate) fn reg_flags(&self) -> u16 {
-        self.flags
-    }
-
     /// True while a tracer has the event enabled: one relaxed load and a bit test.
     #[inline(always)]
     pub fn is_enabled(&self) -> bool {
