@@ -6,12 +6,9 @@
 //! ```
 
 use std::sync::atomic::AtomicU32;
-use ue_runtime::{distributed_slice, Tracepoint, TRACEPOINTS};
 
-static CALL: Tracepoint = Tracepoint::new(c"ue_plugin_call u32 n");
-#[distributed_slice(TRACEPOINTS)]
-#[linkme(crate = ue_runtime::linkme)]
-static CALL_SITE: &Tracepoint = &CALL;
+// Declared by hand (its enable word is handed out below); listed in the library's `ue_events` section.
+ue_runtime::static_tracepoint!(static CALL = "ue_plugin_call u32 n");
 
 /// The plugin's work: one tracepoint.
 #[no_mangle]

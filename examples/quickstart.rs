@@ -50,6 +50,6 @@ fn main() {
         std::thread::sleep(Duration::from_millis(50));
     }
     if !quiet {
-        eprintln!("ue: done after {id} rounds; {}", ue_runtime::status());
+        eprintln!("ue: done after {id} rounds; {}", ue_runtime::status().summary());
     }
 }

@@ -45,15 +45,24 @@ pub fn is_kernel_name(s: &str) -> bool {
 /// Checks a whole site; `generics` are the type and const parameters in scope (for `#[user_event]`).
 pub fn site(site: &Site, generics: &[Ident]) -> syn::Result<()> {
     let mut errors = Errors::default();
-    if !is_kernel_name(&site.name) {
+    let name = site.full_name();
+    // Where a prefixed name came from, for the messages.
+    let origin = match (&site.prefix, &site.manifest) {
+        (p, _) if p.is_empty() => String::new(),
+        (p, Some(m)) => {
+            format!(" (the prefix `{p}` of [package.metadata.ue] in {}, then `{}`)", m.display(), site.name)
+        }
+        (p, None) => format!(" (the crate's prefix `{p}`, then `{}`)", site.name),
+    };
+    if !is_kernel_name(&name) {
         errors.push(syn::Error::new(
             site.name_span,
-            format!("invalid event name `{}`: user_events names match [A-Za-z_][A-Za-z0-9_]*", site.name),
+            format!("invalid event name `{name}`{origin}: user_events names match [A-Za-z_][A-Za-z0-9_]*"),
         ));
-    } else if site.name.len() > MAX_NAME {
+    } else if name.len() > MAX_NAME {
         errors.push(syn::Error::new(
             site.name_span,
-            format!("event name of {} bytes: at most {MAX_NAME} (it names a tracefs directory)", site.name.len()),
+            format!("event name of {} bytes{origin}: at most {MAX_NAME} (it names a tracefs directory)", name.len()),
         ));
     }
     let mut seen: Vec<&str> = Vec::new();
@@ -82,10 +91,10 @@ pub fn site(site: &Site, generics: &[Ident]) -> syn::Result<()> {
         }
     }
     // The shortest kernel type is 2 bytes ("u8"); the exact total is checked once the types are known.
-    let least = site.name.len() + 1 + site.fields.iter().map(|f| f.name.len() + 5).sum::<usize>();
+    let least = name.len() + 1 + site.fields.iter().map(|f| f.name.len() + 5).sum::<usize>();
     if least > MAX_EVENT_DESC {
         errors.push(syn::Error::new(site.name_span, format!(
-            "event `{}` needs at least {least} bytes to register: the kernel's limit is {MAX_EVENT_DESC} (MAX_EVENT_DESC)", site.name
+            "event `{name}`{origin} needs at least {least} bytes to register: the kernel's limit is {MAX_EVENT_DESC} (MAX_EVENT_DESC)"
         )));
     }
     errors.finish()

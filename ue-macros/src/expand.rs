@@ -7,9 +7,12 @@ use quote::{quote, quote_spanned};
 use syn::visit_mut::VisitMut;
 use syn::{Ident, Lifetime, Type};
 
-/// The static tracepoint with its compile-time registration text.
+/// The static tracepoint, whose registration text lives in its entry of the `ue_events` section
+/// (`ue_runtime::EVENTS_SECTION`; see ue-runtime/src/section.rs).
 fn statics(site: &Site) -> TokenStream {
-    let name = &site.name;
+    let name = site.full_name();
+    let multi = site.multi_format;
+    let new = if multi { quote!(new_multi_format) } else { quote!(new) };
     let names = site.fields.iter().map(|f| &f.name);
     let kinds = site.fields.iter().map(|f| {
         let ty = kind_type(&f.form);
@@ -17,19 +20,27 @@ fn statics(site: &Site) -> TokenStream {
     });
     let limit = quote_spanned!(site.name_span=>
         const _: () = ::core::assert!(
-            __UE_LEN <= ::ue_runtime::abi::MAX_EVENT_DESC,
+            ::ue_runtime::__private::desc_len(#name, __UE_NAMES, __UE_KINDS) <= ::ue_runtime::abi::MAX_EVENT_DESC,
             "this event's registration text (name, fields, NUL) exceeds the kernel's 512-byte MAX_EVENT_DESC"
         );
     );
+    // The crate's settings come from its manifest: make rustc list it as an input, so cargo rebuilds on change.
+    let manifest = site.manifest.as_ref().and_then(|p| p.to_str()).map(|p| {
+        quote!(
+            const _: &[u8] = include_bytes!(#p);
+        )
+    });
     quote! {
+        #manifest
         const __UE_NAMES: &[&str] = &[#(#names),*];
         const __UE_KINDS: &[::ue_runtime::__private::FieldKind] = &[#(#kinds),*];
-        const __UE_LEN: usize = ::ue_runtime::__private::desc_len(#name, __UE_NAMES, __UE_KINDS);
         #limit
-        const __UE_DESC: [u8; __UE_LEN] =
-            ::ue_runtime::__private::desc_bytes::<__UE_LEN>(#name, __UE_NAMES, __UE_KINDS);
+        const __UE_LEN: usize = ::ue_runtime::__private::entry_len(#multi, #name, __UE_NAMES, __UE_KINDS);
+        #[link_section = "ue_events"]
+        static __UE_ENTRY: [u8; __UE_LEN] =
+            ::ue_runtime::__private::entry_bytes::<__UE_LEN>(#multi, #name, __UE_NAMES, __UE_KINDS);
         static __UE_TP: ::ue_runtime::__private::Tracepoint =
-            ::ue_runtime::__private::Tracepoint::new(::ue_runtime::__private::desc_cstr(&__UE_DESC));
+            ::ue_runtime::__private::Tracepoint::#new(::ue_runtime::__private::entry_desc(&__UE_ENTRY, #multi));
         #[::ue_runtime::__private::linkme::distributed_slice(::ue_runtime::__private::TRACEPOINTS)]
         #[linkme(crate = ::ue_runtime::__private::linkme)]
         static __UE_SITE: &::ue_runtime::__private::Tracepoint = &__UE_TP;

@@ -10,6 +10,7 @@ mod check;
 mod derive;
 mod expand;
 mod model;
+mod namespace;
 mod parse;
 
 use proc_macro::TokenStream;

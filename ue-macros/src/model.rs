@@ -1,12 +1,27 @@
 //! What a tracepoint site is, once parsed: the event's name and its fields, each with the form its value takes.
 
 use proc_macro2::Span;
+use std::path::PathBuf;
 use syn::{Expr, Type};
 
 pub struct Site {
+    /// The name as written at the site.
     pub name: String,
     pub name_span: Span,
+    /// The crate's prefix (`[package.metadata.ue]`), empty if none.
+    pub prefix: String,
+    /// Registered with `USER_EVENT_REG_MULTI_FORMAT` (the site's option or the crate's).
+    pub multi_format: bool,
+    /// The manifest the crate's settings came from.
+    pub manifest: Option<PathBuf>,
     pub fields: Vec<SiteField>,
+}
+
+impl Site {
+    /// The event's name as registered: the crate's prefix, then the name written.
+    pub fn full_name(&self) -> String {
+        format!("{}{}", self.prefix, self.name)
+    }
 }
 
 pub struct SiteField {

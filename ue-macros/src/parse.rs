@@ -2,6 +2,7 @@
 
 use crate::check::Errors;
 use crate::model::{Form, Site, SiteField};
+use crate::namespace;
 use proc_macro2::{Span, TokenStream};
 use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
@@ -84,12 +85,20 @@ fn form(input: ParseStream) -> syn::Result<Form> {
 }
 
 struct TracepointInput {
+    multi_format: bool,
     name: EventName,
     fields: Punctuated<FieldArg, Token![,]>,
 }
 
 impl Parse for TracepointInput {
     fn parse(input: ParseStream) -> syn::Result<Self> {
+        let mut multi_format = false;
+        for attr in input.call(syn::Attribute::parse_outer)? {
+            match &attr.meta {
+                syn::Meta::Path(p) if p.is_ident("multi_format") => multi_format = true,
+                _ => return Err(syn::Error::new(attr.meta.span(), "unknown option: expected `#[multi_format]`")),
+            }
+        }
         let name = input.parse()?;
         let fields = if input.is_empty() {
             Punctuated::new()
@@ -97,7 +106,7 @@ impl Parse for TracepointInput {
             input.parse::<Token![,]>()?;
             Punctuated::parse_terminated(input)?
         };
-        Ok(TracepointInput { name, fields })
+        Ok(TracepointInput { multi_format, name, fields })
     }
 }
 
@@ -109,13 +118,27 @@ pub fn tracepoint(input: TokenStream) -> syn::Result<Site> {
         .into_iter()
         .map(|f| SiteField { name: unraw(&f.name), span: f.name.span(), form: f.form, value: f.expr, by_ref: false })
         .collect();
-    Ok(Site { name: input.name.text, name_span: input.name.span, fields })
+    site(input.name.text, input.name.span, input.multi_format, fields)
 }
 
-/// `#[user_event(name = "…", skip(a, b), display(c), debug(d), hex(e))]`.
+/// A site with the crate's settings applied; an error in them is reported at the event's name.
+fn site(name: String, name_span: Span, multi_format: bool, fields: Vec<SiteField>) -> syn::Result<Site> {
+    let krate = namespace::current().map_err(|e| syn::Error::new(name_span, e))?;
+    Ok(Site {
+        name,
+        name_span,
+        multi_format: multi_format || krate.multi_format,
+        prefix: krate.prefix,
+        manifest: krate.manifest,
+        fields,
+    })
+}
+
+/// `#[user_event(name = "…", skip(a, b), display(c), debug(d), hex(e), multi_format)]`.
 #[derive(Default)]
 struct Options {
     name: Option<LitStr>,
+    multi_format: bool,
     skip: Vec<Ident>,
     /// Arguments recorded as text, with their form.
     text: Vec<(Ident, Form)>,
@@ -138,6 +161,10 @@ fn options(attr: TokenStream) -> syn::Result<Options> {
                 Ok(())
             }
             "skip" => list(meta, &mut opts.skip),
+            "multi_format" => {
+                opts.multi_format = true;
+                Ok(())
+            }
             "display" | "debug" | "hex" => {
                 let mut ids = Vec::new();
                 list(meta, &mut ids)?;
@@ -152,7 +179,7 @@ fn options(attr: TokenStream) -> syn::Result<Options> {
                 Ok(())
             }
             _ => Err(meta.error(
-                "unknown option: expected `name = \"…\"`, `skip(arg, …)`, `display(arg, …)`, `debug(arg, …)` or `hex(arg, …)`",
+                "unknown option: expected `name = \"…\"`, `skip(arg, …)`, `display(arg, …)`, `debug(arg, …)`, `hex(arg, …)` or `multi_format`",
             )),
         }
     });
@@ -221,7 +248,7 @@ pub fn user_event(attr: TokenStream, func: &ItemFn) -> syn::Result<(Site, Vec<Id
         .map(|p| p.ident.clone())
         .chain(func.sig.generics.const_params().map(|p| p.ident.clone()))
         .collect();
-    Ok((Site { name, name_span, fields }, generics))
+    Ok((site(name, name_span, opts.multi_format, fields)?, generics))
 }
 
 /// `r#type` → `type`.

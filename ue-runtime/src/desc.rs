@@ -18,13 +18,20 @@ pub const fn desc_len(name: &str, names: &[&str], kinds: &[FieldKind]) -> usize 
 
 /// The registration text itself, NUL-terminated; `L` must be `desc_len(..)`.
 pub const fn desc_bytes<const L: usize>(name: &str, names: &[&str], kinds: &[FieldKind]) -> [u8; L] {
-    assert!(names.len() == kinds.len());
     let mut out = [0u8; L];
-    let mut at = put(&mut out, 0, name.as_bytes());
+    let at = write_desc(&mut out, 0, name, names, kinds);
+    assert!(at + 1 == L, "desc_bytes: L must be desc_len()");
+    out
+}
+
+/// Writes the registration text (without its NUL) into `out` from `at`; returns where it ends.
+pub(crate) const fn write_desc(out: &mut [u8], at: usize, name: &str, names: &[&str], kinds: &[FieldKind]) -> usize {
+    assert!(names.len() == kinds.len());
+    let mut at = put(out, at, name.as_bytes());
     let mut i = 0;
     while i < kinds.len() {
-        at = put(&mut out, at, if i == 0 { b" " } else { b"; " });
-        at = put(&mut out, at, kinds[i].kernel_type().as_bytes());
+        at = put(out, at, if i == 0 { b" " } else { b"; " });
+        at = put(out, at, kinds[i].kernel_type().as_bytes());
         if let FieldKind::Array(len) = kinds[i] {
             let mut d = [0u8; 20];
             let nd = digits(len);
@@ -41,17 +48,16 @@ pub const fn desc_bytes<const L: usize>(name: &str, names: &[&str], kinds: &[Fie
                 at += 1;
                 j += 1;
             }
-            at = put(&mut out, at, b"]");
+            at = put(out, at, b"]");
         }
-        at = put(&mut out, at, b" ");
-        at = put(&mut out, at, names[i].as_bytes());
+        at = put(out, at, b" ");
+        at = put(out, at, names[i].as_bytes());
         i += 1;
     }
-    assert!(at + 1 == L, "desc_bytes: L must be desc_len()");
-    out
+    at
 }
 
-const fn put<const L: usize>(out: &mut [u8; L], mut at: usize, s: &[u8]) -> usize {
+pub(crate) const fn put(out: &mut [u8], mut at: usize, s: &[u8]) -> usize {
     let mut i = 0;
     while i < s.len() {
         out[at] = s[i];

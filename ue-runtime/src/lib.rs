@@ -32,6 +32,7 @@ mod field;
 mod fields;
 #[cfg(target_os = "linux")]
 mod register;
+mod section;
 mod status;
 mod text;
 #[cfg(target_os = "linux")]
@@ -43,6 +44,7 @@ mod write;
 pub use field::{Field, FieldKind, F32_TEXT, F64_TEXT};
 pub use fields::{Fields, MAX_FIELDS};
 pub use linkme::{self, distributed_slice};
+pub use section::{EVENTS_SECTION, MULTI_FORMAT, SINGLE_FORMAT};
 pub use status::{status, Status, FTRACE_MAX_PAYLOAD, PERF_MAX_PAYLOAD};
 pub use text::{Text, DISPLAY_MAX, HEX_MAX};
 pub use tracepoint::{Tracepoint, TRACEPOINTS};
@@ -72,6 +74,7 @@ pub mod __private {
     pub use crate::encoder::Encoder;
     pub use crate::field::{Field, FieldKind};
     pub use crate::fields::{dyn_count, fixed_size};
+    pub use crate::section::{entry_bytes, entry_desc, entry_from_text, entry_head, entry_len};
     pub use crate::text::Text;
     pub use crate::tracepoint::{Tracepoint, TRACEPOINTS};
     pub use core::ffi::CStr;
@@ -111,6 +114,41 @@ pub mod __private {
             Err(_) => panic!("ue: event and field names must not contain NUL"),
         }
     }
+}
+
+/// A tracepoint declared by hand with its registration text, in [`TRACEPOINTS`] and in the `ue_events` section
+/// (see [`EVENTS_SECTION`]), so that `ue list` and `readelf -p ue_events` show it:
+///
+/// ```
+/// ue_runtime::static_tracepoint!(pub static REQUEST = "request u32 id; __rel_loc char[] path");
+/// ue_runtime::static_tracepoint!(static UPGRADE = "upgrade u64 v", multi_format);
+///
+/// REQUEST.emit(&(7u32, "/index.html")); // the fields tuple must match the text, in order
+/// ```
+///
+/// The text is registered as written: no check at compile time and no crate prefix (the macros do both).
+#[macro_export]
+macro_rules! static_tracepoint {
+    ($(#[$attr:meta])* $vis:vis static $name:ident = $text:literal $(,)?) => {
+        $crate::static_tracepoint!(@ $(#[$attr])* $vis $name, $text, false, new);
+    };
+    ($(#[$attr:meta])* $vis:vis static $name:ident = $text:literal, multi_format $(,)?) => {
+        $crate::static_tracepoint!(@ $(#[$attr])* $vis $name, $text, true, new_multi_format);
+    };
+    (@ $(#[$attr:meta])* $vis:vis $name:ident, $text:literal, $multi:literal, $new:ident) => {
+        $(#[$attr])*
+        $vis static $name: $crate::Tracepoint = {
+            const LEN: usize = $crate::__private::entry_head($multi) + $text.len() + 1;
+            #[link_section = "ue_events"]
+            static ENTRY: [u8; LEN] = $crate::__private::entry_from_text::<LEN>($multi, $text);
+            $crate::Tracepoint::$new($crate::__private::entry_desc(&ENTRY, $multi))
+        };
+        const _: () = {
+            #[$crate::distributed_slice($crate::TRACEPOINTS)]
+            #[linkme(crate = $crate::linkme)]
+            static SITE: &$crate::Tracepoint = &$name;
+        };
+    };
 }
 
 /// README.md's Rust examples compile and run as doctests.

@@ -173,10 +173,11 @@ fn register_new(fd: i32) {
     if TRACEPOINTS.iter().all(|tp| tp.state.load(Ordering::Relaxed) != UNREGISTERED) {
         return;
     }
-    // name → format of the tracepoints this image registered, to name a conflict before the kernel does.
+    // name → format of the single-format tracepoints this image registered, to name a conflict before the
+    // kernel does (multi-format ones may differ: each format is its own event).
     let mut formats: BTreeMap<&'static str, &'static str> = BTreeMap::new();
     for tp in TRACEPOINTS {
-        if tp.state.load(Ordering::Relaxed) == REGISTERED {
+        if tp.state.load(Ordering::Relaxed) == REGISTERED && !registers_multi_format(tp) {
             formats.entry(tp.name()).or_insert(tp.format());
         }
     }
@@ -184,7 +185,7 @@ fn register_new(fd: i32) {
         if tp.state.load(Ordering::Relaxed) != UNREGISTERED {
             continue;
         }
-        if let Some(&other) = formats.get(tp.name()) {
+        if let Some(&other) = formats.get(tp.name()).filter(|_| !registers_multi_format(tp)) {
             if other != tp.format() {
                 let why = format!(
                     "event '{}' is declared with two formats in this program: '{}' and '{}'",
@@ -197,12 +198,22 @@ fn register_new(fd: i32) {
             }
         }
         match register_one(fd, tp) {
-            Ok(()) => {
+            Ok(()) if !registers_multi_format(tp) => {
                 formats.entry(tp.name()).or_insert(tp.format());
             }
+            Ok(()) => {}
             Err((kind, why)) => fail(tp, kind, why),
         }
     }
+}
+
+/// Set once the kernel refused USER_EVENT_REG_MULTI_FORMAT: multi-format tracepoints then register with one
+/// format.
+static MULTI_FORMAT_UNSUPPORTED: AtomicBool = AtomicBool::new(false);
+
+/// Whether `tp` is (or will be) registered with USER_EVENT_REG_MULTI_FORMAT.
+pub(crate) fn registers_multi_format(tp: &Tracepoint) -> bool {
+    tp.is_multi_format() && !MULTI_FORMAT_UNSUPPORTED.load(Ordering::Relaxed)
 }
 
 fn fail(tp: &Tracepoint, kind: &'static str, why: String) {
@@ -210,12 +221,13 @@ fn fail(tp: &Tracepoint, kind: &'static str, why: String) {
     status::add_problem(kind, why);
 }
 
-fn register_one(fd: i32, tp: &'static Tracepoint) -> Result<(), (&'static str, String)> {
+/// DIAG_IOCSREG: the write index, or the errno.
+fn ioctl_register(fd: i32, tp: &'static Tracepoint, flags: u16) -> Result<u32, std::io::Error> {
     let mut reg = UserReg {
         size: size_of::<UserReg>() as u32,
         enable_bit: abi::ENABLE_BIT,
         enable_size: 4,
-        flags: 0,
+        flags,
         enable_addr: tp.enable_word().as_ptr() as u64,
         name_args: tp.desc_cstr().as_ptr() as u64,
         write_index: 0,
@@ -223,11 +235,39 @@ fn register_one(fd: i32, tp: &'static Tracepoint) -> Result<(), (&'static str, S
     // SAFETY: reg is a valid user_reg; the word and descriptor are 'static, mapped until on_unload unregisters.
     let rc = unsafe { libc::ioctl(fd, abi::DIAG_IOCSREG as _, &mut reg) };
     if rc == 0 {
-        tp.write_index.store(reg.write_index, Ordering::Relaxed);
-        tp.state.store(REGISTERED, Ordering::Release);
-        return Ok(());
+        Ok(reg.write_index)
+    } else {
+        Err(std::io::Error::last_os_error())
     }
-    let err = std::io::Error::last_os_error();
+}
+
+fn register_one(fd: i32, tp: &'static Tracepoint) -> Result<(), (&'static str, String)> {
+    let multi = registers_multi_format(tp);
+    let mut result = ioctl_register(fd, tp, if multi { abi::USER_EVENT_REG_MULTI_FORMAT } else { 0 });
+    if multi && matches!(&result, Err(e) if e.raw_os_error() == Some(libc::EINVAL)) {
+        // Kernels before multi-format events refuse the unknown flag: fall back to one format, if that works.
+        if let Ok(index) = ioctl_register(fd, tp, 0) {
+            MULTI_FORMAT_UNSUPPORTED.store(true, Ordering::Relaxed);
+            status::add_problem(
+                "multi-format unsupported",
+                format!(
+                    "event '{}': this kernel lacks USER_EVENT_REG_MULTI_FORMAT (EINVAL): registered with one format, \
+                     as user_events:{}",
+                    tp.name(),
+                    tp.name()
+                ),
+            );
+            result = Ok(index);
+        }
+    }
+    let err = match result {
+        Ok(index) => {
+            tp.write_index.store(index, Ordering::Relaxed);
+            tp.state.store(REGISTERED, Ordering::Release);
+            return Ok(());
+        }
+        Err(e) => e,
+    };
     let name = tp.name();
     Err(match err.raw_os_error() {
         Some(libc::EADDRINUSE) => (

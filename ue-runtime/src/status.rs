@@ -94,6 +94,10 @@ pub struct Status {
     pub descriptor_replaced: u64,
     /// Times the runtime opened a new descriptor and renewed its registrations after such a loss.
     pub descriptor_recovered: u64,
+    /// This image's events, one line each, ready for tracefs `dynamic_events` (to create an event before the
+    /// program starts): `u:<name> <fields>`. A multi-format event, which `dynamic_events` cannot create, is a
+    /// `#` comment line (the file ignores those).
+    pub events: Vec<String>,
 }
 
 impl Status {
@@ -114,6 +118,7 @@ pub fn status() -> Status {
     };
     #[cfg(not(target_os = "linux"))]
     let (registered, declared) = (0, 0);
+    let events = event_lines();
     #[cfg(not(target_os = "linux"))]
     with(|s| s.unavailable = Some("user_events exists only on Linux: tracepoints are no-ops here".into()));
     with(|s| Status {
@@ -128,7 +133,26 @@ pub fn status() -> Status {
         descriptor_closed: LOST_CLOSED.load(Relaxed),
         descriptor_replaced: LOST_REPLACED.load(Relaxed),
         descriptor_recovered: RECOVERED.load(Relaxed),
+        events,
     })
+}
+
+/// Each registration text once, as a `dynamic_events` line.
+fn event_lines() -> Vec<String> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut out = Vec::new();
+    #[cfg(target_os = "linux")]
+    for tp in crate::TRACEPOINTS {
+        let line = if crate::register::registers_multi_format(tp) {
+            format!("# multi-format, under user_events_multi (dynamic_events cannot create it): {}", tp.desc())
+        } else {
+            format!("u:{}", tp.desc())
+        };
+        if seen.insert(line.clone()) {
+            out.push(line);
+        }
+    }
+    out
 }
 
 fn render(kind: &str, g: &Group) -> String {
@@ -140,8 +164,19 @@ fn render(kind: &str, g: &Group) -> String {
     format!("{kind}: {} events, e.g. {}{tail}", g.count, g.examples.join(" | "))
 }
 
-impl fmt::Display for Status {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Status {
+    /// The first line of the display: what is registered or why not, problems and counters, without the events.
+    pub fn summary(&self) -> String {
+        struct Summary<'a>(&'a Status);
+        impl fmt::Display for Summary<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt_summary(f)
+            }
+        }
+        Summary(self).to_string()
+    }
+
+    fn fmt_summary(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (&self.unavailable, &self.data_file) {
             (Some(why), _) => write!(f, "user_events unavailable, all tracepoints disabled: {why}")?,
             (None, Some(file)) => {
@@ -165,6 +200,17 @@ impl fmt::Display for Status {
         }
         if self.dropped_writes > 0 {
             write!(f, "; {} writes dropped (last errno {})", self.dropped_writes, self.last_write_errno)?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Status {
+    /// The summary line, then one line per event, ready for `dynamic_events`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.fmt_summary(f)?;
+        for e in &self.events {
+            write!(f, "\n{e}")?;
         }
         Ok(())
     }
@@ -209,7 +255,7 @@ pub(crate) fn log_summary() {
     if *LOG.get_or_init(|| std::env::var_os("UE_LOG").is_some_and(|v| v == "1")) {
         use std::io::Write;
         // Not eprintln!: a closed stderr must not panic the program.
-        let _ = writeln!(std::io::stderr(), "ue: {}", status());
+        let _ = writeln!(std::io::stderr(), "ue: {}", status().summary());
     }
 }
 

@@ -37,6 +37,8 @@ pub struct Tracepoint {
     enabled: AtomicU32,
     pub(crate) write_index: AtomicU32,
     pub(crate) state: AtomicU8,
+    /// `USER_EVENT_REG_*` flags asked for at registration.
+    flags: u16,
     desc: &'static CStr,
 }
 
@@ -48,8 +50,23 @@ impl Tracepoint {
             enabled: AtomicU32::new(0),
             write_index: AtomicU32::new(0),
             state: AtomicU8::new(UNREGISTERED),
+            flags: 0,
             desc,
         }
+    }
+
+    /// A tracepoint registered with `USER_EVENT_REG_MULTI_FORMAT`: the kernel lets programs register the same
+    /// name with different formats, each one its own event `user_events_multi:<name>.<hex id>`. Where the kernel
+    /// lacks the flag, it is registered with one format, as [`new`](Self::new) does, and [`crate::status`] says so.
+    pub const fn new_multi_format(desc: &'static CStr) -> Self {
+        let mut tp = Self::new(desc);
+        tp.flags = crate::abi::USER_EVENT_REG_MULTI_FORMAT;
+        tp
+    }
+
+    /// Whether this tracepoint asks for `USER_EVENT_REG_MULTI_FORMAT`.
+    pub fn is_multi_format(&self) -> bool {
+        self.flags & crate::abi::USER_EVENT_REG_MULTI_FORMAT != 0
     }
 
     /// True while a tracer has the event enabled: one relaxed load and a bit test.

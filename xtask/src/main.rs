@@ -37,8 +37,8 @@ Environment:
   UE_VM_TIMEOUT=<secs>   bound one VM run (default 1800)
   UE_VM_VERBOSE=1        show the guest kernel's log
   UE_LOG=1               ue-runtime prints one status line per registration pass (passed into the VM)
+  UE_BLESS=1             rewrite the expected compile errors of ue-runtime/tests/namespace.rs
   CARGO_TARGET_DIR       honoured; the target directory must be visible in the VM like the checkout
-  Set by the tests for their own child processes, not by users: UE_EXPECT, UE_EXEC_CHILD, UE_CROSS_CHILD.
 
 Caches (shared by every checkout on the machine; delete to rebuild):
   <cache>/kernel/<hash>/bzImage   the kernel, by linux-source-6.12 version and xtask/kernel.config

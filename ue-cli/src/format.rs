@@ -1,0 +1,240 @@
+//! An event's `format` file, and the decoding of its binary records by it.
+
+use serde_json::{Map, Value};
+
+/// A decoded field value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Val {
+    Int(Value),
+    Text(String),
+    Bytes(Vec<u8>),
+}
+
+impl Val {
+    fn json(self) -> Value {
+        match self {
+            Val::Int(v) => v,
+            Val::Text(s) => Value::from(s),
+            Val::Bytes(b) => Value::from(hex(&b)),
+        }
+    }
+}
+
+impl std::fmt::Display for Val {
+    /// Numbers as they are, text quoted with JSON escapes (one line stays one line), bytes in bare hex.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Val::Int(v) => write!(f, "{v}"),
+            Val::Text(s) => write!(f, "{}", Value::from(s.as_str())),
+            Val::Bytes(b) => f.write_str(&hex(b)),
+        }
+    }
+}
+
+/// One field of a format file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldDef {
+    pub name: String,
+    pub ty: String,
+    pub offset: usize,
+    pub size: usize,
+    pub signed: bool,
+}
+
+impl FieldDef {
+    /// `TYPE NAME` as a registration text spells it (an array's `[N]` stays on the type).
+    pub fn decl(&self) -> String {
+        format!("{} {}", self.ty, self.name)
+    }
+}
+
+/// An event's layout: its id (the `common_type` of its records), the common fields and its own.
+#[derive(Debug, Clone)]
+pub struct Format {
+    pub id: u16,
+    pub pid: Option<FieldDef>,
+    pub fields: Vec<FieldDef>,
+}
+
+impl Format {
+    pub fn parse(text: &str) -> Result<Format, String> {
+        let mut id = None;
+        let mut pid = None;
+        let mut fields = Vec::new();
+        for line in text.lines() {
+            let line = line.trim();
+            if let Some(v) = line.strip_prefix("ID:") {
+                id = v.trim().parse().ok();
+            } else if line.starts_with("field:") {
+                let f = parse_field(line).ok_or_else(|| format!("unreadable format line: {line}"))?;
+                if f.name == "common_pid" {
+                    pid = Some(f);
+                } else if !f.name.starts_with("common_") {
+                    fields.push(f);
+                }
+            }
+        }
+        Ok(Format { id: id.ok_or("format file without ID")?, pid, fields })
+    }
+
+    /// The fields as a registration text lists them: `u32 id; __rel_loc char[] path`.
+    pub fn decl(&self) -> String {
+        self.fields.iter().map(FieldDef::decl).collect::<Vec<_>>().join("; ")
+    }
+
+    pub fn pid(&self, rec: &[u8]) -> i64 {
+        self.pid.as_ref().and_then(|f| int(rec, f)).unwrap_or(-1)
+    }
+
+    /// The field values of one record, typed; a field outside the record is left out.
+    pub fn decode(&self, rec: &[u8]) -> Vec<(String, Val)> {
+        self.fields.iter().filter_map(|f| Some((f.name.clone(), value(rec, f)?))).collect()
+    }
+}
+
+/// `field:unsigned char[16] o; offset:8; size:16; signed:0;`
+fn parse_field(line: &str) -> Option<FieldDef> {
+    let mut parts = line.split(';').map(str::trim);
+    let decl = parts.next()?.strip_prefix("field:")?.trim();
+    let (ty, name) = decl.rsplit_once(' ')?;
+    let (mut ty, mut name) = (ty.trim().to_string(), name.to_string());
+    // Kernel events write arrays as `char comm[16]`; user_events as `char[16] comm`.
+    if let Some((n, dim)) = name.split_once('[') {
+        ty = format!("{ty}[{dim}");
+        name = n.to_string();
+    }
+    let mut get = |key: &str| -> Option<usize> {
+        let p = parts.next()?;
+        p.strip_prefix(key)?.trim().parse().ok()
+    };
+    let offset = get("offset:")?;
+    let size = get("size:")?;
+    let signed = get("signed:").unwrap_or(0) == 1;
+    Some(FieldDef { name, ty, offset, size, signed })
+}
+
+fn int(rec: &[u8], f: &FieldDef) -> Option<i64> {
+    match value(rec, f)? {
+        Val::Int(Value::Number(n)) => n.as_i64(),
+        _ => None,
+    }
+}
+
+/// How a field's bytes read: integers by size and sign, `char` data as text, other data as bytes.
+fn value(rec: &[u8], f: &FieldDef) -> Option<Val> {
+    let raw = rec.get(f.offset..f.offset + f.size)?;
+    let dynamic = f.ty.starts_with("__rel_loc") || f.ty.starts_with("__data_loc");
+    if dynamic {
+        let loc = u32::from_ne_bytes(raw.get(..4)?.try_into().ok()?);
+        let (off, len) = ((loc & 0xffff) as usize, (loc >> 16) as usize);
+        // __rel_loc offsets count from the end of the field, __data_loc from the start of the record.
+        let start = if f.ty.starts_with("__rel_loc") { f.offset + f.size + off } else { off };
+        let data = rec.get(start..start + len)?;
+        return Some(data_value(&f.ty, data));
+    }
+    if f.ty.contains('[') {
+        return Some(data_value(&f.ty, raw));
+    }
+    Some(Val::Int(match (f.size, f.signed) {
+        (1, false) => Value::from(raw[0]),
+        (1, true) => Value::from(raw[0] as i8),
+        (2, false) => Value::from(u16::from_ne_bytes(raw.try_into().ok()?)),
+        (2, true) => Value::from(i16::from_ne_bytes(raw.try_into().ok()?)),
+        (4, false) => Value::from(u32::from_ne_bytes(raw.try_into().ok()?)),
+        (4, true) => Value::from(i32::from_ne_bytes(raw.try_into().ok()?)),
+        (8, false) => Value::from(u64::from_ne_bytes(raw.try_into().ok()?)),
+        (8, true) => Value::from(i64::from_ne_bytes(raw.try_into().ok()?)),
+        _ => return Some(Val::Bytes(raw.to_vec())),
+    }))
+}
+
+/// Text for `char` arrays (up to the first NUL), lowercase hex for bytes (`u8[]`, `unsigned char[N]`).
+fn data_value(ty: &str, data: &[u8]) -> Val {
+    let elem = ty.trim_start_matches("__rel_loc").trim_start_matches("__data_loc").trim();
+    if elem.starts_with("char") {
+        let end = data.iter().position(|&b| b == 0).unwrap_or(data.len());
+        Val::Text(String::from_utf8_lossy(&data[..end]).into_owned())
+    } else {
+        Val::Bytes(data.to_vec())
+    }
+}
+
+pub fn hex(b: &[u8]) -> String {
+    use std::fmt::Write;
+    b.iter().fold(String::with_capacity(2 * b.len()), |mut s, x| {
+        let _ = write!(s, "{x:02x}");
+        s
+    })
+}
+
+/// One line: `time pid event field=value …` (strings quoted with escapes, so a line stays one line).
+pub fn text_line(time_ns: u64, pid: i64, event: &str, fields: &[(String, Val)]) -> String {
+    let mut s = format!("{}.{:06} {pid} {event}", time_ns / 1_000_000_000, time_ns % 1_000_000_000 / 1000);
+    for (k, v) in fields {
+        s.push(' ');
+        s.push_str(k);
+        s.push('=');
+        s.push_str(&v.to_string());
+    }
+    s
+}
+
+/// One JSON object: `{"time":…, "time_ns":…, "pid":…, "event":"…", "fields":{…}}`.
+pub fn json_line(time_ns: u64, pid: i64, event: &str, fields: Vec<(String, Val)>) -> String {
+    let mut m = Map::new();
+    m.insert("time".into(), Value::from(time_ns as f64 / 1e9));
+    m.insert("time_ns".into(), Value::from(time_ns));
+    m.insert("pid".into(), Value::from(pid));
+    m.insert("event".into(), Value::from(event));
+    m.insert("fields".into(), Value::Object(fields.into_iter().map(|(k, v)| (k, v.json())).collect()));
+    Value::Object(m).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FMT: &str = "name: ev\nID: 1234\nformat:\n\
+        \tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n\
+        \tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n\
+        \tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n\
+        \tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n\
+        \tfield:s16 a;\toffset:8;\tsize:2;\tsigned:1;\n\
+        \tfield:__rel_loc char[] s;\toffset:10;\tsize:4;\tsigned:0;\n\
+        \tfield:__rel_loc u8[] b;\toffset:14;\tsize:4;\tsigned:0;\n\
+        \tfield:unsigned char[2] arr;\toffset:18;\tsize:2;\tsigned:0;\n\n\
+        print fmt: \"…\"\n";
+
+    #[test]
+    fn a_record_decodes_by_its_format() {
+        let f = Format::parse(FMT).unwrap();
+        assert_eq!(f.id, 1234);
+        assert_eq!(f.decl(), "s16 a; __rel_loc char[] s; __rel_loc u8[] b; unsigned char[2] arr");
+        let mut rec = vec![0xd2, 0x04, 0, 0];
+        rec.extend(42i32.to_ne_bytes());
+        rec.extend((-2i16).to_ne_bytes());
+        // s: 3 bytes "hi\0" right after the fixed part (ends at 20): offset from the end of s (14) is 6.
+        rec.extend(((3u32 << 16) | 6).to_ne_bytes());
+        // b: 2 bytes after s's data (at 23): offset from the end of b (18) is 5.
+        rec.extend(((2u32 << 16) | 5).to_ne_bytes());
+        rec.extend([0x00, 0x7f]);
+        rec.extend(b"hi\0");
+        rec.extend([0xde, 0xad]);
+        assert_eq!(f.pid(&rec), 42);
+        let v = f.decode(&rec);
+        assert_eq!(
+            text_line(1_500_000_123, 42, "user_events:ev", &v),
+            "1.500000 42 user_events:ev a=-2 s=\"hi\" b=dead arr=007f"
+        );
+        let j: Value = serde_json::from_str(&json_line(7, 42, "e", v)).unwrap();
+        assert_eq!(j["fields"]["a"], -2);
+        assert_eq!(j["fields"]["s"], "hi");
+        assert_eq!(j["fields"]["b"], "dead");
+    }
+
+    #[test]
+    fn a_field_past_the_record_is_left_out() {
+        let f = Format::parse(FMT).unwrap();
+        assert!(f.decode(&[0u8; 9]).is_empty());
+    }
+}

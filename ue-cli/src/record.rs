@@ -1,0 +1,387 @@
+//! `ue record`: run a command and print its events, from the first one on.
+//!
+//! 1. The command's events (its `ue_events` section, and `--events-from` files) are registered by `ue` itself
+//!    through `user_events_data`, each with the flags the program uses, so the kernel has them before the program
+//!    starts: its own registrations then join them (same name and format), multi-format ones included. `ue` does
+//!    not use `dynamic_events`: that creates persistent, single-format events only, which outlive a killed `ue`;
+//!    registrations through the file are dropped by the kernel when `ue` exits, and an event nobody else uses goes
+//!    away with them.
+//! 2. A private tracefs instance, `instances/ue-record-<pid>`, enables them, filtered to `ue`'s pid and its
+//!    descendants (`set_event_pid` with `event-fork`); the top-level buffer other tracers use is never touched.
+//!    Events of the same names registered later (another format under `user_events_multi`) are enabled as they
+//!    appear.
+//! 3. Records are read in binary from the instance's `per_cpu/cpuN/trace_pipe_raw`, decoded by each event's
+//!    `format` file, merged by time and printed.
+//! 4. On exit, Ctrl-C, a signal or an error, the instance is removed and the registrations dropped.
+
+use crate::elf::{self, Entry};
+use crate::format::{self, Format};
+use crate::ring::{self, PageLayout};
+use crate::tracefs::{self, KernelEvent, Tracefs};
+use std::collections::{BTreeMap, BTreeSet};
+use std::ffi::{CString, OsString};
+use std::io::{Read, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
+use std::time::Duration;
+use ue_runtime::abi::{self, UserReg, UserUnreg};
+
+pub struct Options {
+    pub globs: Vec<glob::Pattern>,
+    pub events_from: Vec<PathBuf>,
+    pub json: bool,
+    /// Where the events go; standard output if none.
+    pub output: Option<PathBuf>,
+    pub command: Vec<OsString>,
+}
+
+/// The last signal received (SIGINT, SIGTERM, SIGHUP), 0 if none; and how many.
+static SIGNAL: AtomicI32 = AtomicI32::new(0);
+static SIGNALS: AtomicI32 = AtomicI32::new(0);
+
+extern "C" fn on_signal(sig: libc::c_int) {
+    SIGNAL.store(sig, Ordering::Relaxed);
+    SIGNALS.fetch_add(1, Ordering::Relaxed);
+}
+
+const POLL: Duration = Duration::from_millis(50);
+const INSTANCE_PREFIX: &str = "ue-record-";
+
+/// Records the command's events; returns the command's exit status (128 + signal if a signal ended it).
+#[allow(clippy::needless_pass_by_value)] // the options are the run's: nothing uses them after it
+pub fn run(opts: Options) -> Result<i32, String> {
+    let program = resolve(&opts.command[0]);
+    let mut entries = Vec::new();
+    let mut names = BTreeSet::new();
+    match program.as_deref().map(elf::events) {
+        Some(Ok(e)) => entries.extend(e),
+        Some(Err(e)) if opts.events_from.is_empty() && opts.globs.is_empty() => {
+            return Err(format!("{e}\n(name the binaries that hold the events with --events-from, or events with -e)"))
+        }
+        Some(Err(_)) => {}
+        None => return Err(format!("{}: command not found", opts.command[0].to_string_lossy())),
+    }
+    for f in &opts.events_from {
+        entries.extend(elf::events(f)?);
+    }
+    entries.sort();
+    entries.dedup();
+    names.extend(entries.iter().map(|e| e.name.clone()));
+    let wanted = |e: &Entry| opts.globs.is_empty() || matches(&opts.globs, &e.name, e.system());
+    let entries: Vec<Entry> = entries.into_iter().filter(|e| wanted(e)).collect();
+    if entries.is_empty() && opts.globs.is_empty() {
+        return Err("no events to record".into());
+    }
+
+    let fs = Tracefs::find()?;
+    remove_stale_instances(&fs);
+    let mut session = Session::start(&fs)?;
+    for e in &entries {
+        if let Err(why) = session.register(e) {
+            eprintln!("ue record: {why}");
+        }
+    }
+    session.filter_to_self()?;
+    let matcher = |k: &KernelEvent| {
+        if opts.globs.is_empty() {
+            names.contains(k.base_name())
+        } else {
+            matches(&opts.globs, k.base_name(), &k.system) || matches(&opts.globs, &k.name, &k.system)
+        }
+    };
+    session.enable_new(&matcher)?;
+    if session.enabled.is_empty() && entries.is_empty() {
+        eprintln!("ue record: no event matches yet; events that appear while the command runs are recorded");
+    }
+    session.open_pipes()?;
+
+    install_signal_handlers();
+    let mut child = Command::new(&opts.command[0])
+        .args(&opts.command[1..])
+        .spawn()
+        .map_err(|e| format!("cannot run {}: {e}", opts.command[0].to_string_lossy()))?;
+    let sink: Box<dyn Write> = match &opts.output {
+        Some(p) => Box::new(std::fs::File::create(p).map_err(|e| format!("cannot create {}: {e}", p.display()))?),
+        None => Box::new(std::io::stdout()),
+    };
+    let mut out = Output { json: opts.json, broken: false, sink };
+    let mut forced = false;
+    let status = loop {
+        session.drain(&mut out);
+        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+            break status;
+        }
+        let sig = SIGNAL.swap(0, Ordering::Relaxed);
+        if sig == libc::SIGTERM || sig == libc::SIGHUP {
+            // SAFETY: kill has no memory preconditions; the pid is our child's, not yet reaped.
+            unsafe { libc::kill(child.id() as libc::pid_t, sig) };
+        } else if sig == libc::SIGINT && SIGNALS.load(Ordering::Relaxed) > 1 && !forced {
+            // The terminal sent the first Ctrl-C to the command too; a second one ends it.
+            let _ = child.kill();
+            forced = true;
+        }
+        if let Err(e) = session.enable_new(&matcher) {
+            eprintln!("ue record: {e}");
+        }
+        std::thread::sleep(POLL);
+    };
+    session.drain(&mut out);
+    session.report_losses();
+    drop(session);
+    use std::os::unix::process::ExitStatusExt;
+    Ok(status.code().unwrap_or_else(|| 128 + status.signal().unwrap_or(0)))
+}
+
+/// A command name as the shell would find it.
+fn resolve(cmd: &OsString) -> Option<PathBuf> {
+    let p = Path::new(cmd);
+    if p.components().count() > 1 || p.is_absolute() {
+        return p.exists().then(|| p.to_path_buf());
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path).map(|d| d.join(p)).find(|f| f.is_file())
+}
+
+fn matches(globs: &[glob::Pattern], name: &str, system: &str) -> bool {
+    globs.iter().any(|g| g.matches(name) || g.matches(&format!("{system}:{name}")))
+}
+
+fn install_signal_handlers() {
+    for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+        // SAFETY: the handler only stores to atomics, which is async-signal-safe.
+        unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as usize;
+            libc::sigemptyset(&raw mut sa.sa_mask);
+            libc::sigaction(sig, &raw const sa, std::ptr::null_mut());
+        }
+    }
+}
+
+/// Instances left by a `ue record` that was killed (its pid gone).
+fn remove_stale_instances(fs: &Tracefs) {
+    let Ok(rd) = std::fs::read_dir(fs.root.join("instances")) else { return };
+    for e in rd.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name.strip_prefix(INSTANCE_PREFIX) else { continue };
+        if pid.parse::<u32>().is_ok() && !Path::new("/proc").join(pid).exists() {
+            let _ = std::fs::remove_dir(e.path());
+        }
+    }
+}
+
+struct Output {
+    json: bool,
+    /// The output closed (`| head`): stop printing, keep the command running.
+    broken: bool,
+    sink: Box<dyn Write>,
+}
+
+/// Everything `ue record` set up, undone on drop.
+struct Session {
+    instance: PathBuf,
+    layout: PageLayout,
+    /// user_events_data, holding `ue`'s own registrations.
+    data: std::fs::File,
+    /// Enable words of those registrations (the kernel writes them while the events are enabled), boxed so that
+    /// their addresses stay put as the vector grows.
+    #[allow(clippy::vec_box)]
+    words: Vec<Box<AtomicU32>>,
+    /// Events enabled in the instance (`system:name`).
+    enabled: BTreeSet<String>,
+    /// Event id → its name and format.
+    formats: BTreeMap<u16, (String, Format)>,
+    pipes: Vec<std::fs::File>,
+}
+
+impl Session {
+    fn start(fs: &Tracefs) -> Result<Session, String> {
+        let header = tracefs::read(&fs.events_dir().join("header_page"))
+            .map_err(|e| format!("cannot read {}/events/header_page: {e}", fs.root.display()))?;
+        let layout = PageLayout::parse(&header)?;
+        let data_path = fs.root.join("user_events_data");
+        let data = std::fs::OpenOptions::new().read(true).write(true).open(&data_path).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::PermissionDenied {
+                fs.not_root(&data_path)
+            } else {
+                format!("cannot open {}: {e}", data_path.display())
+            }
+        })?;
+        let instance = fs.root.join("instances").join(format!("{INSTANCE_PREFIX}{}", std::process::id()));
+        std::fs::create_dir(&instance).map_err(|e| match e.kind() {
+            std::io::ErrorKind::PermissionDenied => fs.not_root(&instance),
+            _ => format!("cannot create the tracefs instance {}: {e}", instance.display()),
+        })?;
+        let s = Session {
+            instance,
+            layout,
+            data,
+            words: Vec::new(),
+            enabled: BTreeSet::new(),
+            formats: BTreeMap::new(),
+            pipes: Vec::new(),
+        };
+        // A clock shared by all CPUs (CLOCK_MONOTONIC), so records of several CPUs merge in order.
+        let _ = tracefs::write(&s.instance.join("trace_clock"), "mono");
+        Ok(s)
+    }
+
+    /// Registers `e` as the program will, so the kernel has the event before the program starts.
+    fn register(&mut self, e: &Entry) -> Result<(), String> {
+        let text = CString::new(e.text()).map_err(|_| format!("{e}: NUL in the text"))?;
+        let word = Box::new(AtomicU32::new(0));
+        let flags = if e.multi { abi::USER_EVENT_REG_MULTI_FORMAT } else { 0 };
+        let mut rc = self.ioctl_reg(&word, &text, flags);
+        if rc == Err(libc::EINVAL) && e.multi {
+            // A kernel without multi-format events: the program falls back to one format too.
+            rc = self.ioctl_reg(&word, &text, 0);
+        }
+        self.words.push(word);
+        rc.map_err(|errno| match errno {
+            libc::EADDRINUSE => format!(
+                "{e}: the kernel already has this name with another format; the program cannot register it either"
+            ),
+            _ => format!("{e}: cannot register: {}", std::io::Error::from_raw_os_error(errno)),
+        })
+    }
+
+    fn ioctl_reg(&self, word: &AtomicU32, text: &CString, flags: u16) -> Result<(), i32> {
+        use std::os::fd::AsRawFd;
+        let mut reg = UserReg {
+            size: size_of::<UserReg>() as u32,
+            enable_bit: abi::ENABLE_BIT,
+            enable_size: 4,
+            flags,
+            enable_addr: word.as_ptr() as u64,
+            name_args: text.as_ptr() as u64,
+            write_index: 0,
+        };
+        // SAFETY: reg is a valid user_reg; the word is boxed and kept in self.words until unregistered in drop.
+        let rc = unsafe { libc::ioctl(self.data.as_raw_fd(), abi::DIAG_IOCSREG as _, &mut reg) };
+        if rc == 0 {
+            Ok(())
+        } else {
+            Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(0))
+        }
+    }
+
+    /// Records only `ue` and what it starts: the filter takes our pid and follows forks.
+    fn filter_to_self(&self) -> Result<(), String> {
+        tracefs::write(&self.instance.join("options/event-fork"), "1")?;
+        tracefs::write(&self.instance.join("set_event_pid"), &std::process::id().to_string())
+    }
+
+    /// Enables, in the instance, each user event that matches and is not enabled yet.
+    fn enable_new(&mut self, matcher: &dyn Fn(&KernelEvent) -> bool) -> Result<(), String> {
+        let events = self.instance.join("events");
+        let fs = Tracefs { root: self.instance.clone() };
+        for k in fs.user_events(&events) {
+            let key = k.to_string();
+            if self.enabled.contains(&key) || !matcher(&k) {
+                continue;
+            }
+            let dir = k.dir(&events);
+            let Ok(text) = tracefs::read(&dir.join("format")) else { continue };
+            let fmt = Format::parse(&text).map_err(|e| format!("{key}: {e}"))?;
+            if let Err(e) = tracefs::write(&dir.join("enable"), "1") {
+                // The event went away between the listing and now: not an error.
+                if dir.exists() {
+                    return Err(e);
+                }
+                continue;
+            }
+            self.formats.insert(fmt.id, (key.clone(), fmt));
+            self.enabled.insert(key);
+        }
+        Ok(())
+    }
+
+    fn open_pipes(&mut self) -> Result<(), String> {
+        let rd = std::fs::read_dir(self.instance.join("per_cpu")).map_err(|e| format!("per_cpu: {e}"))?;
+        for e in rd.flatten() {
+            let path = e.path().join("trace_pipe_raw");
+            let f = std::fs::OpenOptions::new()
+                .read(true)
+                .custom_flags(libc::O_NONBLOCK)
+                .open(&path)
+                .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+            self.pipes.push(f);
+        }
+        Ok(())
+    }
+
+    /// Reads every page ready on every CPU and prints the records in time order.
+    fn drain(&mut self, out: &mut Output) {
+        let mut recs = Vec::new();
+        let mut page = vec![0u8; self.layout.page_size];
+        for pipe in &mut self.pipes {
+            // Reads return one page, or EAGAIN once the CPU's buffer is empty.
+            while let Ok(n) = pipe.read(&mut page) {
+                if n == 0 {
+                    break;
+                }
+                recs.extend(ring::records(&page[..n], &self.layout));
+            }
+        }
+        recs.sort_by_key(|(ts, _)| *ts);
+        let w = &mut out.sink;
+        for (ts, rec) in recs {
+            let Some(id) = rec.get(..2).map(|b| u16::from_ne_bytes([b[0], b[1]])) else { continue };
+            let Some((name, fmt)) = self.formats.get(&id) else { continue };
+            let (pid, fields) = (fmt.pid(&rec), fmt.decode(&rec));
+            let line = if out.json {
+                format::json_line(ts, pid, name, fields)
+            } else {
+                format::text_line(ts, pid, name, &fields)
+            };
+            if !out.broken && writeln!(w, "{line}").is_err() {
+                out.broken = true;
+            }
+        }
+        if !out.broken && w.flush().is_err() {
+            out.broken = true;
+        }
+    }
+
+    /// Records the kernel could not keep (a full buffer), said on stderr.
+    fn report_losses(&self) {
+        let Ok(rd) = std::fs::read_dir(self.instance.join("per_cpu")) else { return };
+        let mut lost = 0u64;
+        for e in rd.flatten() {
+            let stats = tracefs::read(&e.path().join("stats")).unwrap_or_default();
+            for l in stats.lines() {
+                if let Some(n) = l.strip_prefix("overrun:").or_else(|| l.strip_prefix("dropped events:")) {
+                    lost += n.trim().parse::<u64>().unwrap_or(0);
+                }
+            }
+        }
+        if lost > 0 {
+            eprintln!("ue record: {lost} records lost: the trace buffer overflowed");
+        }
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        // The pipes hold the instance busy; removing it disables its events and frees its buffers.
+        self.pipes.clear();
+        if let Err(e) = std::fs::remove_dir(&self.instance) {
+            eprintln!("ue record: cannot remove {}: {e}", self.instance.display());
+        }
+        use std::os::fd::AsRawFd;
+        for word in &self.words {
+            let unreg = UserUnreg {
+                size: size_of::<UserUnreg>() as u32,
+                disable_bit: abi::ENABLE_BIT,
+                reserved: 0,
+                reserved2: 0,
+                disable_addr: word.as_ptr() as u64,
+            };
+            // SAFETY: unreg names one of our registrations (or none, which the kernel refuses harmlessly).
+            unsafe { libc::ioctl(self.data.as_raw_fd(), abi::DIAG_IOCSUNREG as _, &unreg) };
+        }
+        // Closing user_events_data (when self.data drops) releases the last references ue held.
+    }
+}

@@ -1,0 +1,245 @@
+//! `ue record`, `ue list` (of this machine) and `ue status` against the kernel, in the test bed.
+
+mod common;
+
+use common::*;
+use std::io::{BufRead, BufReader};
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const TRACEFS: &str = "/sys/kernel/tracing";
+
+fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
+    let t0 = Instant::now();
+    while !f() {
+        assert!(t0.elapsed() < Duration::from_secs(10), "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn exists(rel: &str) -> bool {
+    Path::new(TRACEFS).join(rel).exists()
+}
+
+/// `ue record` left no instance behind and the events it created are gone (the kernel deletes them a moment
+/// after the last registration goes).
+fn assert_nothing_left(events: &[&str]) {
+    let left: Vec<String> = std::fs::read_dir(format!("{TRACEFS}/instances"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("ue-record-"))
+        .collect();
+    assert!(left.is_empty(), "instances left: {left:?}");
+    for e in events {
+        wait_until(&format!("{e} to go"), || !exists(&format!("events/{e}")));
+    }
+}
+
+/// The fields part of each line (after `time pid event`), with the event.
+fn events_of(out: &str) -> Vec<(String, String)> {
+    out.lines()
+        .map(|l| {
+            let mut it = l.splitn(4, ' ');
+            let (_, _, ev, rest) = (it.next(), it.next(), it.next().unwrap_or(""), it.next().unwrap_or(""));
+            (ev.to_string(), rest.to_string())
+        })
+        .collect()
+}
+
+#[test]
+#[ignore = "needs user_events: cargo xtask test"]
+fn quickstart_is_recorded_from_its_first_event_with_every_field() {
+    let (code, out, err) =
+        run(ue().args(["record", "--"]).arg(example("quickstart")).args(["--seconds", "1", "--quiet"]));
+    assert_eq!(code, 0, "{err}");
+    let ev = events_of(&out);
+    assert_eq!(
+        ev[0],
+        ("user_events:handle_request".into(), "id=1 peer=\"10.0.0.7\" path=\"/index.html\" payload=\"474554\"".into()),
+        "{out}"
+    );
+    assert_eq!(ev[1], ("user_events:cache_lookup".into(), "key=\"user:1\" hit=1 latency_ns=1201".into()));
+    assert!(ev.len() >= 20, "about 20 rounds of two events in a second: {}", ev.len());
+    let pids: std::collections::BTreeSet<&str> = out.lines().map(|l| l.split(' ').nth(1).unwrap()).collect();
+    assert_eq!(pids.len(), 1, "one process: {pids:?}");
+    let times: Vec<f64> = out.lines().map(|l| l.split(' ').next().unwrap().parse().unwrap()).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "in time order");
+    assert_nothing_left(&["user_events/handle_request", "user_events/cache_lookup"]);
+}
+
+#[test]
+#[ignore = "needs user_events: cargo xtask test"]
+fn json_lines_parse_and_carry_typed_values() {
+    let (code, out, err) =
+        run(ue().args(["record", "--json", "--"]).arg(example("quickstart")).args(["--seconds", "1", "--quiet"]));
+    assert_eq!(code, 0, "{err}");
+    let v: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).expect(l)).collect();
+    assert_eq!(v[0]["event"], "user_events:handle_request");
+    assert_eq!(
+        v[0]["fields"],
+        serde_json::json!({"id": 1, "peer": "10.0.0.7", "path": "/index.html", "payload": "474554"})
+    );
+    assert_eq!(v[1]["fields"], serde_json::json!({"key": "user:1", "hit": 1, "latency_ns": 1201}));
+    assert!(v[0]["fields"]["id"].is_u64() && v[0]["pid"].as_i64().unwrap() > 1 && v[0]["time_ns"].is_u64());
+    let keys: Vec<&String> = v[0]["fields"].as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["id", "peer", "path", "payload"], "fields in format order");
+}
+
+#[test]
+#[ignore = "needs user_events: cargo xtask test"]
+fn a_program_that_exits_after_one_event_is_recorded() {
+    let (code, out, err) = run(ue().args(["record", "--"]).arg(example("one_shot")).arg("5"));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(events_of(&out), [("user_events:ue_one_shot".to_string(), "n=5 word=\"once\"".to_string())]);
+    assert_nothing_left(&["user_events/ue_one_shot"]);
+}
+
+#[test]
+#[ignore = "needs user_events: cargo xtask test"]
+fn the_top_level_buffer_of_another_tracer_sees_nothing_of_ours() {
+    ue_runtime::static_tracepoint!(static OTHER = "ue_t_other_tracer u32 n");
+    assert!(OTHER.is_registered(), "{}", ue_runtime::status());
+    std::fs::write(format!("{TRACEFS}/events/user_events/ue_t_other_tracer/enable"), "1").unwrap();
+    std::fs::write(format!("{TRACEFS}/trace"), "").unwrap();
+    OTHER.emit(&(1u32,));
+    let (code, out, err) =
+        run(ue().args(["record", "--"]).arg(example("quickstart")).args(["--seconds", "1", "--quiet"]));
+    OTHER.emit(&(2u32,));
+    std::fs::write(format!("{TRACEFS}/events/user_events/ue_t_other_tracer/enable"), "0").unwrap();
+    assert_eq!(code, 0, "{err}");
+    assert!(out.lines().count() >= 20);
+    let top = std::fs::read_to_string(format!("{TRACEFS}/trace")).unwrap();
+    let ours: Vec<&str> = top.lines().filter(|l| l.contains("ue_t_other_tracer:")).collect();
+    assert_eq!(ours.len(), 2, "the other tracer kept working: {top}");
+    assert!(!top.contains("handle_request") && !top.contains("cache_lookup"), "{top}");
+    assert_nothing_left(&["user_events/handle_request", "user_events/cache_lookup"]);
+}
+
+#[test]
+#[ignore = "needs user_events: cargo xtask test"]
+fn ctrl_c_ends_the_command_and_cleans_up() {
+    // Like a terminal: SIGINT to the whole process group.
+    let mut child = ue()
+        .args(["record", "--"])
+        .arg(example("quickstart"))
+        .args(["--seconds", "30", "--quiet"])
+        .process_group(0)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    assert!(first.contains("user_events:handle_request id=1 "), "{first}");
+    // SAFETY: kill has no memory preconditions; the group is the child's, made above.
+    assert_eq!(unsafe { libc::kill(-(child.id() as i32), libc::SIGINT) }, 0);
+    let t0 = Instant::now();
+    let status = child.wait().unwrap();
+    assert!(t0.elapsed() < Duration::from_secs(5), "ended at once");
+    assert_eq!(status.code(), Some(128 + libc::SIGINT), "the command's fate, as a shell reports it");
+    assert_nothing_left(&["user_events/handle_request", "user_events/cache_lookup"]);
+}
+
+#[test]
+#[ignore = "needs user_events: cargo xtask test"]
+fn a_command_that_cannot_start_leaves_nothing_behind() {
+    let bad = std::env::temp_dir().join("ue-not-executable");
+    std::fs::write(&bad, "data").unwrap();
+    let (code, out, err) = run(ue().args(["record", "--events-from"]).arg(example("one_shot")).arg("--").arg(&bad));
+    assert_eq!((code, out.as_str()), (1, ""), "{err}");
+    assert!(err.contains("cannot run") && err.contains("ue-not-executable"), "{err}");
+    assert_nothing_left(&["user_events/ue_one_shot"]);
+    let (code, _, err) = run(ue().args(["record", "--", "/no/such/program"]));
+    assert_eq!(code, 1);
+    assert!(err.contains("command not found"), "{err}");
+}
+
+#[test]
+#[ignore = "needs user_events: cargo xtask test"]
+fn two_programs_with_different_formats_of_a_multi_format_name_are_both_recorded() {
+    // The events go to a file, away from what the programs print.
+    let file = std::env::temp_dir().join("ue-upgrade.out");
+    let (code, _, err) = run(ue()
+        .args(["record", "-o"])
+        .arg(&file)
+        .arg("--events-from")
+        .arg(example("upgrade_v2"))
+        .arg("--")
+        .arg(example("upgrade_v1")));
+    assert_eq!(code, 0, "{err}");
+    let out = std::fs::read_to_string(&file).unwrap();
+    let ev = events_of(&out);
+    assert_eq!(ev.len(), 2, "{out}");
+    let (v1, v2) = (&ev[0], &ev[1]);
+    assert!(v1.0.starts_with("user_events_multi:ue_upgrade.") && v1.1 == "version=1", "{out}");
+    assert!(v2.0.starts_with("user_events_multi:ue_upgrade.") && v2.1 == "version=2 note=\"new field\"", "{out}");
+    assert_ne!(v1.0, v2.0, "one event per format");
+    let pids: Vec<&str> = out.lines().map(|l| l.split(' ').nth(1).unwrap()).collect();
+    assert_ne!(pids[0], pids[1], "two processes, v2 a child of v1");
+    let v1_dir = format!("events/{}", v1.0.replace(':', "/"));
+    let v2_dir = format!("events/{}", v2.0.replace(':', "/"));
+    assert_nothing_left(&[&v1_dir, &v2_dir]);
+}
+
+#[test]
+#[ignore = "needs user_events: cargo xtask test"]
+fn list_without_files_shows_the_machine_s_events_and_who_traces_them() {
+    let mut prog =
+        Command::new(example("quickstart")).args(["--seconds", "20", "--quiet"]).stderr(Stdio::null()).spawn().unwrap();
+    wait_until("quickstart's events", || exists("events/user_events/cache_lookup"));
+    let (code, out, err) = run(ue().arg("list"));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.lines().any(|l| l == "user_events:cache_lookup __rel_loc char[] key; u8 hit; u64 latency_ns"), "{out}");
+    std::fs::write(format!("{TRACEFS}/events/user_events/handle_request/enable"), "1").unwrap();
+    let (_, out, _) = run(ue().arg("list"));
+    std::fs::write(format!("{TRACEFS}/events/user_events/handle_request/enable"), "0").unwrap();
+    let line = out.lines().find(|l| l.starts_with("user_events:handle_request ")).unwrap_or_default();
+    assert_eq!(
+        line,
+        "user_events:handle_request u32 id; __rel_loc char[] peer; __rel_loc char[] path; __rel_loc char[] payload  # used by ftrace"
+    );
+    prog.kill().unwrap();
+    prog.wait().unwrap();
+}
+
+#[test]
+#[ignore = "needs user_events: cargo xtask test"]
+fn status_says_usable_and_a_non_root_user_is_told_what_to_do() {
+    let (code, out, _) = run(ue().arg("status"));
+    assert_eq!((code, out.trim()), (0, "user_events is usable: /sys/kernel/tracing/user_events_data"));
+    let nobody = |cmd: &mut Command| {
+        // SAFETY: setgid/setuid are async-signal-safe; the child only drops privileges before exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                if libc::setgid(65534) != 0 || libc::setuid(65534) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            })
+        };
+        run(cmd)
+    };
+    let (code, _, err) = nobody(ue().args(["record", "--"]).arg(example("one_shot")));
+    assert_eq!(code, 1);
+    assert!(err.contains("run as root"), "{err}");
+    let (code, out, _) = nobody(ue().arg("status"));
+    assert_eq!(code, 1);
+    assert!(out.starts_with("user_events is not usable here: "), "{out}");
+}
+
+#[test]
+#[ignore = "needs user_events: cargo xtask test"]
+fn a_crate_prefix_is_the_name_the_kernel_registers() {
+    let (code, out, err) = run(ue().args(["record", "--"]).arg(example("namespaced")));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        events_of(&out),
+        [
+            ("user_events:ue_t_ns_request".to_string(), "id=7".to_string()),
+            ("user_events:ue_t_ns_tick".to_string(), "n=8".to_string()),
+            ("user_events:ue_t_by_hand".to_string(), "x=9".to_string()),
+        ]
+    );
+}

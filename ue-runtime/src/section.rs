@@ -1,0 +1,102 @@
+//! The `ue_events` ELF section: the list of an image's events, readable without running it.
+//!
+//! Each tracepoint's registration text lives in the section as one entry, `<system>:<registration text>` and a
+//! NUL, where `<system>` is [`SINGLE_FORMAT`] or [`MULTI_FORMAT`]. The [`Tracepoint`](crate::Tracepoint) points
+//! into its own entry (just past the `:`), so the kernel reads the very bytes listed, the section costs no
+//! run-time work, and the linker keeps an entry exactly when it keeps the tracepoint. Entries are byte arrays
+//! (alignment 1): no padding between them, so `readelf -p ue_events ./bin` prints one line each, and readers
+//! split on NUL (skipping empty strings, in case a linker pads the section).
+
+use crate::desc::{desc_len, write_desc};
+use crate::field::FieldKind;
+use core::ffi::CStr;
+
+/// The section's name (a C identifier; the macros spell it as a literal, `ue list` reads it).
+pub const EVENTS_SECTION: &str = "ue_events";
+/// Entry prefix of an event registered with one format: it appears as `user_events:<name>`.
+pub const SINGLE_FORMAT: &str = "user_events";
+/// Entry prefix of an event registered with `USER_EVENT_REG_MULTI_FORMAT`: `user_events_multi:<name>.<hex id>`.
+pub const MULTI_FORMAT: &str = "user_events_multi";
+
+const fn system(multi: bool) -> &'static str {
+    if multi {
+        MULTI_FORMAT
+    } else {
+        SINGLE_FORMAT
+    }
+}
+
+/// Bytes before the registration text in an entry.
+pub const fn entry_head(multi: bool) -> usize {
+    system(multi).len() + 1
+}
+
+/// An entry's length, NUL included.
+pub const fn entry_len(multi: bool, name: &str, names: &[&str], kinds: &[FieldKind]) -> usize {
+    entry_head(multi) + desc_len(name, names, kinds)
+}
+
+/// The entry `<system>:<name> <fields>` and NUL; `L` must be `entry_len(..)`.
+pub const fn entry_bytes<const L: usize>(multi: bool, name: &str, names: &[&str], kinds: &[FieldKind]) -> [u8; L] {
+    let mut out = [0u8; L];
+    let at = write_system(&mut out, multi);
+    let at = write_desc(&mut out, at, name, names, kinds);
+    assert!(at + 1 == L, "entry_bytes: L must be entry_len()");
+    out
+}
+
+/// Writes `<system>:` at the start of `out`; returns its length.
+const fn write_system(out: &mut [u8], multi: bool) -> usize {
+    let sys = system(multi).as_bytes();
+    let mut at = 0;
+    while at < sys.len() {
+        out[at] = sys[at];
+        at += 1;
+    }
+    out[at] = b':';
+    at + 1
+}
+/// The entry of a registration text written by hand (`static_tracepoint!`); `L` must be
+/// `entry_head(multi) + text.len() + 1`.
+pub const fn entry_from_text<const L: usize>(multi: bool, text: &str) -> [u8; L] {
+    let mut out = [0u8; L];
+    let mut at = write_system(&mut out, multi);
+    assert!(L == at + text.len() + 1, "entry_from_text: L must be entry_head() + text.len() + 1");
+    let t = text.as_bytes();
+    let mut i = 0;
+    while i < t.len() {
+        assert!(t[i] != 0, "a registration text holds no NUL");
+        out[at] = t[i];
+        at += 1;
+        i += 1;
+    }
+    out
+}
+
+/// The registration text inside an entry, as the kernel reads it (at compile time).
+pub const fn entry_desc(entry: &'static [u8], multi: bool) -> &'static CStr {
+    match CStr::from_bytes_with_nul(entry.split_at(entry_head(multi)).1) {
+        Ok(c) => c,
+        Err(_) => panic!("ue: event and field names must not contain NUL"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_carry_the_system_and_the_text_points_past_it() {
+        const N: &[&str] = &["id"];
+        const K: &[FieldKind] = &[FieldKind::U32];
+        const L: usize = entry_len(false, "ev", N, K);
+        static E: [u8; L] = entry_bytes::<L>(false, "ev", N, K);
+        assert_eq!(&E, b"user_events:ev u32 id\0");
+        assert_eq!(entry_desc(&E, false).to_bytes(), b"ev u32 id");
+        const M: usize = entry_len(true, "ev", &[], &[]);
+        static F: [u8; M] = entry_bytes::<M>(true, "ev", &[], &[]);
+        assert_eq!(&F, b"user_events_multi:ev\0");
+        static G: [u8; 18] = entry_from_text::<18>(false, "ab u8");
+        assert_eq!(&G, b"user_events:ab u8\0");
+    }
+}
