@@ -16,7 +16,8 @@
 //!
 //! Every tracepoint is a static [`Tracepoint`] collected in [`TRACEPOINTS`]; an ELF constructor registers them
 //! all with the kernel before `main` (or when a shared library loads) and a destructor unregisters them at exit
-//! (or unload). When user_events is unavailable, nothing fails: every tracepoint stays disabled and
+//! (or unload). A [`DynamicTracepoint`] is one whose name and fields are known only at run time (the
+//! `ue-tracing` layer makes one per `tracing` callsite). When user_events is unavailable, nothing fails: every tracepoint stays disabled and
 //! [`status()`] says why. See the README for the model and the limits.
 
 // Off Linux every tracepoint is a permanent no-op; the registration machinery is compiled but unused.
@@ -25,6 +26,7 @@
 pub mod abi;
 #[cfg(target_os = "linux")]
 mod descriptor;
+mod dynamic;
 pub(crate) mod field;
 #[cfg(target_os = "linux")]
 mod register;
@@ -35,6 +37,7 @@ mod tracepoint;
 #[cfg(target_os = "linux")]
 mod write;
 
+pub use dynamic::{DefinitionError, DynamicTracepoint, Value};
 pub use field::{Field, FieldKind, Fields, MAX_FIELDS};
 pub use linkme::{self, distributed_slice};
 pub use status::{status, Status, FTRACE_MAX_PAYLOAD, PERF_MAX_PAYLOAD};
