@@ -88,7 +88,7 @@ pub fn run() -> Result<i32> {
         .and_then(|d| d.filter_map(|e| e.ok()).find(|e| e.file_name().to_string_lossy().starts_with("accel-")))
         .and_then(|e| std::fs::read_to_string(e.path()).ok())
         .unwrap_or_else(|| "unknown".into());
-    let md = report(&f, std::env::var("UE_VM_ACCEL").unwrap_or(accel).trim());
+    let md = report(&f, std::env::var("UE_VM_ACCEL").unwrap_or(accel).trim()) + &crate::bench_tracing::section()?;
     std::fs::write(sys::root().join("BENCHMARKS.md"), &md).map_err(|e| e.to_string())?;
     println!("{md}");
     sys::step("wrote BENCHMARKS.md");

@@ -7,6 +7,7 @@
 //! - `bench`: measure and write BENCHMARKS.md.
 
 mod bench;
+mod bench_tracing;
 mod demo;
 mod guest;
 mod kernel;
