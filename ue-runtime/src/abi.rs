@@ -82,3 +82,7 @@ pub const MAX_FIELD_ARRAY_SIZE: usize = 1024;
 pub const MAX_NAME: usize = 255;
 /// A `__rel_loc` word holds a 16-bit size and a 16-bit offset.
 pub const MAX_DYN_LEN: usize = 0xFFFF;
+/// The longest event name: it names a tracefs directory (`NAME_MAX`).
+pub const MAX_EVENT_NAME: usize = 255;
+/// Fields every tracefs event already has; an event may not declare them.
+pub const COMMON_FIELDS: &[&str] = &["common_type", "common_flags", "common_preempt_count", "common_pid"];

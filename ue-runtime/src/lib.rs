@@ -16,7 +16,8 @@
 //!
 //! Every tracepoint is a static [`Tracepoint`] collected in [`TRACEPOINTS`]; an ELF constructor registers them
 //! all with the kernel before `main` (or when a shared library loads) and a destructor unregisters them at exit
-//! (or unload). When user_events is unavailable, nothing fails: every tracepoint stays disabled and
+//! (or unload). A [`DynamicTracepoint`] is one whose name and fields are known only at run time (the
+//! `ue-tracing` layer makes one per `tracing` callsite). When user_events is unavailable, nothing fails: every tracepoint stays disabled and
 //! [`status()`] says why. See the README for the model and the limits.
 
 // Off Linux every tracepoint is a permanent no-op; the registration machinery is compiled but unused.
@@ -27,6 +28,7 @@ pub mod abi;
 mod desc;
 #[cfg(target_os = "linux")]
 mod descriptor;
+mod dynamic;
 mod encoder;
 mod field;
 mod fields;
@@ -41,6 +43,7 @@ mod tracepoint;
 #[cfg(target_os = "linux")]
 mod write;
 
+pub use dynamic::{DefinitionError, DynamicTracepoint, Value};
 pub use field::{Field, FieldKind, F32_TEXT, F64_TEXT};
 pub use fields::{Fields, MAX_FIELDS};
 pub use linkme::{self, distributed_slice};

@@ -11,11 +11,18 @@
 //! - `LOCK` (the holder's thread id, 0 when free) serialises registration, renewal and unregistration. A thread
 //!   never waits for a lock it holds (a signal handler calling `init()`), and the write path never waits at all.
 //!   Fork happens with it held (pthread_atfork), so a child never inherits a half-done registration.
+//! - The run-time tracepoints alive (dynamic.rs) are listed under `LOCK` and go through every step here with the
+//!   static ones ([`all`]); one is freed only after its registration is gone.
+//! - The kernel keeps a process's registrations in a context it attaches to the registering thread and shares
+//!   only with the threads created after it; a thread created before gets a context of its own at its first
+//!   registration, which dies with that thread and which no other thread can unregister from. So [`ANCHOR`] is
+//!   registered first, by the thread that loads the image (the main thread, before `main`, for an executable):
+//!   every thread created afterwards, and every tracepoint it registers, then shares that one context.
 
 use crate::abi::{self, UserReg, UserUnreg};
 use crate::descriptor::{self, Health};
 use crate::status;
-use crate::tracepoint::{Tracepoint, FAILED, REGISTERED, STALE, TRACEPOINTS, UNREGISTERED};
+use crate::tracepoint::{Tracepoint, FAILED, REGISTERED, STALE, STUCK, TRACEPOINTS, UNREGISTERED};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::Once;
@@ -26,7 +33,7 @@ static HELD_FOR_FORK: AtomicBool = AtomicBool::new(false);
 static ATFORK: Once = Once::new();
 
 /// The registration lock, released on drop.
-struct Guard;
+pub(crate) struct Guard;
 
 impl Drop for Guard {
     fn drop(&mut self) {
@@ -40,7 +47,7 @@ fn tid() -> i32 {
 }
 
 /// Waits for the lock; `None` when this thread already holds it (re-entered from a signal handler).
-fn lock() -> Option<Guard> {
+pub(crate) fn lock() -> Option<Guard> {
     let me = tid();
     loop {
         match LOCK.compare_exchange_weak(0, me, Ordering::Acquire, Ordering::Relaxed) {
@@ -91,13 +98,33 @@ static INIT: extern "C" fn() = on_load;
 #[link_section = ".fini_array"]
 static FINI: extern "C" fn() = on_unload;
 
+/// An event without fields, registered before the others (see the invariants above); not counted in the status.
+static ANCHOR: Tracepoint = Tracepoint::new(c"ue_runtime");
+
+/// Every tracepoint of this image: the anchor, the static ones, then the run-time ones alive.
+fn all(g: &Guard) -> impl Iterator<Item = &Tracepoint> + Clone {
+    std::iter::once(&ANCHOR).chain(TRACEPOINTS.iter().map(|tp| &**tp)).chain(crate::dynamic::live(g))
+}
+
+/// (registered, declared) over every tracepoint of this image; the static ones only when called from a signal
+/// handler that interrupted this thread's registration.
+pub(crate) fn counts() -> (usize, usize) {
+    let count = |it: &mut dyn Iterator<Item = &Tracepoint>| {
+        it.fold((0, 0), |(r, d), tp| (r + usize::from(tp.is_registered()), d + 1))
+    };
+    match lock() {
+        Some(g) => count(&mut all(&g).skip(1)), // not the anchor
+        None => count(&mut TRACEPOINTS.iter().map(|tp| &**tp)),
+    }
+}
+
 /// Checks the descriptor, renews stale registrations and registers every tracepoint not registered yet, opening
 /// `user_events_data` if needed. Idempotent; returns at once when called from a signal handler that interrupted
 /// this thread's own registration.
 pub(crate) fn register_all() {
-    let Some(_guard) = lock() else { return };
+    let Some(g) = lock() else { return };
     if let h @ (Health::Closed | Health::Replaced) = descriptor::health() {
-        lose_descriptor(h);
+        lose_descriptor(&g, h);
     }
     if descriptor::fd() < 0 {
         match descriptor::open() {
@@ -106,15 +133,41 @@ pub(crate) fn register_all() {
         }
     }
     let fd = descriptor::fd();
-    renew_stale(fd);
-    register_new(fd);
+    renew_stale(&g, fd);
+    register_new(&g, fd);
     status::log_summary();
+}
+
+/// Registers a run-time tracepoint just listed (dynamic.rs), renewing the others first if the descriptor was
+/// lost. Opens nothing when user_events was unavailable: the next `init()` registers it with the rest.
+pub(crate) fn register_created(g: &Guard, tp: &Tracepoint) {
+    if let h @ (Health::Closed | Health::Replaced) = descriptor::health() {
+        renew_after_loss(g, h);
+    }
+    let fd = descriptor::fd();
+    if fd >= 0 {
+        if let Err((kind, why)) = register_one(fd, tp) {
+            fail(tp, kind, why);
+        }
+    }
+}
+
+/// Unregisters a run-time tracepoint being dropped, as `unregister_all` would; false when the kernel may still
+/// write its enable word (whose memory must then stay). Unlike at exit, `ENOENT` does not prove the registration
+/// gone: it may sit in the kernel context of another thread (see the invariants).
+pub(crate) fn unregister_dropped(g: &Guard, tp: &Tracepoint) -> bool {
+    // Renew the others first if the descriptor was lost: this is no exit, they go on writing.
+    if let h @ (Health::Closed | Health::Replaced) = descriptor::health() {
+        renew_after_loss(g, h);
+    }
+    unregister_each(g, std::iter::once(tp), false);
+    tp.state.load(Ordering::Relaxed) != STUCK
 }
 
 /// The write path saw a write fail: if the descriptor was closed or replaced, renew everything through a new
 /// one. Never waits (another thread registering will see the loss itself); allocates only to report an error.
 pub(crate) fn after_failed_write(fd_used: i32) {
-    let Some(_guard) = try_lock() else { return };
+    let Some(g) = try_lock() else { return };
     if descriptor::fd() != fd_used {
         return; // renewed already
     }
@@ -122,9 +175,14 @@ pub(crate) fn after_failed_write(fd_used: i32) {
     if !matches!(h, Health::Closed | Health::Replaced) {
         return; // a write racing a disable (EBADF), or a kernel refusal: nothing to renew
     }
-    lose_descriptor(h);
+    renew_after_loss(&g, h);
+}
+
+/// Forgets the lost descriptor and renews every registration through a new one, without allocating.
+fn renew_after_loss(g: &Guard, h: Health) {
+    lose_descriptor(g, h);
     match descriptor::reopen() {
-        Ok(fd) => renew_stale(fd),
+        Ok(fd) => renew_stale(g, fd),
         Err(errno) => status::set_unavailable(format!(
             "the program closed or replaced the runtime's user_events_data descriptor, and reopening it failed \
              ({}); call ue_runtime::init() to retry",
@@ -135,9 +193,9 @@ pub(crate) fn after_failed_write(fd_used: i32) {
 
 /// Forgets a descriptor the program closed or replaced (never closing it: the number is the program's now)
 /// and marks its registrations stale, so no write goes out until they are renewed.
-fn lose_descriptor(h: Health) {
+fn lose_descriptor(g: &Guard, h: Health) {
     status::count_lost(h == Health::Replaced);
-    for tp in TRACEPOINTS {
+    for tp in all(g) {
         if tp.state.load(Ordering::Relaxed) == REGISTERED {
             tp.state.store(STALE, Ordering::Release);
         }
@@ -147,9 +205,9 @@ fn lose_descriptor(h: Health) {
 
 /// Renews each stale registration through `fd`: unregister the old one (the kernel refuses a second
 /// registration of the same word), register again. Allocates nothing unless a renewal fails.
-fn renew_stale(fd: i32) {
+fn renew_stale(g: &Guard, fd: i32) {
     let mut renewed = false;
-    for tp in TRACEPOINTS {
+    for tp in all(g) {
         if tp.state.load(Ordering::Relaxed) != STALE {
             continue;
         }
@@ -169,19 +227,19 @@ fn renew_stale(fd: i32) {
     }
 }
 
-fn register_new(fd: i32) {
-    if TRACEPOINTS.iter().all(|tp| tp.state.load(Ordering::Relaxed) != UNREGISTERED) {
+fn register_new(g: &Guard, fd: i32) {
+    if all(g).all(|tp| tp.state.load(Ordering::Relaxed) != UNREGISTERED) {
         return;
     }
     // name → format of the single-format tracepoints this image registered, to name a conflict before the
     // kernel does (multi-format ones may differ: each format is its own event).
-    let mut formats: BTreeMap<&'static str, &'static str> = BTreeMap::new();
-    for tp in TRACEPOINTS {
+    let mut formats: BTreeMap<&str, &str> = BTreeMap::new();
+    for tp in all(g) {
         if tp.state.load(Ordering::Relaxed) == REGISTERED && !registers_multi_format(tp) {
             formats.entry(tp.name()).or_insert(tp.format());
         }
     }
-    for tp in TRACEPOINTS {
+    for tp in all(g) {
         if tp.state.load(Ordering::Relaxed) != UNREGISTERED {
             continue;
         }
@@ -222,7 +280,7 @@ fn fail(tp: &Tracepoint, kind: &'static str, why: String) {
 }
 
 /// DIAG_IOCSREG: the write index, or the errno.
-fn ioctl_register(fd: i32, tp: &'static Tracepoint, flags: u16) -> Result<u32, std::io::Error> {
+fn ioctl_register(fd: i32, tp: &Tracepoint, flags: u16) -> Result<u32, std::io::Error> {
     let mut reg = UserReg {
         size: size_of::<UserReg>() as u32,
         enable_bit: abi::ENABLE_BIT,
@@ -232,7 +290,8 @@ fn ioctl_register(fd: i32, tp: &'static Tracepoint, flags: u16) -> Result<u32, s
         name_args: tp.desc_cstr().as_ptr() as u64,
         write_index: 0,
     };
-    // SAFETY: reg is a valid user_reg; the word and descriptor are 'static, mapped until on_unload unregisters.
+    // SAFETY: reg is a valid user_reg; the word and descriptor stay mapped until unregistered (at unload, or
+    // before a run-time tracepoint is freed).
     let rc = unsafe { libc::ioctl(fd, abi::DIAG_IOCSREG as _, &mut reg) };
     if rc == 0 {
         Ok(reg.write_index)
@@ -241,7 +300,7 @@ fn ioctl_register(fd: i32, tp: &'static Tracepoint, flags: u16) -> Result<u32, s
     }
 }
 
-fn register_one(fd: i32, tp: &'static Tracepoint) -> Result<(), (&'static str, String)> {
+fn register_one(fd: i32, tp: &Tracepoint) -> Result<(), (&'static str, String)> {
     let multi = registers_multi_format(tp);
     let mut result = ioctl_register(fd, tp, if multi { abi::USER_EVENT_REG_MULTI_FORMAT } else { 0 });
     if multi && matches!(&result, Err(e) if e.raw_os_error() == Some(libc::EINVAL)) {
@@ -297,25 +356,30 @@ fn register_one(fd: i32, tp: &'static Tracepoint) -> Result<(), (&'static str, S
 /// Unregisters every registration of this image, so the kernel never writes into memory that is gone. Works
 /// through a temporary descriptor when the program closed or replaced ours.
 pub(crate) fn unregister_all() {
-    let Some(_guard) = lock() else { return };
-    let live = |tp: &&&Tracepoint| matches!(tp.state.load(Ordering::Relaxed), REGISTERED | STALE);
-    if !TRACEPOINTS.iter().any(|tp| live(&tp)) {
-        return close_if_library();
+    let Some(g) = lock() else { return };
+    unregister_each(&g, all(&g), true);
+    close_if_library();
+}
+
+/// Unregisters `tps`; `ENOENT` counts as done when `enoent_is_gone` (at exit: no context of ours has it).
+fn unregister_each<'t>(g: &Guard, tps: impl Iterator<Item = &'t Tracepoint> + Clone, enoent_is_gone: bool) {
+    let live = |tp: &&Tracepoint| matches!(tp.state.load(Ordering::Relaxed), REGISTERED | STALE);
+    if !tps.clone().any(|tp| live(&tp)) {
+        return;
     }
     if let h @ (Health::Closed | Health::Replaced) = descriptor::health() {
-        lose_descriptor(h);
+        lose_descriptor(g, h);
     }
     let temporary = if descriptor::fd() < 0 { descriptor::open_temporary() } else { None };
     let fd = temporary.as_ref().map_or_else(descriptor::fd, std::os::fd::AsRawFd::as_raw_fd);
-    for tp in TRACEPOINTS.iter().filter(live) {
+    for tp in tps.filter(live) {
         match unregister_one(fd, tp) {
             Ok(()) => tp.state.store(UNREGISTERED, Ordering::Relaxed),
-            Err(errno) if errno == libc::ENOENT => tp.state.store(UNREGISTERED, Ordering::Relaxed),
+            Err(errno) if errno == libc::ENOENT && enoent_is_gone => tp.state.store(UNREGISTERED, Ordering::Relaxed),
             Err(errno) => fail_unregister(tp, errno),
         }
     }
     drop(temporary);
-    close_if_library();
 }
 
 /// A library's code is going away: no write from it can follow, so its descriptor is closed (if still ours).
@@ -348,7 +412,7 @@ fn unregister_one(fd: i32, tp: &Tracepoint) -> Result<(), i32> {
 /// The kernel keeps a registration we could not remove: the word must stay mapped, so a library pins itself
 /// (glibc refuses a pin requested from inside `dlclose`, so this protects only what fails before unload).
 fn fail_unregister(tp: &Tracepoint, errno: i32) {
-    tp.state.store(FAILED, Ordering::Relaxed);
+    tp.state.store(STUCK, Ordering::Relaxed);
     let pinned = in_shared_object() && pin_library();
     status::add_problem(
         "unregistration failed",

@@ -74,9 +74,9 @@ pub struct Status {
     pub data_file: Option<String>,
     /// Why every tracepoint is disabled, when user_events is not available.
     pub unavailable: Option<String>,
-    /// Tracepoints of this image registered with the kernel.
+    /// Tracepoints of this image registered with the kernel (static ones and run-time ones alive).
     pub registered: usize,
-    /// Tracepoints of this image declared.
+    /// Tracepoints of this image declared (static ones and run-time ones alive).
     pub declared: usize,
     /// Problems met, one line per kind (format conflicts, kernel limits, failed unregistrations…): the problem
     /// itself when it happened once, else a count and the first few.
@@ -112,10 +112,7 @@ impl Status {
 #[must_use]
 pub fn status() -> Status {
     #[cfg(target_os = "linux")]
-    let (registered, declared) = {
-        let all = crate::TRACEPOINTS.iter();
-        (all.clone().filter(|t| t.is_registered()).count(), all.len())
-    };
+    let (registered, declared) = crate::register::counts();
     #[cfg(not(target_os = "linux"))]
     let (registered, declared) = (0, 0);
     let events = event_lines();

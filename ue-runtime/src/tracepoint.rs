@@ -14,6 +14,8 @@ pub(crate) const FAILED: u8 = 2;
 /// Registered in the kernel (which still flips the word) through a descriptor the program has since closed or
 /// replaced: writes are dropped until the registration is renewed through a new descriptor.
 pub(crate) const STALE: u8 = 3;
+/// Unregistration failed: the kernel may still write the enable word, so its memory must stay.
+pub(crate) const STUCK: u8 = 4;
 
 /// A statically declared user_events tracepoint.
 ///

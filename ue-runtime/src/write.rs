@@ -28,6 +28,20 @@ pub(crate) fn write<F: Fields>(tp: &Tracepoint, fields: &F) {
     by_class!(F::FIXED, F::DYN, write_with(tp, F::FIXED, F::DYN, |enc| fields.encode_all(enc)));
 }
 
+/// What a run-time tracepoint's write sends (dynamic.rs): a fixed part of `fixed_len()` bytes and `dyn_fields()`
+/// `__rel_loc` fields, laid out by `encode`; the sizes are known when the tracepoint is created.
+pub(crate) trait Record {
+    fn fixed_len(&self) -> usize;
+    fn dyn_fields(&self) -> usize;
+    fn encode<'a>(&'a self, enc: &mut Encoder<'a, '_>);
+}
+
+/// Writes a run-time tracepoint's record.
+pub(crate) fn write_record<R: Record + ?Sized>(tp: &Tracepoint, rec: &R) {
+    let (fixed, dyns) = (rec.fixed_len(), rec.dyn_fields());
+    by_class!(fixed, dyns, write_with(tp, fixed, dyns, |enc| rec.encode(enc)));
+}
+
 /// Writes a record of `FIXED` fixed bytes and `DYN` dynamic fields that `encode` lays out (the macros' sites:
 /// each field encoded by its own `Field` impl, so an unsupported type is reported once, at its token).
 #[inline(always)]

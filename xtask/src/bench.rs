@@ -83,7 +83,7 @@ pub fn run() -> Result<i32> {
         }
     }
 
-    let md = report(&f, &vm::prepare()?.accel);
+    let md = report(&f, &vm::prepare()?.accel) + &crate::bench_tracing::section()?;
     std::fs::write(sys::root().join("BENCHMARKS.md"), &md).map_err(|e| e.to_string())?;
     println!("{md}");
     sys::step("wrote BENCHMARKS.md");

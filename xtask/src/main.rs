@@ -3,6 +3,7 @@
 //! Hand-parsed rather than clap: xtask is the first thing a fresh clone compiles, and it depends on libc only.
 
 mod bench;
+mod bench_tracing;
 mod cargo_json;
 mod demo;
 mod guest;

@@ -1,0 +1,136 @@
+//! Figures for the ue-tracing layer (BENCHMARKS.md, section 5); printed, never asserted.
+//!
+//! ```sh
+//! cargo bench --bench tracing_layer                        # host: a disabled info! with three fields
+//! cargo bench --bench tracing_layer --no-run               # then, in the bed (root, user_events):
+//! cargo xtask vm -- target/release/deps/tracing_layer-… --enabled
+//! ```
+//! Each case runs in its own process (the binary runs itself with `--case`), with its subscriber as the global
+//! default, so that no case sees another's callsite interest.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::hint::black_box;
+use std::process::Command;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+use tracing_subscriber::prelude::*;
+
+struct Counting;
+static ALLOCS: AtomicU64 = AtomicU64::new(0);
+
+// SAFETY: forwards to System; only counts.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc(l) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        // SAFETY: p came from System.alloc with l.
+        unsafe { System.dealloc(p, l) }
+    }
+}
+
+#[global_allocator]
+static A: Counting = Counting;
+
+/// The ue event of the site below, and tracing-etw's tracepoint for INFO with its default keyword.
+const LAYER_EVENT: &str = "tracing_layer_bench_event";
+const ETW_PROVIDER: &str = "ue_bench";
+const ETW_EVENT: &str = "ue_bench_L4K1";
+
+#[inline(never)]
+fn site(i: u64) {
+    tracing::info!(name: "bench_event", a = black_box(i), b = black_box(-7i64), s = black_box("fifteen bytes!!"));
+}
+
+fn install(case: &str) {
+    match case {
+        "none" => {}
+        "ue" => tracing_subscriber::registry().with(ue_tracing::layer()).init(),
+        "etw" => tracing_subscriber::registry()
+            .with(tracing_etw::LayerBuilder::new(ETW_PROVIDER).build().expect("tracing-etw layer"))
+            .init(),
+        _ => panic!("unknown case {case}"),
+    }
+}
+
+fn enable(event: &str, on: bool) {
+    let path = format!("/sys/kernel/tracing/events/user_events/{event}/enable");
+    std::fs::write(&path, if on { "1" } else { "0" }).unwrap_or_else(|e| panic!("{path}: {e}"));
+}
+
+/// ns per call: best of `rounds` rounds of `n` calls.
+fn time(n: u64, rounds: usize, pick_median: bool) -> f64 {
+    let mut all: Vec<f64> = (0..rounds)
+        .map(|_| {
+            let t0 = Instant::now();
+            for i in 0..n {
+                site(i);
+            }
+            t0.elapsed().as_nanos() as f64 / n as f64
+        })
+        .collect();
+    all.sort_by(f64::total_cmp);
+    if pick_median {
+        all[all.len() / 2]
+    } else {
+        all[0]
+    }
+}
+
+/// One case, in this process: prints `ns allocs_per_event`.
+fn run_case(case: &str, enabled: bool) {
+    install(case);
+    site(0); // registers the callsite (ue: defines its user_event)
+    if enabled {
+        match case {
+            "ue" => enable(LAYER_EVENT, true),
+            "etw" => enable(ETW_EVENT, true),
+            _ => {}
+        }
+        site(0);
+    }
+    let (n, rounds) = if enabled { (20_000, 7) } else { (20_000_000, 5) };
+    let a0 = ALLOCS.load(Ordering::Relaxed);
+    let ns = time(n, rounds, enabled);
+    let allocs = (ALLOCS.load(Ordering::Relaxed) - a0) as f64 / (n * rounds as u64) as f64;
+    if enabled {
+        enable(if case == "ue" { LAYER_EVENT } else { ETW_EVENT }, false);
+    }
+    println!("{ns:.2} {allocs:.3}");
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--case") {
+        return run_case(&args[i + 1], args.iter().any(|a| a == "--enabled"));
+    }
+    let enabled = args.iter().any(|a| a == "--enabled");
+    let exe = std::env::current_exe().unwrap();
+    let cases: &[(&str, &str)] = if enabled {
+        &[("ue", "ue-tracing layer, event enabled"), ("etw", "tracing-etw layer, event enabled")]
+    } else {
+        &[
+            ("none", "tracing, no subscriber"),
+            ("ue", "ue-tracing layer, nobody tracing"),
+            ("etw", "tracing-etw layer, nobody tracing"),
+        ]
+    };
+    println!("| case | ns / event | allocations / event |");
+    println!("|---|---:|---:|");
+    for (case, label) in cases {
+        let mut cmd = Command::new(&exe);
+        cmd.args(["--case", case]);
+        if enabled {
+            cmd.arg("--enabled");
+        }
+        let out = cmd.output().expect("run a case");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let mut it = text.split_whitespace();
+        match (it.next(), it.next()) {
+            (Some(ns), Some(allocs)) if out.status.success() => println!("| {label} | {ns} | {allocs} |"),
+            _ => println!("| {label} | failed: {} | |", String::from_utf8_lossy(&out.stderr).trim()),
+        }
+    }
+}
