@@ -8,31 +8,16 @@
 //! Each case runs in its own process (the binary runs itself with `--case`), with its subscriber as the global
 //! default, so that no case sees another's callsite interest.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::process::Command;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 use tracing_subscriber::prelude::*;
 
-struct Counting;
-static ALLOCS: AtomicU64 = AtomicU64::new(0);
-
-// SAFETY: forwards to System; only counts.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(l) }
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        // SAFETY: p came from System.alloc with l.
-        unsafe { System.dealloc(p, l) }
-    }
-}
+#[path = "../tests/common/alloc.rs"]
+mod alloc;
 
 #[global_allocator]
-static A: Counting = Counting;
+static A: alloc::Counting = alloc::Counting;
 
 /// The ue event of the site below, and tracing-etw's tracepoint for INFO with its default keyword.
 const LAYER_EVENT: &str = "tracing_layer_bench_event";
@@ -92,9 +77,8 @@ fn run_case(case: &str, enabled: bool) {
         site(0);
     }
     let (n, rounds) = if enabled { (20_000, 7) } else { (20_000_000, 5) };
-    let a0 = ALLOCS.load(Ordering::Relaxed);
-    let ns = time(n, rounds, enabled);
-    let allocs = (ALLOCS.load(Ordering::Relaxed) - a0) as f64 / (n * rounds as u64) as f64;
+    let mut ns = 0.0;
+    let allocs = alloc::allocations_in(|| ns = time(n, rounds, enabled)) as f64 / (n * rounds as u64) as f64;
     if enabled {
         enable(if case == "ue" { LAYER_EVENT } else { ETW_EVENT }, false);
     }

@@ -2,12 +2,7 @@
 //! exists in tracefs and that the kernel accepted it, with no call into ue-runtime before.
 //! Like an ignored test, it runs only with `--ignored`/`--include-ignored` (as `cargo xtask test` does in the VM).
 
-use ue_runtime::{distributed_slice, Tracepoint, TRACEPOINTS};
-
-static EARLY: Tracepoint = Tracepoint::new(c"ue_t_before_main u32 v");
-#[distributed_slice(TRACEPOINTS)]
-#[linkme(crate = ue_runtime::linkme)]
-static EARLY_SITE: &Tracepoint = &EARLY;
+ue_runtime::static_tracepoint!(static EARLY = "ue_t_before_main u32 v");
 
 fn main() {
     let exists = std::path::Path::new("/sys/kernel/tracing/events/user_events/ue_t_before_main").exists();

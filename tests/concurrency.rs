@@ -6,7 +6,7 @@ use common::*;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-tracepoint_static!(BUSY, c"ue_t_busy u32 thread; u64 seq; u64 twice; __rel_loc char[] text; u32 check");
+ue_runtime::static_tracepoint!(static BUSY = "ue_t_busy u32 thread; u64 seq; u64 twice; __rel_loc char[] text; u32 check");
 
 /// The fields of one record, each derivable from the others.
 fn fields(thread: u32, seq: u64) -> (u32, u64, u64, String, u32) {

@@ -7,16 +7,16 @@ use common::*;
 use std::process::Command;
 use ue_runtime::status;
 
-tracepoint_static!(A, c"ue_t_clash u32 a");
+ue_runtime::static_tracepoint!(static A = "ue_t_clash u32 a");
 
-tracepoint_static!(B, c"ue_t_clash u64 a");
+ue_runtime::static_tracepoint!(static B = "ue_t_clash u64 a");
 
-tracepoint_static!(SHARED_1, c"ue_t_shared u32 n");
+ue_runtime::static_tracepoint!(static SHARED_1 = "ue_t_shared u32 n");
 
-tracepoint_static!(SHARED_2, c"ue_t_shared u32 n");
+ue_runtime::static_tracepoint!(static SHARED_2 = "ue_t_shared u32 n");
 
 // Registered by this process; a child declares it with another format.
-tracepoint_static!(THEIRS, c"ue_t_cross u32 x");
+ue_runtime::static_tracepoint!(static THEIRS = "ue_t_cross u32 x");
 
 #[test]
 #[ignore = "needs user_events: cargo xtask test"]

@@ -9,11 +9,11 @@ use std::os::fd::AsRawFd;
 use std::sync::atomic::AtomicU32;
 use ue_runtime::status;
 
-tracepoint_static!(CLOSED, c"ue_t_fd_closed u32 n");
-tracepoint_static!(REPLACED, c"ue_t_fd_replaced u32 n");
-tracepoint_static!(LOWLIMIT, c"ue_t_fd_lowlimit u32 n");
+ue_runtime::static_tracepoint!(static CLOSED = "ue_t_fd_closed u32 n");
+ue_runtime::static_tracepoint!(static REPLACED = "ue_t_fd_replaced u32 n");
+ue_runtime::static_tracepoint!(static LOWLIMIT = "ue_t_fd_lowlimit u32 n");
 // The plugin's event, declared here too so that it outlives the plugin in the kernel.
-tracepoint_static!(PLUGIN, c"ue_plugin_call u32 n");
+ue_runtime::static_tracepoint!(static PLUGIN = "ue_plugin_call u32 n");
 
 fn close_from_3() {
     // SAFETY: closes every descriptor from 3 up, as daemons do; the scenario owns the process.

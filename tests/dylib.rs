@@ -7,7 +7,7 @@ use common::*;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 // The same event in the executable keeps it alive in the kernel after the library is gone.
-tracepoint_static!(CALL, c"ue_plugin_call u32 n");
+ue_runtime::static_tracepoint!(static CALL = "ue_plugin_call u32 n");
 
 #[test]
 #[ignore = "needs user_events: cargo xtask test"]

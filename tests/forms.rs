@@ -5,8 +5,6 @@
 mod common;
 
 use common::*;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::fmt;
 use std::net::{IpAddr, Ipv6Addr};
 use std::rc::Rc;
@@ -14,27 +12,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use ue_runtime::{tracepoint, user_event, Field, DISPLAY_MAX};
 
-struct Counting;
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
-thread_local!(static WATCH: Cell<bool> = const { Cell::new(false) });
-
-// SAFETY: forwards to System; only counts.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        if WATCH.with(Cell::get) {
-            ALLOCS.fetch_add(1, Ordering::Relaxed);
-        }
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(l) }
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        // SAFETY: p came from System.alloc with l.
-        unsafe { System.dealloc(p, l) }
-    }
-}
-
 #[global_allocator]
-static A: Counting = Counting;
+static A: alloc::Counting = alloc::Counting;
 
 #[derive(Field, Clone, Copy)]
 struct RequestId(u64);
@@ -193,13 +172,13 @@ fn disabled_sites_format_and_evaluate_nothing_and_enabled_ones_allocate_nothing(
 
     set_enabled("ue_f_lazy", true);
     clear_trace();
-    WATCH.with(|w| w.set(true));
-    for _ in 0..100 {
-        fire(&calls);
-    }
-    WATCH.with(|w| w.set(false));
+    let allocs = alloc::allocations_in(|| {
+        for _ in 0..100 {
+            fire(&calls);
+        }
+    });
     set_enabled("ue_f_lazy", false);
-    assert_eq!(ALLOCS.load(Ordering::Relaxed), 0, "allocations while writing Display, Debug, float and Hex fields");
+    assert_eq!(allocs, 0, "allocations while writing Display, Debug, float and Hex fields");
     assert_eq!(calls.load(Ordering::Relaxed), 100);
     let recs = records("ue_f_lazy");
     assert_eq!(recs.len(), 100);

@@ -9,7 +9,7 @@ mod common;
 use common::*;
 use ue_runtime::status;
 
-tracepoint_static!(BIG, c"ue_t_big u32 n; __rel_loc char[] s; __rel_loc u8[] b");
+ue_runtime::static_tracepoint!(static BIG = "ue_t_big u32 n; __rel_loc char[] s; __rel_loc u8[] b");
 
 /// Entries now in the ring buffer, over all CPUs (per_cpu/cpuN/stats).
 fn entries() -> u64 {

@@ -8,13 +8,13 @@ use std::process::Command;
 use std::time::Duration;
 use ue_runtime::status;
 
-tracepoint_static!(ENABLE, c"ue_t_enable u32 v");
+ue_runtime::static_tracepoint!(static ENABLE = "ue_t_enable u32 v");
 
-tracepoint_static!(TYPES, c"ue_t_types u8 a; u16 b; u32 c; u64 d; s8 e; s16 f; s32 g; s64 h; u64 us; s64 is; u8 flag; u32 ch; __rel_loc char[] s; __rel_loc u8[] bytes");
+ue_runtime::static_tracepoint!(static TYPES = "ue_t_types u8 a; u16 b; u32 c; u64 d; s8 e; s16 f; s32 g; s64 h; u64 us; s64 is; u8 flag; u32 ch; __rel_loc char[] s; __rel_loc u8[] bytes");
 
-tracepoint_static!(FORK, c"ue_t_fork u32 who");
+ue_runtime::static_tracepoint!(static FORK = "ue_t_fork u32 who");
 
-tracepoint_static!(CLONE, c"ue_t_clone u32 who");
+ue_runtime::static_tracepoint!(static CLONE = "ue_t_clone u32 who");
 
 #[test]
 #[ignore = "needs user_events: cargo xtask test"]

@@ -7,7 +7,7 @@ use common::*;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
 
-tracepoint_static!(SIG, c"ue_t_signal u32 n");
+ue_runtime::static_tracepoint!(static SIG = "ue_t_signal u32 n");
 
 static HANDLED: AtomicU32 = AtomicU32::new(0);
 

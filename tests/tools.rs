@@ -8,8 +8,6 @@
 mod common;
 
 use common::*;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 
 const EVENT: &str = "ue_every_type";
 /// The fields as libtraceevent prints them with the kernel's print fmt (all but the byte slice `n`).
@@ -37,42 +35,12 @@ const FIELDS: &[&str] = &[
     "w=474554",
 ];
 
-struct Writer(Child);
-
-impl Writer {
-    fn start() -> Writer {
-        let example = example("every_type");
-        let mut child = Command::new(&example)
-            .args(["--seconds", "30"])
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("{}: {e}", example.display()));
-        // Wait for this writer's registration, not a stale event of the previous one being deleted.
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        assert_eq!(line.trim(), "ready");
-        assert!(event_exists(EVENT));
-        Writer(child)
-    }
-}
-
-impl Drop for Writer {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn run(cmd: &str, args: &[&str]) -> String {
-    let out = Command::new(cmd)
-        .args(args)
-        .current_dir("/tmp")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("{cmd}: {e} (installed by cargo xtask test)"));
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(out.status.success(), "{cmd} {args:?} failed:\n{text}\n{}", String::from_utf8_lossy(&out.stderr));
-    text
+/// examples/every_type, writing until dropped.
+fn writer() -> Running {
+    let w = Running::ready("every_type", &["--seconds", "30"]);
+    // This writer's registration, not a stale event of the previous one being deleted.
+    assert!(event_exists(EVENT));
+    w
 }
 
 fn assert_fields(tool: &str, out: &str) {
@@ -89,29 +57,29 @@ fn assert_fields(tool: &str, out: &str) {
 #[test]
 #[ignore = "needs user_events: cargo xtask test"]
 fn trace_cmd_records_and_reports_every_field() {
-    let _w = Writer::start();
+    let _w = writer();
     let ev = format!("user_events:{EVENT}");
-    run("trace-cmd", &["record", "-q", "-e", &ev, "-o", "/tmp/ue.dat", "sleep", "1"]);
-    assert_fields("trace-cmd report", &run("trace-cmd", &["report", "-i", "/tmp/ue.dat"]));
-    let raw = run("trace-cmd", &["report", "-R", "-i", "/tmp/ue.dat"]);
+    run_tool("trace-cmd", &["record", "-q", "-e", &ev, "-o", "/tmp/ue.dat", "sleep", "1"]);
+    assert_fields("trace-cmd report", &run_tool("trace-cmd", &["report", "-i", "/tmp/ue.dat"]));
+    let raw = run_tool("trace-cmd", &["report", "-R", "-i", "/tmp/ue.dat"]);
     assert!(raw.contains("n=ARRAY[de, ad, 00, be, ef]"), "trace-cmd report -R gives the bytes exactly:\n{raw}");
 }
 
 #[test]
 #[ignore = "needs user_events: cargo xtask test"]
 fn perf_records_and_scripts_every_field() {
-    let _w = Writer::start();
+    let _w = writer();
     let ev = format!("user_events:{EVENT}");
-    run("perf", &["record", "-q", "-e", &ev, "-a", "-o", "/tmp/ue.perf", "sleep", "1"]);
-    assert_fields("perf script", &run("perf", &["script", "-i", "/tmp/ue.perf"]));
+    run_tool("perf", &["record", "-q", "-e", &ev, "-a", "-o", "/tmp/ue.perf", "sleep", "1"]);
+    assert_fields("perf script", &run_tool("perf", &["script", "-i", "/tmp/ue.perf"]));
 }
 
 #[test]
 #[ignore = "needs user_events: cargo xtask test"]
 fn trace_pipe_shows_every_field() {
-    let _w = Writer::start();
+    let _w = writer();
     set_enabled(EVENT, true);
-    let out = run("timeout", &["1", "head", "-n", "2", &format!("{TRACEFS}/trace_pipe")]);
+    let out = run_tool("timeout", &["1", "head", "-n", "2", &format!("{TRACEFS}/trace_pipe")]);
     set_enabled(EVENT, false);
     let line = out.lines().find(|l| l.contains(&format!("{EVENT}:"))).unwrap_or_else(|| panic!("trace_pipe:\n{out}"));
     let ints = every_int_in_trace(["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"]);

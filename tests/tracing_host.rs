@@ -2,22 +2,11 @@
 //! reaches the other layers, and the status says why nothing is traced. Where user_events exists (the bed, or
 //! `cargo xtask test --host`) the same program registers its callsites instead.
 
-use std::sync::{Arc, Mutex};
+mod common;
+
+use common::Captured;
 use tracing::{info, warn};
 use tracing_subscriber::prelude::*;
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 #[test]
 fn events_reach_the_other_layers_and_the_status_says_why() {
@@ -35,7 +24,7 @@ fn events_reach_the_other_layers_and_the_status_says_why() {
         }
         ue_tracing::status()
     });
-    let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+    let text = out.text();
     for i in 0..3 {
         assert!(text.contains(&format!("hello {i} i={i} user=\"ada\"")), "fmt saw event {i}:\n{text}");
     }

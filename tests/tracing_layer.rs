@@ -5,36 +5,14 @@
 mod common;
 
 use common::*;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tracing::{info, info_span, warn};
 use tracing_subscriber::prelude::*;
 
-struct Counting;
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
-thread_local!(static WATCH: Cell<bool> = const { Cell::new(false) });
-
-// SAFETY: forwards to System; only counts.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        if WATCH.with(Cell::get) {
-            ALLOCS.fetch_add(1, Ordering::Relaxed);
-        }
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(l) }
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        // SAFETY: p came from System.alloc with l.
-        unsafe { System.dealloc(p, l) }
-    }
-}
-
 #[global_allocator]
-static A: Counting = Counting;
+static A: alloc::Counting = alloc::Counting;
 
 /// A Debug value that counts how often it is formatted.
 struct Counted(&'static AtomicUsize);
@@ -127,6 +105,7 @@ fn span_close_events_carry_the_fields_and_busy_and_idle_nanoseconds() {
 #[test]
 #[ignore = "needs user_events: cargo xtask test"]
 fn enabled_events_allocate_nothing() {
+    let mut allocs = usize::MAX;
     with_layer(|| {
         let s = String::from("heap text");
         let fire = |i: u64| warn!(name: "noalloc", i, s = s.as_str(), d = ?[1, 2, 3], f = 1.5, "message {i}");
@@ -134,31 +113,17 @@ fn enabled_events_allocate_nothing() {
         set_enabled("tracing_layer_noalloc", true);
         clear_trace();
         fire(1); // warm-up (thread-locals of tracing_subscriber)
-        WATCH.with(|w| w.set(true));
-        for i in 0..1000 {
-            fire(i);
-        }
-        WATCH.with(|w| w.set(false));
+        allocs = alloc::allocations_in(|| {
+            for i in 0..1000 {
+                fire(i);
+            }
+        });
         set_enabled("tracing_layer_noalloc", false);
     });
-    assert_eq!(ALLOCS.load(Ordering::Relaxed), 0, "allocations while writing 1000 enabled events");
+    assert_eq!(allocs, 0, "allocations while writing 1000 enabled events");
     let recs = records("tracing_layer_noalloc");
     assert_eq!(recs.len(), 1001);
     assert!(recs[1000].ends_with("d=[1, 2, 3] f=1.5"), "{}", recs[1000]);
-}
-
-/// A writer for the fmt layer that keeps what it is given.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 #[test]
@@ -179,7 +144,7 @@ fn a_fmt_layer_beside_it_sees_every_event_enabled_or_not() {
         }
         set_enabled("tracing_layer_both", false);
     });
-    let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+    let text = out.text();
     for i in 0..3 {
         assert!(text.contains(&format!("seen {i} i={i}")), "fmt saw event {i}:\n{text}");
     }

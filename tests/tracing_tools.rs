@@ -5,8 +5,6 @@
 mod common;
 
 use common::*;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 
 /// The events and the fields each must show, as libtraceevent prints them.
 const EVENTS: &[(&str, &[&str])] = &[
@@ -29,45 +27,13 @@ const EVENTS: &[(&str, &[&str])] = &[
     ("tracing_bridge_handle_request_close", &["level=INFO", "path=/index.html", "busy_ns=", "idle_ns="]),
 ];
 
-struct Bridge(Child);
-
-impl Bridge {
-    fn start() -> Bridge {
-        let exe = example("tracing_bridge");
-        let mut child = Command::new(&exe)
-            .args(["--seconds", "30", "--quiet"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("{}: {e}", exe.display()));
-        // Every callsite has fired once, so each is a user_event now.
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        assert_eq!(line.trim(), "ready");
-        for (event, _) in EVENTS {
-            assert!(event_exists(event), "{event}");
-        }
-        Bridge(child)
+/// examples/tracing_bridge: every callsite has fired once when it says `ready`, so each is a user_event.
+fn bridge() -> Running {
+    let b = Running::ready("tracing_bridge", &["--seconds", "30", "--quiet"]);
+    for (event, _) in EVENTS {
+        assert!(event_exists(event), "{event}");
     }
-}
-
-impl Drop for Bridge {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn run(cmd: &str, args: &[&str]) -> String {
-    let out = Command::new(cmd)
-        .args(args)
-        .current_dir("/tmp")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("{cmd}: {e} (installed by cargo xtask test)"));
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(out.status.success(), "{cmd} {args:?} failed:\n{text}\n{}", String::from_utf8_lossy(&out.stderr));
-    text
+    b
 }
 
 fn assert_events(tool: &str, out: &str) {
@@ -94,21 +60,21 @@ fn assert_events(tool: &str, out: &str) {
 #[test]
 #[ignore = "needs user_events: cargo xtask test"]
 fn trace_cmd_reports_every_tracing_field_by_name() {
-    let _b = Bridge::start();
-    run(
+    let _b = bridge();
+    run_tool(
         "trace-cmd",
         &["record", "-q", "-e", "user_events:tracing_bridge_*", "-o", "/tmp/ue-tracing.dat", "sleep", "1"],
     );
-    assert_events("trace-cmd report", &run("trace-cmd", &["report", "-i", "/tmp/ue-tracing.dat"]));
+    assert_events("trace-cmd report", &run_tool("trace-cmd", &["report", "-i", "/tmp/ue-tracing.dat"]));
 }
 
 #[test]
 #[ignore = "needs user_events: cargo xtask test"]
 fn perf_scripts_every_tracing_field_by_name() {
-    let _b = Bridge::start();
-    run(
+    let _b = bridge();
+    run_tool(
         "perf",
         &["record", "-q", "-e", "user_events:tracing_bridge_*", "-a", "-o", "/tmp/ue-tracing.perf", "sleep", "1"],
     );
-    assert_events("perf script", &run("perf", &["script", "-i", "/tmp/ue-tracing.perf"]));
+    assert_events("perf script", &run_tool("perf", &["script", "-i", "/tmp/ue-tracing.perf"]));
 }

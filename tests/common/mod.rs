@@ -3,21 +3,6 @@
 
 use std::time::{Duration, Instant};
 
-/// `tracepoint_static!(NAME, c"desc")`: a plain-API tracepoint in the runtime's slice.
-#[allow(unused_macros)]
-macro_rules! tracepoint_static {
-    ($name:ident, $desc:expr) => {
-        static $name: ue_runtime::Tracepoint = ue_runtime::Tracepoint::new($desc);
-        const _: () = {
-            #[ue_runtime::distributed_slice(ue_runtime::TRACEPOINTS)]
-            #[linkme(crate = ue_runtime::linkme)]
-            static SITE: &ue_runtime::Tracepoint = &$name;
-        };
-    };
-}
-#[allow(unused_imports)]
-pub(crate) use tracepoint_static;
-
 pub const TRACEFS: &str = "/sys/kernel/tracing";
 
 pub fn write_file(rel: &str, data: &str) {
@@ -296,4 +281,68 @@ pub fn word_at_after_enable(addr: usize, event: &str) -> u32 {
     // SAFETY: unmapping our page.
     unsafe { libc::munmap(map, page) };
     seen
+}
+
+pub mod alloc;
+
+/// A `tracing_subscriber::fmt` writer that keeps what it is given.
+#[derive(Clone, Default)]
+pub struct Captured(pub std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    /// Everything written so far.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+/// An example program started by a test, killed and reaped when dropped.
+pub struct Running(std::process::Child);
+
+impl Running {
+    /// Starts examples/`name` with `args` and waits for its first line, `ready` (its events are registered).
+    pub fn ready(name: &str, args: &[&str]) -> Running {
+        use std::io::BufRead;
+        let exe = example(name);
+        let mut child = std::process::Command::new(&exe)
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{}: {e}", exe.display()));
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        assert_eq!(line.trim(), "ready", "{name} did not start");
+        Running(child)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Runs a real tool (trace-cmd, perf) in /tmp and returns its stdout; the test fails if the tool does.
+pub fn run_tool(cmd: &str, args: &[&str]) -> String {
+    let out = std::process::Command::new(cmd)
+        .args(args)
+        .current_dir("/tmp")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("{cmd}: {e} (installed by cargo xtask test)"));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{cmd} {args:?} failed:\n{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    text
 }

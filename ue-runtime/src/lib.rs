@@ -1,25 +1,7 @@
-//! # ue-runtime: static tracepoints on Linux user_events
-//!
-//! Free when nobody listens (one relaxed load and a bit test), one `writev` when a tracer does, and decoded by
-//! the tools operators already run (perf, trace-cmd, ftrace).
-//!
-//! ```
-//! use ue_runtime::{tracepoint, user_event};
-//!
-//! #[user_event]
-//! fn handle(id: u32, path: &str) { /* … */ }
-//!
-//! handle(7, "/index.html");
-//! tracepoint!(cache_miss, key: &str = "user:7", bytes: u64 = 4096);
-//! println!("{}", ue_runtime::status());
-//! ```
-//!
-//! Every tracepoint is a static [`Tracepoint`] collected in [`TRACEPOINTS`]; an ELF constructor registers them
-//! all with the kernel before `main` (or when a shared library loads) and a destructor unregisters them at exit
-//! (or unload). A [`DynamicTracepoint`] is one whose name and fields are known only at run time (the
-//! `ue-tracing` layer makes one per `tracing` callsite). When user_events is unavailable, nothing fails: every tracepoint stays disabled and
-//! [`status()`] says why. See the README for the model and the limits.
-
+//! The runtime of ue: static tracepoints on Linux user_events. What follows is the project's README: the macros,
+//! the types, the limits, the runtime model (registration, the write path, the descriptor, fork and exec,
+//! status), and how to record and test. Every Rust example in it is a doctest of this crate.
+#![doc = include_str!("../README.md")]
 // Off Linux every tracepoint is a permanent no-op; the registration machinery is compiled but unused.
 #![deny(missing_docs)]
 #![cfg_attr(not(target_os = "linux"), allow(dead_code))]
@@ -46,7 +28,6 @@ mod write;
 pub use dynamic::{DefinitionError, DynamicTracepoint, Value};
 pub use field::{Field, FieldKind, F32_TEXT, F64_TEXT};
 pub use fields::{Fields, MAX_FIELDS};
-pub use linkme::{self, distributed_slice};
 pub use section::{EVENTS_SECTION, MULTI_FORMAT, SINGLE_FORMAT};
 pub use status::{status, Status, FTRACE_MAX_PAYLOAD, PERF_MAX_PAYLOAD};
 pub use text::{Text, DISPLAY_MAX, HEX_MAX};
@@ -147,14 +128,9 @@ macro_rules! static_tracepoint {
             $crate::Tracepoint::$new($crate::__private::entry_desc(&ENTRY, $multi))
         };
         const _: () = {
-            #[$crate::distributed_slice($crate::TRACEPOINTS)]
-            #[linkme(crate = $crate::linkme)]
+            #[$crate::__private::linkme::distributed_slice($crate::TRACEPOINTS)]
+            #[linkme(crate = $crate::__private::linkme)]
             static SITE: &$crate::Tracepoint = &$name;
         };
     };
 }
-
-/// README.md's Rust examples compile and run as doctests.
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-struct ReadmeDoctests;

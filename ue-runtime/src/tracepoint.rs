@@ -19,15 +19,11 @@ pub(crate) const STUCK: u8 = 4;
 
 /// A statically declared user_events tracepoint.
 ///
-/// `#[user_event]` and `tracepoint!` expand to one of these; it can also be declared by hand:
+/// `#[user_event]` and `tracepoint!` expand to one of these; it can also be declared by hand with
+/// [`static_tracepoint!`](crate::static_tracepoint):
 ///
 /// ```
-/// use ue_runtime::{distributed_slice, Tracepoint, TRACEPOINTS};
-///
-/// static REQUEST: Tracepoint = Tracepoint::new(c"request u32 id; __rel_loc char[] path");
-/// #[distributed_slice(TRACEPOINTS)]
-/// #[linkme(crate = ue_runtime::linkme)]
-/// static REQUEST_SITE: &Tracepoint = &REQUEST;
+/// ue_runtime::static_tracepoint!(static REQUEST = "request u32 id; __rel_loc char[] path");
 ///
 /// // The fields tuple must match the declared format, in order.
 /// REQUEST.emit(&(7u32, "/index.html"));

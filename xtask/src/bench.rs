@@ -144,12 +144,11 @@ fn startup_programs() -> Result<PathBuf> {
     write_if_changed(&dir.join("Cargo.toml"), &manifest)?;
     write_if_changed(&src.join("empty.rs"), "fn main() {}\n")?;
     for &n in STARTUP_SIZES {
-        let mut ue = String::from("use ue_runtime::{distributed_slice, Tracepoint, TRACEPOINTS};\n");
+        let mut ue = String::new();
         for i in 0..n {
             let _ = writeln!(
                 ue,
-                "static T{i}: Tracepoint = Tracepoint::new(c\"bench_s_{i} u32 a; u64 b; __rel_loc char[] s\");\n\
-                 #[distributed_slice(TRACEPOINTS)] #[linkme(crate = ue_runtime::linkme)] static S{i}: &Tracepoint = &T{i};"
+                "ue_runtime::static_tracepoint!(static T{i} = \"bench_s_{i} u32 a; u64 b; __rel_loc char[] s\");"
             );
         }
         ue.push_str("fn main() { assert!(ue_runtime::status().is_ok()); }\n");

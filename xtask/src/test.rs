@@ -59,7 +59,7 @@ pub fn run(args: &[String]) -> Result<i32> {
 
     print_summary(&[("host", &host_summary), ("vm", &vm_summary), ("bed", &bed_summary)]);
     if !style_ok {
-        eprintln!("xtask test: format or lints FAILED (cargo fmt --all; cargo clippy --workspace --all-targets)");
+        eprintln!("xtask test: format, lints or packaging FAILED (cargo fmt --all; cargo clippy --workspace --all-targets; cargo package)");
     }
     if !host_ok {
         eprintln!("xtask test: host tests FAILED");
@@ -73,7 +73,8 @@ pub fn run(args: &[String]) -> Result<i32> {
     Ok(i32::from(!(style_ok && host_ok && vm_code == 0 && bed_ok)))
 }
 
-/// The house style: `cargo fmt --check` and clippy with the workspace lint table, warnings denied.
+/// The house style: `cargo fmt --check`, clippy with the workspace lint table (warnings denied), and every
+/// publishable crate packages and builds from its package.
 fn style() -> Result<bool> {
     sys::step("style: cargo fmt --all -- --check");
     let fmt_ok = cargo().args(["fmt", "--all", "--", "--check"]).status().map_err(|e| e.to_string())?.success();
@@ -83,7 +84,14 @@ fn style() -> Result<bool> {
         .status()
         .map_err(|e| e.to_string())?
         .success();
-    Ok(fmt_ok && clippy_ok)
+    sys::step("style: cargo package of the publishable crates (manifests, included files, a build of each)");
+    let package_ok = cargo()
+        .args(["package", "--quiet", "--allow-dirty", "-p", "ue-macros", "-p", "ue-runtime", "-p", "ue-cli"])
+        .args(["-p", "ue-tracing"])
+        .status()
+        .map_err(|e| e.to_string())?
+        .success();
+    Ok(fmt_ok && clippy_ok && package_ok)
 }
 
 fn cargo() -> Command {
