@@ -26,6 +26,23 @@ use proc_macro::TokenStream;
 /// - The check costs one load and one branch while the event is disabled; the write is out of line.
 ///
 /// On a mistake the function is kept as written, beside the error, so the rest of the crate still sees it.
+///
+/// ```
+/// use ue_runtime::user_event;
+///
+/// #[user_event] // event `handle`: u32 id, __rel_loc char[] path
+/// fn handle(id: u32, path: &str) -> usize {
+///     path.len() + id as usize
+/// }
+///
+/// #[user_event(name = "db_query", skip(conn), display(peer))]
+/// fn query(conn: &mut Vec<u8>, peer: std::net::IpAddr, sql: &str, limit: u64) {
+///     conn.extend_from_slice(sql.as_bytes());
+/// }
+///
+/// handle(7, "/index.html");
+/// query(&mut Vec::new(), [10, 0, 0, 1].into(), "SELECT 1", 10);
+/// ```
 #[proc_macro_attribute]
 pub fn user_event(attr: TokenStream, item: TokenStream) -> TokenStream {
     let item: proc_macro2::TokenStream = item.into();
@@ -52,6 +69,16 @@ pub fn user_event(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// `ue_runtime::Field`, or `name: Display = value`, `name: Debug = value` (any value, formatted while enabled)
 /// or `name: Hex = bytes`. Limits, checked at compile time: name `[A-Za-z_][A-Za-z0-9_]*` of at most 255 bytes;
 /// at most 32 fields; the registration text (name, fields, NUL) at most 512 bytes; `[u8; N]` with 1 ≤ N ≤ 1024.
+///
+/// ```
+/// use ue_runtime::tracepoint;
+///
+/// let key = String::from("user:7");
+/// let err = std::io::Error::other("timeout");
+/// tracepoint!(cache_miss, key: &str = &key, bytes: u64 = 4096);
+/// tracepoint!(lookup_failed, key: &str = format!("{key}/x"), err: Display = err, ratio: f64 = 0.25);
+/// tracepoint!(flush); // no fields
+/// ```
 #[proc_macro]
 pub fn tracepoint(input: TokenStream) -> TokenStream {
     parse::tracepoint(input.into())
@@ -65,6 +92,24 @@ pub fn tracepoint(input: TokenStream) -> TokenStream {
 
 /// `#[derive(Field)]`: a newtype is recorded as its inner type; a fieldless enum as its variant's name, or with
 /// `#[ue(repr)]` as its discriminant (of the type its `#[repr]` names, `isize` without one).
+///
+/// ```
+/// use ue_runtime::{tracepoint, Field};
+///
+/// #[derive(Field)]
+/// struct RequestId(u64); // u64
+///
+/// #[derive(Field)]
+/// enum State { Idle, Busy } // __rel_loc char[]: "Idle", "Busy"
+///
+/// #[derive(Field)]
+/// #[ue(repr)]
+/// #[repr(u16)]
+/// enum Code { Ok = 200, NotFound = 404 } // u16: 200, 404
+///
+/// tracepoint!(request_done, id: RequestId = RequestId(7), state: State = State::Idle, code: Code = Code::Ok);
+/// # let _ = (State::Busy, Code::NotFound);
+/// ```
 #[proc_macro_derive(Field, attributes(ue))]
 pub fn derive_field(input: TokenStream) -> TokenStream {
     derive::field(input.into()).unwrap_or_else(syn::Error::into_compile_error).into()
