@@ -34,7 +34,7 @@ fn two_formats_in_one_program_are_reported_with_both() {
 fn two_sites_with_one_format_share_one_kernel_event() {
     assert!(SHARED_1.is_registered() && SHARED_2.is_registered());
     set_enabled("ue_t_shared", true);
-    assert!(SHARED_1.is_enabled() && SHARED_2.is_enabled(), "one enable reaches both words");
+    wait_enabled(|| SHARED_1.is_enabled() && SHARED_2.is_enabled(), true); // one enable reaches both words
     clear_trace();
     SHARED_1.emit(&(1u32,));
     SHARED_2.emit(&(2u32,));

@@ -275,6 +275,8 @@ pub fn word_at_after_enable(addr: usize, event: &str) -> u32 {
     };
     assert_eq!(map as usize, base, "map a page at the old word: {}", std::io::Error::last_os_error());
     set_enabled(event, true);
+    // Time for a deferred kernel write, were there one.
+    std::thread::sleep(Duration::from_millis(100));
     // SAFETY: the page is ours, mapped above; the word is 4-byte aligned as the runtime's enable words are.
     let seen = unsafe { &*(addr as *const std::sync::atomic::AtomicU32) }.load(std::sync::atomic::Ordering::Relaxed);
     set_enabled(event, false);
@@ -345,4 +347,13 @@ pub fn run_tool(cmd: &str, args: &[&str]) -> String {
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(out.status.success(), "{cmd} {args:?} failed:\n{text}\n{}", String::from_utf8_lossy(&out.stderr));
     text
+}
+
+/// Waits (up to 2 s) for an enable word to read `on`. The kernel sets the bit inside the tracefs write when the
+/// word's page is present and writable; after a fork has made it copy-on-write it sets it from a work item a
+/// moment later.
+pub fn wait_enabled(is_enabled: impl Fn() -> bool, on: bool) {
+    wait_until(if on { "the enable bit" } else { "the enable bit to clear" }, Duration::from_secs(2), || {
+        is_enabled() == on
+    });
 }
