@@ -1,195 +1,368 @@
 //! Figures for BENCHMARKS.md, printed as `figure <name> <value>` lines for `cargo xtask bench` to collect.
 //!
-//! - `disabled [iters]`: ns per call of disabled sites (host) — ue `tracepoint!`, a `#[user_event]` fn and the same
-//!   fn without the attribute, `tracing::event!` without a subscriber, `eventheader::write_event!` unregistered.
-//! - `callgrind <variant> <iters>`: runs one variant's loop only, for `valgrind --tool=callgrind --toggle-collect`.
-//! - `enabled [iters]`: ns per enabled event (in the test bed): ue, the raw `writev` floor, the `tracepoint` crate;
-//!   and heap allocations on ue's enabled path.
-//! - `startup <ue> <raw> <empty> <runs>`: median wall times of the generated start-up programs, alternating.
+//! - `clock`: the clock used (CLOCK_MONOTONIC_RAW): its stated resolution and the smallest step observed.
+//! - `time <world> <rounds> <iters> <variant>…`: ns per call of each variant, in interleaved rounds whose order
+//!   rotates by one each round; min and median. `world` installs the `tracing` dispatcher of the tracing rows
+//!   (`none`, `level`, `target`: one process each, as a program has one global dispatcher).
+//! - `count <variant> <iters>`: runs one variant's loop once (after its world's setup), for callgrind.
+//! - `callgrind <iters> <variant>…`: user-space instructions per call of each variant: callgrind's total for
+//!   `2·iters` minus that for `iters` calls, divided by `iters` (set-up, start-up and exit cancel out; nothing
+//!   depends on a toggle pattern that could match or miss a nested function).
+//! - `allocs <iters>`: heap allocations on ue's enabled path (test bed).
+//! - `startup <runs> <program>…`: runs each generated start-up program `runs` times, interleaved and rotated,
+//!   waiting before each run until the kernel has deleted every `bench_s_*` event; each program prints its own
+//!   in-process time.
+//!
+//! Every loop is one never-inlined function taking the same inputs; the loops of one group differ only in the
+//! site. `black_box(i)` is the one barrier each iteration pays, in every row alike.
 
 // The footprint functions are found by name in the symbol table (xtask/src/bench.rs), not called from C.
 #![allow(clippy::no_mangle_with_rust_abi)]
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
-use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
-use std::time::Instant;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use ue_runtime::{tracepoint, user_event};
 
-struct Counting;
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: forwards to System; only counts.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(l) }
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        // SAFETY: p came from System.alloc with l.
-        unsafe { System.dealloc(p, l) }
-    }
-}
+#[path = "../tests/common/alloc.rs"]
+mod alloc;
 
 #[global_allocator]
-static A: Counting = Counting;
+static A: alloc::Counting = alloc::Counting;
+
+const NAME: &str = "GET /index.html!"; // 16 bytes
+const DATA: [u8; 32] = *b"0123456789abcdef0123456789abcdef";
+const ENABLE_BIT: u32 = 1 << 31;
 
 eventheader::define_provider!(EH_PROVIDER, "ue_bench_provider");
 
-// ---- disabled sites: each loop is its own never-inlined function, so callgrind can count just it ----
+/// The hand-written floor's enable words: what a program that registered by hand would test.
+static FLOOR_WORD: AtomicU32 = AtomicU32::new(0);
+static FN_FLOOR_WORD: AtomicU32 = AtomicU32::new(0);
+static TPC_DISABLED: tracepoint::TracepointState = tracepoint::TracepointState::new(0);
+
+// ---- disabled, site in a loop: the values come from the loop counter ----
 
 #[inline(never)]
-fn run_baseline(n: u64, name: &str) {
+fn loop_baseline(n: u64, _s: &str) {
     for i in 0..n {
-        black_box((black_box(i as u32), black_box(i), black_box(name)));
+        black_box(i);
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn floor_cold(a: u32, b: u64, s: &str) {
+    black_box((a, b, s));
+}
+
+#[inline(never)]
+fn loop_floor(n: u64, s: &str) {
+    for i in 0..n {
+        let i = black_box(i);
+        if FLOOR_WORD.load(Relaxed) & ENABLE_BIT != 0 {
+            floor_cold(i as u32, i, s);
+        }
     }
 }
 
 #[inline(never)]
-fn run_ue_tracepoint(n: u64, name: &str) {
+fn loop_ue(n: u64, s: &str) {
     for i in 0..n {
-        let (a, b, s) = black_box((black_box(i as u32), black_box(i), black_box(name)));
-        tracepoint!(bench_disabled, a: u32 = a, b: u64 = b, s: &str = s);
+        let i = black_box(i);
+        tracepoint!(bench_loop, a: u32 = i as u32, b: u64 = i, s: &str = s);
     }
 }
 
 #[inline(never)]
-fn run_tracing_event(n: u64, name: &str) {
+fn loop_tracepoint_crate(n: u64, s: &str) {
     for i in 0..n {
-        let (a, b, s) = black_box((black_box(i as u32), black_box(i), black_box(name)));
-        tracing::event!(tracing::Level::INFO, a, b, s);
+        let i = black_box(i);
+        if TPC_DISABLED.enabled() {
+            floor_cold(i as u32, i, s);
+        }
     }
 }
 
 #[inline(never)]
-fn run_eventheader(n: u64, name: &str) {
+fn loop_tracing(n: u64, s: &str) {
     for i in 0..n {
-        let (a, b, s) = black_box((black_box(i as u32), black_box(i), black_box(name)));
-        eventheader::write_event!(EH_PROVIDER, "bench_disabled", u32("a", &a), u64("b", &b), str8("s", s));
+        let i = black_box(i);
+        tracing::info!(a = i as u32, b = i, s);
     }
 }
 
 #[inline(never)]
+fn loop_eventheader(n: u64, s: &str) {
+    for i in 0..n {
+        let i = black_box(i);
+        let a = i as u32;
+        eventheader::write_event!(EH_PROVIDER, "bench_disabled", u32("a", &a), u64("b", &i), str8("s", s));
+    }
+}
+
+// ---- disabled, site in a function whose fields arrive in registers (the usual case) ----
+
+#[inline(never)]
+#[no_mangle]
+pub fn ue_fn_baseline(a: u32, b: u64, s: &str) -> u64 {
+    u64::from(a) ^ b ^ s.len() as u64
+}
+
+#[inline(never)]
+#[no_mangle]
+pub fn ue_fn_floor(a: u32, b: u64, s: &str) -> u64 {
+    if FN_FLOOR_WORD.load(Relaxed) & ENABLE_BIT != 0 {
+        floor_cold(a, b, s);
+    }
+    u64::from(a) ^ b ^ s.len() as u64
+}
+
+#[inline(never)]
+#[no_mangle]
+pub fn ue_fn_tracepoint(a: u32, b: u64, s: &str) -> u64 {
+    tracepoint!(bench_fn, a: u32 = a, b: u64 = b, s: &str = s);
+    u64::from(a) ^ b ^ s.len() as u64
+}
+
+#[inline(never)]
+#[no_mangle]
 #[user_event]
-fn handler_traced(a: u32, b: u64, s: &str) -> usize {
-    black_box(s.len() + a as usize + b as usize)
+pub fn ue_fn_user_event(a: u32, b: u64, s: &str) -> u64 {
+    u64::from(a) ^ b ^ s.len() as u64
 }
 
-#[inline(never)]
-fn handler_plain(a: u32, b: u64, s: &str) -> usize {
-    black_box(s.len() + a as usize + b as usize)
+macro_rules! fn_loop {
+    ($($loop:ident => $f:ident),*) => {$(
+        #[inline(never)]
+        fn $loop(n: u64, s: &str) {
+            for i in 0..n {
+                let i = black_box(i);
+                black_box($f(i as u32, i, s));
+            }
+        }
+    )*};
 }
+fn_loop!(fn_baseline => ue_fn_baseline, fn_floor => ue_fn_floor, fn_ue => ue_fn_tracepoint,
+    fn_user_event => ue_fn_user_event);
+
+// ---- enabled: the reference event (u32, u64, 16-byte &str, 32-byte &[u8]), in the test bed ----
+
+const FORMAT: &std::ffi::CStr = c"bench_enabled u32 a; u64 b; __rel_loc char[] s; __rel_loc u8[] d";
 
 #[inline(never)]
-fn run_ue_user_event_fn(n: u64, name: &str) {
+fn en_ue(n: u64, s: &str) {
+    let d: &[u8] = black_box(&DATA);
     for i in 0..n {
-        let (a, b, s) = black_box((black_box(i as u32), black_box(i), black_box(name)));
-        black_box(handler_traced(a, b, s));
+        let i = black_box(i);
+        tracepoint!(bench_enabled, a: u32 = i as u32, b: u64 = i, s: &str = s, d: &[u8] = d);
     }
 }
 
-#[inline(never)]
-fn run_plain_fn(n: u64, name: &str) {
-    for i in 0..n {
-        let (a, b, s) = black_box((black_box(i as u32), black_box(i), black_box(name)));
-        black_box(handler_plain(a, b, s));
-    }
-}
-
-/// Footprint: the same body with and without a site; `cargo xtask bench` compares their symbol sizes.
-#[inline(never)]
-#[no_mangle]
-pub fn ue_footprint_with_site(a: u32, b: u64, s: &str) -> u64 {
-    tracepoint!(bench_footprint, a: u32 = a, b: u64 = b, s: &str = s);
-    black_box(u64::from(a) ^ b)
-}
-
-#[inline(never)]
-#[no_mangle]
-pub fn ue_footprint_without_site(a: u32, b: u64, s: &str) -> u64 {
-    black_box(s);
-    black_box(u64::from(a) ^ b)
-}
-
-type Variant = (&'static str, fn(u64, &str));
-
-/// A site in a function whose fields arrive in registers (the usual case), and the same function without it.
-#[inline(never)]
-fn run_ue_site_in_fn(n: u64, name: &str) {
-    for i in 0..n {
-        black_box(ue_footprint_with_site(i as u32, i, name));
-    }
-}
-
-#[inline(never)]
-fn run_same_fn_without_site(n: u64, name: &str) {
-    for i in 0..n {
-        black_box(ue_footprint_without_site(i as u32, i, name));
-    }
-}
-
-const VARIANTS: &[Variant] = &[
-    ("baseline", run_baseline),
-    ("ue_tracepoint", run_ue_tracepoint),
-    ("ue_user_event_fn", run_ue_user_event_fn),
-    ("plain_fn", run_plain_fn),
-    ("tracing_event", run_tracing_event),
-    ("eventheader", run_eventheader),
-    ("ue_site_in_fn", run_ue_site_in_fn),
-    ("same_fn_without_site", run_same_fn_without_site),
-];
-
-fn time_ns(n: u64, f: impl Fn(u64)) -> f64 {
-    // Best of 5 rounds: the least disturbed one.
-    (0..5)
-        .map(|_| {
-            let t0 = Instant::now();
-            f(n);
-            t0.elapsed().as_nanos() as f64 / n as f64
-        })
-        .fold(f64::INFINITY, f64::min)
-}
-
-fn disabled(iters: u64) {
-    let s = "GET /index.html";
-    for (name, f) in VARIANTS {
-        println!("figure disabled_ns.{name} {:.3}", time_ns(iters, |n| f(n, s)));
-    }
-    black_box(ue_footprint_with_site(1, 2, s) + ue_footprint_without_site(1, 2, s));
-}
-
-// ---- enabled write, in the test bed ----
-
-const FORMAT: &str = "bench_enabled u32 a; u64 b; __rel_loc char[] s";
-
-#[inline(never)]
-fn ue_write(n: u64, s: &str) {
-    for i in 0..n {
-        tracepoint!(bench_enabled, a: u32 = i as u32, b: u64 = i, s: &str = s);
-    }
-}
-
+/// A program registering by hand: its descriptor and write index.
 struct Raw {
     fd: i32,
     index: u32,
 }
-
+static RAW: std::sync::OnceLock<Raw> = std::sync::OnceLock::new();
 static RAW_WORD: AtomicU32 = AtomicU32::new(0);
+
+/// The fixed part of the reference event: a, b, and the two `__rel_loc` words (data after the fixed part).
+#[inline(always)]
+fn fixed_part(a: u32, b: u64, s: &str, d: &[u8]) -> [u8; 20] {
+    let mut f = [0u8; 20];
+    f[..4].copy_from_slice(&a.to_ne_bytes());
+    f[4..12].copy_from_slice(&b.to_ne_bytes());
+    f[12..16].copy_from_slice(&(((s.len() as u32 + 1) << 16) | 4).to_ne_bytes());
+    f[16..].copy_from_slice(&((d.len() as u32) << 16 | (s.len() as u32 + 1)).to_ne_bytes());
+    f
+}
+
+static NUL: [u8; 1] = [0];
+
+/// The floor: the same bytes in the same four iovecs as ue (index and fixed part, string, NUL, bytes), laid
+/// out by hand, one writev through libc.
+#[cold]
+#[inline(never)]
+fn raw_cold(raw: &Raw, a: u32, b: u64, s: &str, d: &[u8]) {
+    let mut head = [0u8; 24];
+    head[..4].copy_from_slice(&raw.index.to_ne_bytes());
+    head[4..].copy_from_slice(&fixed_part(a, b, s, d));
+    let iov = [
+        libc::iovec { iov_base: head.as_ptr() as *mut _, iov_len: 24 },
+        libc::iovec { iov_base: s.as_ptr() as *mut _, iov_len: s.len() },
+        libc::iovec { iov_base: NUL.as_ptr() as *mut _, iov_len: 1 },
+        libc::iovec { iov_base: d.as_ptr() as *mut _, iov_len: d.len() },
+    ];
+    // SAFETY: the iovecs point at live buffers.
+    unsafe { libc::writev(raw.fd, iov.as_ptr(), 4) };
+}
+
+#[inline(never)]
+fn en_floor(n: u64, s: &str) {
+    let d: &[u8] = black_box(&DATA);
+    let raw = RAW.get().expect("raw registration");
+    for i in 0..n {
+        let i = black_box(i);
+        if RAW_WORD.load(Relaxed) & ENABLE_BIT != 0 {
+            raw_cold(raw, i as u32, i, s, d);
+        }
+    }
+}
+
+static TPC_USER: tracepoint::TracepointState = tracepoint::TracepointState::new(0);
+static TPC_LAYOUT: tracepoint::TracepointState = tracepoint::TracepointState::new(0);
+
+/// The `tracepoint` crate as its users drive it: one descriptor per value.
+#[cold]
+#[inline(never)]
+fn tpc_user_cold(a: u32, b: u64, s: &str, d: &[u8]) {
+    use tracepoint::EventDataDescriptor as D;
+    let (ls, ld) = (((s.len() as u32 + 1) << 16) | 4, (d.len() as u32) << 16 | (s.len() as u32 + 1));
+    let mut data = [
+        D::zero(),
+        D::from_value(&a),
+        D::from_value(&b),
+        D::from_value(&ls),
+        D::from_value(&ld),
+        D::from_bytes(s.as_bytes()),
+        D::from_bytes(&NUL),
+        D::from_bytes(d),
+    ];
+    TPC_USER.write(&mut data);
+}
+
+/// The `tracepoint` crate with ue's layout as near as its API allows: the fixed part packed, the index in an
+/// iovec of its own (the crate fills `data[0]`), five iovecs.
+#[cold]
+#[inline(never)]
+fn tpc_layout_cold(a: u32, b: u64, s: &str, d: &[u8]) {
+    use tracepoint::EventDataDescriptor as D;
+    let fixed = fixed_part(a, b, s, d);
+    let mut data =
+        [D::zero(), D::from_bytes(&fixed), D::from_bytes(s.as_bytes()), D::from_bytes(&NUL), D::from_bytes(d)];
+    TPC_LAYOUT.write(&mut data);
+}
+
+#[inline(never)]
+fn en_tpc_user(n: u64, s: &str) {
+    let d: &[u8] = black_box(&DATA);
+    for i in 0..n {
+        let i = black_box(i);
+        if TPC_USER.enabled() {
+            tpc_user_cold(i as u32, i, s, d);
+        }
+    }
+}
+
+#[inline(never)]
+fn en_tpc_layout(n: u64, s: &str) {
+    let d: &[u8] = black_box(&DATA);
+    for i in 0..n {
+        let i = black_box(i);
+        if TPC_LAYOUT.enabled() {
+            tpc_layout_cold(i as u32, i, s, d);
+        }
+    }
+}
+
+// ---- variants and worlds ----
+
+type Loop = fn(u64, &str);
+
+const VARIANTS: &[(&str, Loop)] = &[
+    ("loop_baseline", loop_baseline),
+    ("loop_floor", loop_floor),
+    ("loop_ue", loop_ue),
+    ("loop_tracepoint_crate", loop_tracepoint_crate),
+    ("loop_tracing_none", loop_tracing),
+    ("loop_tracing_level", loop_tracing),
+    ("loop_tracing_target", loop_tracing),
+    ("loop_eventheader", loop_eventheader),
+    ("fn_baseline", fn_baseline),
+    ("fn_floor", fn_floor),
+    ("fn_ue", fn_ue),
+    ("fn_user_event", fn_user_event),
+    ("en_floor", en_floor),
+    ("en_ue", en_ue),
+    ("en_tpc_user", en_tpc_user),
+    ("en_tpc_layout", en_tpc_layout),
+];
+
+fn variant(name: &str) -> Loop {
+    VARIANTS.iter().find(|(n, _)| *n == name).unwrap_or_else(|| panic!("unknown variant {name}")).1
+}
+
+/// Installs the global `tracing` dispatcher of a world (once per process).
+fn world(w: &str) {
+    use tracing_subscriber::prelude::*;
+    match w {
+        "none" => {}
+        // An event filtered out by the subscriber's level: the static max level check.
+        "level" => tracing_subscriber::registry()
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_writer(std::io::stderr)
+                    .with_filter(tracing::level_filters::LevelFilter::WARN),
+            )
+            .init(),
+        // An event filtered out by target (`RUST_LOG=other=info`): the callsite's cached interest.
+        "target" => tracing_subscriber::registry()
+            .with(tracing_subscriber::filter::Targets::new().with_target("other", tracing::Level::INFO))
+            .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+            .init(),
+        _ => panic!("unknown world {w}"),
+    }
+}
+
+fn world_of(variant: &str) -> &'static str {
+    match variant {
+        "loop_tracing_level" => "level",
+        "loop_tracing_target" => "target",
+        _ => "none",
+    }
+}
+
+/// Registrations the rows need: eventheader's provider (so its row is a registered provider's check), the
+/// tracepoint crate's states, and, in the bed, the floor's hand registration; the enabled rows are enabled.
+fn setup(enabled: bool) {
+    // The floor's words escape, as a registered word's address does: otherwise the compiler sees statics that
+    // are never stored to and folds their loads away.
+    black_box(&FLOOR_WORD);
+    black_box(&FN_FLOOR_WORD);
+    // SAFETY: the provider is static and never unloaded.
+    let eh = unsafe { EH_PROVIDER.register() };
+    println!("figure eventheader_register_errno {eh}");
+    // SAFETY: statics are pinned for the program's life.
+    unsafe { Pin::static_ref(&TPC_DISABLED).register(c"bench_tpc_disabled u32 a; u64 b; __rel_loc char[] s") };
+    if !enabled {
+        return;
+    }
+    RAW.get_or_init(raw_register);
+    for tp in [&TPC_USER, &TPC_LAYOUT] {
+        // SAFETY: statics are pinned for the program's life.
+        assert_eq!(unsafe { Pin::static_ref(tp).register(FORMAT) }, 0, "tracepoint crate register");
+    }
+    en_ue(1, NAME); // the ue site is registered before main; its word is what tracefs enables
+    std::fs::write("/sys/kernel/tracing/events/user_events/bench_enabled/enable", "1").expect("enable bench_enabled");
+    assert!(
+        RAW_WORD.load(Relaxed) != 0 && TPC_USER.enabled() && TPC_LAYOUT.enabled(),
+        "every enabled writer sees the event enabled"
+    );
+}
 
 fn raw_register() -> Raw {
     // SAFETY: valid path; the registration names a static word and a NUL-terminated format.
     unsafe {
         let fd = libc::open(c"/sys/kernel/tracing/user_events_data".as_ptr(), libc::O_RDWR | libc::O_CLOEXEC);
         assert!(fd >= 0, "open user_events_data");
-        let desc = std::ffi::CString::new(FORMAT).unwrap();
         let mut reg = ue_runtime::abi::UserReg {
             size: 28,
             enable_bit: 31,
             enable_size: 4,
             flags: 0,
             enable_addr: RAW_WORD.as_ptr() as u64,
-            name_args: desc.as_ptr() as u64,
+            name_args: FORMAT.as_ptr() as u64,
             write_index: 0,
         };
         assert_eq!(libc::ioctl(fd, ue_runtime::abi::DIAG_IOCSREG as _, &mut reg), 0, "raw register");
@@ -197,126 +370,193 @@ fn raw_register() -> Raw {
     }
 }
 
-/// The floor: the same bytes, laid out by hand, one writev each.
-#[inline(never)]
-fn raw_write(raw: &Raw, n: u64, s: &str) {
-    static NUL: [u8; 1] = [0];
-    for i in 0..n {
-        let mut fixed = [0u8; 16];
-        fixed[..4].copy_from_slice(&(i as u32).to_ne_bytes());
-        fixed[4..12].copy_from_slice(&i.to_ne_bytes());
-        fixed[12..].copy_from_slice(&((s.len() as u32 + 1) << 16).to_ne_bytes()); // offset 0: the string follows
-        let iov = [
-            libc::iovec { iov_base: &raw const raw.index as *mut _, iov_len: 4 },
-            libc::iovec { iov_base: fixed.as_ptr() as *mut _, iov_len: 16 },
-            libc::iovec { iov_base: s.as_ptr() as *mut _, iov_len: s.len() },
-            libc::iovec { iov_base: NUL.as_ptr() as *mut _, iov_len: 1 },
-        ];
-        // SAFETY: the iovecs point at live buffers.
-        unsafe { libc::writev(raw.fd, iov.as_ptr(), 4) };
+// ---- measurement ----
+
+fn now_ns() -> u64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: ts is a valid timespec to fill.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC_RAW, &raw mut ts) };
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+/// The time-stamp counter: fine-grained in the test bed too, whose kernel clock falls back to jiffies under TCG
+/// (`refined-jiffies`, 4 ms steps) when it finds the TSC unstable.
+fn ticks() -> u64 {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: rdtsc has no preconditions on x86_64.
+    return unsafe { std::arch::x86_64::_rdtsc() };
+    #[cfg(not(target_arch = "x86_64"))]
+    return now_ns();
+}
+
+/// Nanoseconds per tick, calibrated once against CLOCK_MONOTONIC_RAW over one second (a 4 ms clock step is then
+/// 0.4% of it; ratios between rows do not depend on it at all).
+fn ns_per_tick() -> f64 {
+    static CAL: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+    *CAL.get_or_init(|| {
+        let (c0, t0) = (now_ns(), ticks());
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        let v = (now_ns() - c0) as f64 / (ticks() - t0) as f64;
+        println!("figure tsc_ns_per_tick {v:.5}");
+        v
+    })
+}
+
+fn clock() {
+    let mut res = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: res is a valid timespec to fill.
+    unsafe { libc::clock_getres(libc::CLOCK_MONOTONIC_RAW, &raw mut res) };
+    let mut step = u64::MAX;
+    for _ in 0..1000 {
+        let t0 = now_ns();
+        let mut t1 = now_ns();
+        while t1 == t0 {
+            t1 = now_ns();
+        }
+        step = step.min(t1 - t0);
     }
-}
-
-#[inline(never)]
-fn tracepoint_crate_write(tp: &tracepoint::TracepointState, n: u64, s: &str) {
-    use tracepoint::EventDataDescriptor as D;
-    static NUL: [u8; 1] = [0];
-    for i in 0..n {
-        let a = i as u32;
-        let loc = (s.len() as u32 + 1) << 16;
-        let mut data = [
-            D::zero(),
-            D::from_value(&a),
-            D::from_value(&i),
-            D::from_value(&loc),
-            D::from_bytes(s.as_bytes()),
-            D::from_bytes(&NUL),
-        ];
-        tp.write(&mut data);
+    println!("figure clock_res_ns {}", res.tv_sec as u64 * 1_000_000_000 + res.tv_nsec as u64);
+    println!("figure clock_step_ns {step}");
+    let mut tick_step = u64::MAX;
+    for _ in 0..1000 {
+        let t0 = ticks();
+        let mut t1 = ticks();
+        while t1 == t0 {
+            t1 = ticks();
+        }
+        tick_step = tick_step.min(t1 - t0);
     }
-}
-
-fn enable(on: bool) {
-    std::fs::write("/sys/kernel/tracing/events/user_events/bench_enabled/enable", if on { "1" } else { "0" })
-        .expect("enable bench_enabled");
-}
-
-fn enabled(iters: u64) {
-    let s = "GET /index.html";
-    let raw = raw_register();
-    let tp = Box::pin(tracepoint::TracepointState::new(0));
-    let desc = std::ffi::CString::new(FORMAT).unwrap();
-    // SAFETY: tp lives until the end of this function, which unregisters it on drop.
-    assert_eq!(unsafe { tp.as_ref().register(&desc) }, 0, "tracepoint crate register");
-    ue_write(1, s); // make sure the ue site is registered (it is, before main) and warm
-    enable(true);
-    // Keep the ring buffer from filling: it overwrites old events by default, which is what we want.
-    assert!(RAW_WORD.load(Ordering::Relaxed) != 0 && tp.enabled(), "all three writers enabled");
-    let mut ue = Vec::new();
-    let mut floor = Vec::new();
-    let mut tpc = Vec::new();
-    for _ in 0..7 {
-        ue.push(time_once(iters, |n| ue_write(n, s)));
-        floor.push(time_once(iters, |n| raw_write(&raw, n, s)));
-        tpc.push(time_once(iters, |n| tracepoint_crate_write(&tp, n, s)));
-    }
-    let before = ALLOCS.load(Ordering::Relaxed);
-    ue_write(iters, s);
-    let allocs = ALLOCS.load(Ordering::Relaxed) - before;
-    enable(false);
-    println!("figure enabled_ns.ue {:.1}", median(&mut ue));
-    println!("figure enabled_ns.raw_writev {:.1}", median(&mut floor));
-    println!("figure enabled_ns.tracepoint_crate {:.1}", median(&mut tpc));
-    println!("figure enabled_allocs_per_event {}", allocs as f64 / iters as f64);
-    println!("figure dropped_writes {}", ue_runtime::status().dropped_writes);
-}
-
-fn time_once(n: u64, f: impl Fn(u64)) -> f64 {
-    let t0 = Instant::now();
-    f(n);
-    t0.elapsed().as_nanos() as f64 / n as f64
+    println!("figure tsc_step_ns {:.1}", tick_step as f64 * ns_per_tick());
+    let src = std::fs::read_to_string("/sys/devices/system/clocksource/clocksource0/current_clocksource");
+    println!("clocksource {}", src.unwrap_or_default().trim());
 }
 
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        f64::midpoint(v[n / 2 - 1], v[n / 2])
+    }
 }
 
-/// Runs the three programs `runs` times each, alternating, and prints their median wall times.
-fn startup(programs: &[String], runs: usize) {
-    let mut times = vec![Vec::new(); programs.len()];
-    for _ in 0..runs {
-        for (p, t) in programs.iter().zip(&mut times) {
-            let t0 = Instant::now();
-            let st = std::process::Command::new(p).status().expect("run program");
-            assert!(st.success(), "{p} failed");
-            t.push(t0.elapsed().as_secs_f64() * 1e6);
-            // The kernel deletes the events of an exited program in the background: let it finish, so each run
-            // starts from the same state and does not pay for the previous one's teardown.
-            let first = std::path::Path::new("/sys/kernel/tracing/events/user_events/bench_s_0");
-            let t1 = Instant::now();
-            while first.exists() && t1.elapsed().as_secs() < 120 {
-                std::thread::sleep(std::time::Duration::from_millis(20));
-            }
+fn time(w: &str, rounds: usize, iters: u64, names: &[String]) {
+    world(w);
+    setup(names.iter().any(|n| n.starts_with("en_")));
+    let loops: Vec<Loop> = names.iter().map(|n| variant(n)).collect();
+    ns_per_tick();
+    for f in &loops {
+        f(iters / 10, NAME); // warm up
+    }
+    let mut t = vec![Vec::new(); loops.len()];
+    for r in 0..rounds {
+        for k in 0..loops.len() {
+            let j = (r + k) % loops.len();
+            let t0 = ticks();
+            loops[j](iters, NAME);
+            t[j].push((ticks() - t0) as f64 * ns_per_tick() / iters as f64);
         }
     }
-    for (label, t) in ["ue", "raw", "empty"].iter().zip(&mut times) {
-        println!("figure startup_us.{label} {:.0}", median(t));
+    for (name, v) in names.iter().zip(&mut t) {
+        let min = v.iter().copied().fold(f64::INFINITY, f64::min);
+        println!("figure ns.{name}.min {min:.3}");
+        println!("figure ns.{name}.median {:.3}", median(v));
+    }
+    if names.iter().any(|n| n.starts_with("en_")) {
+        println!("figure dropped_writes {}", ue_runtime::status().dropped_writes);
+    }
+}
+
+fn count(name: &str, iters: u64) {
+    world(world_of(name));
+    setup(name.starts_with("en_"));
+    variant(name)(iters, NAME);
+}
+
+/// Runs `count` under callgrind for `iters` and `2·iters` calls; the difference is the loop's work.
+fn callgrind(iters: u64, names: &[String]) {
+    let exe = std::env::current_exe().expect("own path");
+    let total = |name: &str, n: u64| -> u64 {
+        let out = format!("/tmp/ue-callgrind.{name}.{n}");
+        let st = std::process::Command::new("valgrind")
+            .args(["--tool=callgrind", "-q", &format!("--callgrind-out-file={out}")])
+            .arg(&exe)
+            .args(["count", name, &n.to_string()])
+            .stdout(std::process::Stdio::null())
+            .status()
+            .expect("run valgrind");
+        assert!(st.success(), "valgrind {name} failed");
+        let text = std::fs::read_to_string(&out).expect("callgrind output");
+        let _ = std::fs::remove_file(&out);
+        text.lines()
+            .find_map(|l| l.strip_prefix("totals: ").or_else(|| l.strip_prefix("summary: ")))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .expect("callgrind totals")
+    };
+    for name in names {
+        let (one, two) = (total(name, iters), total(name, 2 * iters));
+        println!("figure ir.{name} {:.2}", (two as f64 - one as f64) / iters as f64);
+    }
+}
+
+fn allocs(iters: u64) {
+    setup(true);
+    let allocs = alloc::allocations_in(|| en_ue(iters, NAME));
+    println!("figure enabled_allocs_per_event {}", allocs as f64 / iters as f64);
+}
+
+/// Waits until the kernel has deleted every `bench_s_*` event (it does so in the background after the
+/// registering program exits).
+fn wait_for_deletion() {
+    let t0 = std::time::Instant::now();
+    loop {
+        let st = std::fs::read_to_string("/sys/kernel/tracing/user_events_status").unwrap_or_default();
+        if !st.lines().any(|l| l.starts_with("bench_s_")) || t0.elapsed().as_secs() > 300 {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// Each program prints `startup_ticks <n>`: its own registration time, measured in-process with the TSC.
+fn startup(runs: usize, programs: &[String]) {
+    let scale = ns_per_tick();
+    let mut t = vec![Vec::new(); programs.len()];
+    for r in 0..runs {
+        for k in 0..programs.len() {
+            let j = (r + k) % programs.len();
+            wait_for_deletion();
+            let out = std::process::Command::new(&programs[j]).output().expect("run program");
+            assert!(out.status.success(), "{} failed: {}", programs[j], String::from_utf8_lossy(&out.stderr));
+            let text = String::from_utf8_lossy(&out.stdout);
+            let ticks: f64 = text
+                .lines()
+                .find_map(|l| l.strip_prefix("startup_ticks "))
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or_else(|| panic!("{} printed no startup_ticks: {text}", programs[j]));
+            t[j].push(ticks * scale / 1000.0);
+        }
+    }
+    wait_for_deletion();
+    for (p, v) in programs.iter().zip(&mut t) {
+        let name = std::path::Path::new(p).file_name().unwrap().to_string_lossy().into_owned();
+        let min = v.iter().copied().fold(f64::INFINITY, f64::min);
+        println!("figure startup_us.{name}.min {min:.1}");
+        println!("figure startup_us.{name}.median {:.1}", median(v));
     }
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
-    let arg = |i: usize, d: u64| args.get(i).and_then(|s| s.parse().ok()).unwrap_or(d);
+    let num = |i: usize| -> u64 { args.get(i).and_then(|s| s.parse().ok()).expect("a number argument") };
     match args.first().map(String::as_str) {
-        Some("disabled") => disabled(arg(1, 20_000_000)),
-        Some("callgrind") => {
-            let name = args.get(1).expect("variant");
-            let f = VARIANTS.iter().find(|(n, _)| n == name).expect("known variant").1;
-            f(arg(2, 100_000), "GET /index.html");
-        }
-        Some("enabled") => enabled(arg(1, 20_000)),
-        Some("startup") => startup(&args[1..4], arg(4, 9) as usize),
-        _ => eprintln!("usage: ue_bench disabled|callgrind <variant> <n>|enabled [n]|startup <ue> <raw> <empty> <runs> (see cargo xtask bench)"),
+        Some("clock") => clock(),
+        Some("time") => time(&args[1], num(2) as usize, num(3), &args[4..]),
+        Some("count") => count(&args[1], num(2)),
+        Some("callgrind") => callgrind(num(1), &args[2..]),
+        Some("allocs") => allocs(num(1)),
+        Some("startup") => startup(num(1) as usize, &args[2..]),
+        _ => eprintln!("usage: ue_bench clock | time <world> <rounds> <iters> <variant>… | count <variant> <iters> | callgrind <iters> <variant>… | allocs <iters> | startup <runs> <program>… (see cargo xtask bench)"),
     }
 }

@@ -1,68 +1,124 @@
 //! Laying out one record: fixed fields packed into a stack buffer, dynamic data referenced in place as iovecs.
 
 use crate::abi::MAX_DYN_LEN;
+use crate::status::{self, FTRACE_MAX_PAYLOAD};
 use std::marker::PhantomData;
+use std::mem::MaybeUninit;
 
 static NUL: [u8; 1] = [0];
 
 /// Lays out one record for [`Field::encode`](crate::Field::encode): fixed fields packed in order, dynamic data
 /// (`__rel_loc`) referenced in place.
 ///
-/// Invariants: `pos ≤ fixed.len()` for every byte written; `dyn_len + fixed.len() ≤ MAX_DYN_LEN`, so every
-/// `__rel_loc` offset and size fits 16 bits; each string gets at least its NUL, whatever the truncation; every
-/// iovec pushed points at data borrowed for `'a`, which outlives the write.
+/// Invariants: bytes are written only inside `fixed`, at `pos..pos + n`, and `pos` only grows, so once `pos`
+/// ends equal to `fixed.len()` every byte of `fixed` was written exactly once (the write path sends nothing
+/// otherwise); `dyn_len + fixed.len() + dyn_left ≤ MAX_DYN_LEN`, so every `__rel_loc` offset and size fits 16
+/// bits and each later dynamic field keeps a byte; each string gets at least its NUL, whatever the truncation;
+/// `iov[..niov]` is initialised and points at data borrowed for `'a`, which outlives the write.
+///
+/// Everything is `#[inline(always)]`: at a site the sizes are constants, so the bounds checks fold away and a
+/// field costs its stores and, for dynamic data, one compare (against what ftrace keeps; past it, the
+/// record is counted as oversized, and cut if over `MAX_DYN_LEN`).
 pub struct Encoder<'a, 'b> {
-    fixed: &'b mut [u8],
+    fixed: &'b mut [MaybeUninit<u8>],
     pos: usize,
     dyn_len: usize,
     dyn_left: usize,
-    iov: &'b mut [libc::iovec],
+    iov: &'b mut [MaybeUninit<libc::iovec>],
     niov: usize,
     _data: PhantomData<&'a [u8]>,
 }
 
 impl<'a, 'b> Encoder<'a, 'b> {
-    /// An encoder over a fixed part of exactly the record's fixed size, for `dyn_fields` dynamic fields.
-    pub(crate) fn new(fixed: &'b mut [u8], dyn_fields: usize, iov: &'b mut [libc::iovec]) -> Self {
+    /// An encoder over a fixed part of exactly the record's fixed size, for `dyn_fields` dynamic fields, with
+    /// room for two iovecs per dynamic field.
+    #[inline(always)]
+    pub(crate) fn new(
+        fixed: &'b mut [MaybeUninit<u8>],
+        dyn_fields: usize,
+        iov: &'b mut [MaybeUninit<libc::iovec>],
+    ) -> Self {
         Encoder { fixed, pos: 0, dyn_len: 0, dyn_left: dyn_fields, iov, niov: 0, _data: PhantomData }
     }
 
-    /// Bytes of the fixed part written, iovecs of dynamic data pushed, and bytes of dynamic data.
-    pub(crate) fn finish(self) -> (usize, usize, usize) {
-        (self.pos, self.niov, self.dyn_len)
+    /// Whether every fixed byte was written (see the invariants), the iovecs of dynamic data pushed, and the
+    /// bytes of dynamic data.
+    #[inline(always)]
+    pub(crate) fn finish(self) -> (bool, &'b [libc::iovec], usize) {
+        let complete = self.pos == self.fixed.len();
+        let n = self.niov.min(self.iov.len());
+        // SAFETY: iov[..niov] was initialised by push (niov counts only successful pushes).
+        let iov = unsafe { std::slice::from_raw_parts(self.iov.as_ptr().cast::<libc::iovec>(), n) };
+        (complete, iov, self.dyn_len)
     }
 
     /// Appends fixed bytes.
     #[inline(always)]
     pub(crate) fn fixed(&mut self, bytes: &[u8]) {
-        if let Some(dst) = self.fixed.get_mut(self.pos..self.pos + bytes.len()) {
-            dst.copy_from_slice(bytes);
+        if let Some(dst) = self.fixed.get_mut(self.pos..self.pos.wrapping_add(bytes.len())) {
+            // SAFETY: dst is bytes.len() bytes of our buffer, which cannot overlap the borrowed bytes.
+            unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), dst.as_mut_ptr().cast::<u8>(), bytes.len()) };
         }
-        self.pos += bytes.len();
+        self.pos = self.pos.wrapping_add(bytes.len());
     }
 
-    /// Hands the next `n` fixed bytes (zeroed) to `fill`.
+    /// Hands the next `n` fixed bytes to `fill`, which must write all of them.
     #[inline(always)]
-    pub(crate) fn fixed_with(&mut self, n: usize, fill: impl FnOnce(&mut [u8])) {
-        if let Some(dst) = self.fixed.get_mut(self.pos..self.pos + n) {
-            fill(dst);
+    fn fixed_with(&mut self, n: usize, fill: impl FnOnce(&mut [u8])) {
+        if let Some(dst) = self.fixed.get_mut(self.pos..self.pos.wrapping_add(n)) {
+            // Zeroed first: a plain store that folds into fill's stores.
+            dst.fill(MaybeUninit::new(0));
+            // SAFETY: dst was just initialised.
+            fill(unsafe { &mut *(std::ptr::from_mut::<[MaybeUninit<u8>]>(dst) as *mut [u8]) });
         }
-        self.pos += n;
+        self.pos = self.pos.wrapping_add(n);
     }
 
+    /// Appends `n` fixed bytes, zero except for the leading `text` (the float forms).
+    #[inline(always)]
+    pub(crate) fn fixed_padded(&mut self, n: usize, text: &[u8]) {
+        self.fixed_with(n, |dst| {
+            let k = text.len().min(dst.len());
+            dst[..k].copy_from_slice(&text[..k]);
+        });
+    }
+
+    #[inline(always)]
     fn push(&mut self, data: &'a [u8]) {
         if let Some(slot) = self.iov.get_mut(self.niov) {
-            *slot = libc::iovec { iov_base: data.as_ptr() as *mut libc::c_void, iov_len: data.len() };
+            slot.write(libc::iovec { iov_base: data.as_ptr() as *mut libc::c_void, iov_len: data.len() });
             self.niov += 1;
         }
     }
 
-    /// Room for this dynamic field, keeping one byte for each later one.
-    fn room(&mut self) -> usize {
+    /// The most dynamic bytes this field and the ones before it may take, keeping one byte for each later
+    /// one (a constant at a site: `dyn_left` and the fixed size are).
+    #[inline(always)]
+    fn limit(&mut self) -> usize {
         self.dyn_left = self.dyn_left.saturating_sub(1);
-        MAX_DYN_LEN.saturating_sub(self.fixed.len() + self.dyn_len + self.dyn_left)
+        MAX_DYN_LEN.saturating_sub(self.fixed.len() + self.dyn_left)
     }
 
+    /// The most dynamic bytes a record may have for ftrace to keep it (a constant at a site). Below it, a
+    /// field needs neither cutting nor counting: one compare covers both.
+    #[inline(always)]
+    fn kept(&self) -> usize {
+        FTRACE_MAX_PAYLOAD.saturating_sub(self.fixed.len())
+    }
+
+    /// Slow path of a field of `len` dynamic bytes (data and NUL) that takes the record past what ftrace
+    /// keeps: the bytes it may take (`limit` applied), and the record counted once, when it crosses that size.
+    #[inline(always)]
+    fn past_kept(&self, limit: usize, len: usize) -> usize {
+        let n = len.min(limit.saturating_sub(self.dyn_len));
+        let before = self.fixed.len() + self.dyn_len;
+        if before <= FTRACE_MAX_PAYLOAD && before + n > FTRACE_MAX_PAYLOAD {
+            status::count_oversized(); // inline: a call here would cost every site register saves
+        }
+        n
+    }
+
+    #[inline(always)]
     fn loc(&mut self, size: usize) {
         // Offset from the end of this loc word to the data, which follows the fixed part.
         let offset = self.fixed.len().saturating_sub(self.pos + 4) + self.dyn_len;
@@ -70,28 +126,46 @@ impl<'a, 'b> Encoder<'a, 'b> {
         self.dyn_len += size;
     }
 
-    /// A `__rel_loc char[]` field: the text cut at a UTF-8 boundary to the room left, then a NUL.
+    /// A `__rel_loc char[]` field: the text cut at a UTF-8 boundary to the room left, then a NUL. An empty
+    /// text is a zero-length iovec, which the kernel skips.
+    #[inline(always)]
     pub(crate) fn str(&mut self, s: &'a str) {
-        let room = self.room().saturating_sub(1);
-        let mut n = s.len().min(room);
-        while !s.is_char_boundary(n) {
-            n -= 1;
-        }
-        self.loc(n + 1);
-        if n > 0 {
-            self.push(&s.as_bytes()[..n]);
-        }
+        let limit = self.limit();
+        // No overflow: dyn_len ≤ MAX_DYN_LEN and a slice is at most isize::MAX bytes.
+        let s = if self.dyn_len + s.len() < self.kept() {
+            s
+        } else {
+            cut_str(s, self.past_kept(limit, s.len() + 1).saturating_sub(1))
+        };
+        self.loc(s.len() + 1);
+        self.push(s.as_bytes());
         self.push(&NUL);
     }
 
     /// A `__rel_loc u8[]` field: the bytes cut to the room left.
+    #[inline(always)]
     pub(crate) fn bytes(&mut self, b: &'a [u8]) {
-        let n = b.len().min(self.room());
-        self.loc(n);
-        if n > 0 {
-            self.push(&b[..n]);
-        }
+        let limit = self.limit();
+        let b = if self.dyn_len + b.len() <= self.kept() { b } else { cut_bytes(b, self.past_kept(limit, b.len())) };
+        self.loc(b.len());
+        self.push(b);
     }
+}
+
+/// The longest prefix of `s` of at most `max` bytes that ends at a char boundary. Inline, as `cut_bytes`: a
+/// call here would make every site's write save and restore registers around it.
+#[inline(always)]
+fn cut_str(s: &str, max: usize) -> &str {
+    let mut n = s.len().min(max);
+    while !s.is_char_boundary(n) {
+        n -= 1;
+    }
+    &s[..n]
+}
+
+#[inline(always)]
+fn cut_bytes(b: &[u8], max: usize) -> &[u8] {
+    &b[..b.len().min(max)]
 }
 
 #[cfg(test)]
@@ -103,14 +177,16 @@ mod tests {
 
     /// The payload a write would send after the index: the fixed part, then the dynamic data.
     fn record<F: Fields>(f: &F) -> Vec<u8> {
-        let mut fixed = vec![0u8; F::FIXED];
-        let mut iov = [libc::iovec { iov_base: std::ptr::null_mut(), iov_len: 0 }; MAX_IOV];
+        let mut fixed = vec![MaybeUninit::new(0xAAu8); F::FIXED];
+        let mut iov = [MaybeUninit::uninit(); MAX_IOV];
         let mut enc = Encoder::new(&mut fixed, F::DYN, &mut iov);
         f.encode_all(&mut enc);
-        let (pos, n, _) = enc.finish();
-        assert_eq!(pos, F::FIXED, "each field writes exactly its fixed size");
-        let mut out = fixed.clone();
-        for v in &iov[..n] {
+        let (complete, iov, _) = enc.finish();
+        assert!(complete, "each field writes exactly its fixed size");
+        let iov = iov.to_vec();
+        // SAFETY: complete: every fixed byte was written.
+        let mut out: Vec<u8> = fixed.iter().map(|b| unsafe { b.assume_init() }).collect();
+        for v in &iov {
             // SAFETY: each iovec points at data borrowed from `f`, alive here.
             out.extend_from_slice(unsafe { std::slice::from_raw_parts(v.iov_base as *const u8, v.iov_len) });
         }

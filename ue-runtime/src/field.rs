@@ -242,7 +242,7 @@ macro_rules! float_fields {
             #[inline]
             fn encode<'a>(&'a self, enc: &mut Encoder<'a, '_>) {
                 let text = Text::<{ $n - 1 }>::debug(self);
-                enc.fixed_with($n, |dst| dst[..text.as_str().len()].copy_from_slice(text.as_str().as_bytes()));
+                enc.fixed_padded($n, text.as_str().as_bytes());
             }
         }
     )*};

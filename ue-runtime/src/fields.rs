@@ -5,8 +5,8 @@ use crate::field::{Field, FieldKind};
 
 /// The most fields one event may have.
 pub const MAX_FIELDS: usize = 32;
-/// iovecs of one write: the index, the fixed part, and two per dynamic field (data, NUL).
-pub(crate) const MAX_IOV: usize = 2 + 2 * MAX_FIELDS;
+/// iovecs of one write: the index and fixed part, and two per dynamic field (data, NUL).
+pub(crate) const MAX_IOV: usize = 1 + 2 * MAX_FIELDS;
 
 /// The fields of one event, as a tuple of [`Field`]s.
 pub trait Fields {

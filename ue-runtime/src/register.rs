@@ -23,7 +23,6 @@ use crate::abi::{self, UserReg, UserUnreg};
 use crate::descriptor::{self, Health};
 use crate::status;
 use crate::tracepoint::{Tracepoint, FAILED, REGISTERED, STALE, STUCK, TRACEPOINTS, UNREGISTERED};
-use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::Once;
 
@@ -227,42 +226,26 @@ fn renew_stale(g: &Guard, fd: i32) {
     }
 }
 
+/// Registers every tracepoint not registered yet: one ioctl each and nothing else (start-up runs this for
+/// every site of the image). A name declared with two formats in this image is told apart from a conflict
+/// with another process only when the kernel refuses one (EADDRINUSE), by a scan for the other declaration.
 fn register_new(g: &Guard, fd: i32) {
-    if all(g).all(|tp| tp.state.load(Ordering::Relaxed) != UNREGISTERED) {
-        return;
-    }
-    // name → format of the single-format tracepoints this image registered, to name a conflict before the
-    // kernel does (multi-format ones may differ: each format is its own event).
-    let mut formats: BTreeMap<&str, &str> = BTreeMap::new();
-    for tp in all(g) {
-        if tp.state.load(Ordering::Relaxed) == REGISTERED && !registers_multi_format(tp) {
-            formats.entry(tp.name()).or_insert(tp.format());
-        }
-    }
     for tp in all(g) {
         if tp.state.load(Ordering::Relaxed) != UNREGISTERED {
             continue;
         }
-        if let Some(&other) = formats.get(tp.name()).filter(|_| !registers_multi_format(tp)) {
-            if other != tp.format() {
-                let why = format!(
-                    "event '{}' is declared with two formats in this program: '{}' and '{}'",
-                    tp.name(),
-                    other,
-                    tp.format()
-                );
-                fail(tp, "format declared twice in this program", why);
-                continue;
-            }
-        }
-        match register_one(fd, tp) {
-            Ok(()) if !registers_multi_format(tp) => {
-                formats.entry(tp.name()).or_insert(tp.format());
-            }
-            Ok(()) => {}
-            Err((kind, why)) => fail(tp, kind, why),
+        if let Err((kind, why)) = register_one(fd, tp) {
+            fail(tp, kind, why);
         }
     }
+}
+
+/// Another static tracepoint of this image registered under `tp`'s name with another format.
+fn declared_twice(tp: &Tracepoint) -> Option<&'static str> {
+    TRACEPOINTS.iter().find_map(|o| {
+        (o.state.load(Ordering::Relaxed) == REGISTERED && o.name() == tp.name() && o.format() != tp.format())
+            .then(|| o.format())
+    })
 }
 
 /// Set once the kernel refused USER_EVENT_REG_MULTI_FORMAT: multi-format tracepoints then register with one
@@ -329,6 +312,14 @@ fn register_one(fd: i32, tp: &Tracepoint) -> Result<(), (&'static str, String)> 
     };
     let name = tp.name();
     Err(match err.raw_os_error() {
+        Some(libc::EADDRINUSE) if declared_twice(tp).is_some() => (
+            "format declared twice in this program",
+            format!(
+                "event '{name}' is declared with two formats in this program: '{}' and '{}'",
+                declared_twice(tp).unwrap_or_default(),
+                tp.format()
+            ),
+        ),
         Some(libc::EADDRINUSE) => (
             "format differs from the kernel's",
             format!(

@@ -33,6 +33,7 @@ pub(crate) fn count_dropped(errno: i32) {
     LAST_ERRNO.store(errno, Relaxed);
 }
 
+#[inline(always)]
 pub(crate) fn count_oversized() {
     OVERSIZED.fetch_add(1, Relaxed);
 }

@@ -5,12 +5,14 @@ use std::ffi::CString;
 use std::os::fd::RawFd;
 
 /// Where tracefs usually is: tried first, so the common start-up costs one `open`.
-const USUAL: &str = "/sys/kernel/tracing/user_events_data";
+const USUAL: &std::ffi::CStr = c"/sys/kernel/tracing/user_events_data";
 
 /// Opens `user_events_data` (`O_RDWR | O_CLOEXEC`), or says in plain words why it cannot.
 pub(crate) fn open_data() -> Result<(RawFd, String), String> {
-    if let Some(fd) = open(USUAL) {
-        return Ok((fd, USUAL.to_string()));
+    // SAFETY: USUAL is a valid NUL-terminated path.
+    let fd = unsafe { libc::open(USUAL.as_ptr(), libc::O_RDWR | libc::O_CLOEXEC) };
+    if fd >= 0 {
+        return Ok((fd, USUAL.to_string_lossy().into_owned()));
     }
     let mounts = std::fs::read_to_string("/proc/mounts")
         .map_err(|e| format!("cannot read /proc/mounts ({e}): is /proc mounted?"))?;

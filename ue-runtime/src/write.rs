@@ -1,24 +1,26 @@
 //! The write path: one `writev` of `[write_index, fixed fields, dynamic data…]`; no allocation, no lock.
 
 use crate::encoder::Encoder;
-use crate::fields::{Fields, MAX_FIELDS, MAX_IOV};
+use crate::fields::{Fields, MAX_FIELDS};
 use crate::status::{self, FTRACE_MAX_PAYLOAD};
 use crate::tracepoint::{Tracepoint, REGISTERED};
 use crate::{descriptor, register};
+use std::mem::MaybeUninit;
 use std::sync::atomic::Ordering;
 
-/// Calls `$write::<FIXED_CLASS, IOV_CLASS>($args…)` for the smallest stack buffer that holds a fixed part of
-/// `$fixed` bytes and the smallest iovec array for `$dyn` dynamic fields. With constant sizes one arm remains.
+/// Calls `$write::<FIXED_CLASS, DYN_CLASS>($args…)` for the smallest stack buffer that holds a fixed part of
+/// `$fixed` bytes and iovecs for `$dyn` dynamic fields: the plain API, whose sizes are associated consts that
+/// cannot size an array in a generic function. With constant sizes one arm remains.
 macro_rules! by_class {
     ($fixed:expr, $dyn:expr, $write:ident($($arg:expr),*)) => {{
         const BIG: usize = MAX_FIELDS * crate::abi::MAX_FIELD_ARRAY_SIZE;
         match ($fixed, $dyn) {
-            (0..=64, 0..=2) => $write::<64, 6>($($arg),*),
-            (0..=64, _) => $write::<64, MAX_IOV>($($arg),*),
-            (65..=512, 0..=2) => $write::<512, 6>($($arg),*),
-            (65..=512, _) => $write::<512, MAX_IOV>($($arg),*),
-            (513..=4096, _) => $write::<4096, MAX_IOV>($($arg),*),
-            _ => $write::<BIG, MAX_IOV>($($arg),*),
+            (0..=64, 0..=2) => $write::<64, 2>($($arg),*),
+            (0..=64, _) => $write::<64, MAX_FIELDS>($($arg),*),
+            (65..=512, 0..=2) => $write::<512, 2>($($arg),*),
+            (65..=512, _) => $write::<512, MAX_FIELDS>($($arg),*),
+            (513..=4096, _) => $write::<4096, MAX_FIELDS>($($arg),*),
+            _ => $write::<BIG, MAX_FIELDS>($($arg),*),
         }
     }};
 }
@@ -43,48 +45,123 @@ pub(crate) fn write_record<R: Record + ?Sized>(tp: &Tracepoint, rec: &R) {
 }
 
 /// Writes a record of `FIXED` fixed bytes and `DYN` dynamic fields that `encode` lays out (the macros' sites:
-/// each field encoded by its own `Field` impl, so an unsupported type is reported once, at its token).
+/// each field encoded by its own `Field` impl, so an unsupported type is reported once, at its token). The
+/// buffers have exactly the record's sizes, so the layout folds to constant stores.
 #[inline(always)]
 pub fn write_parts<'a, const FIXED: usize, const DYN: usize>(
     tp: &Tracepoint,
     encode: impl FnOnce(&mut Encoder<'a, '_>),
 ) {
-    by_class!(FIXED, DYN, write_with(tp, FIXED, DYN, encode));
+    write_with::<FIXED, DYN>(tp, FIXED, DYN, encode);
 }
 
+/// The iovecs of one write: the index with the fixed part, and two per dynamic field (data, NUL), contiguous
+/// (`repr(C)` of iovec arrays has no padding), sized without const-generic arithmetic.
+#[repr(C)]
+struct Iovecs<const D: usize> {
+    head: MaybeUninit<libc::iovec>,
+    data: [[MaybeUninit<libc::iovec>; 2]; D],
+}
+
+/// The write index followed by the fixed part: one iovec for both (`repr(C)`: the bytes follow the index
+/// without padding).
+#[repr(C)]
+struct Head<const N: usize> {
+    index: u32,
+    fixed: [MaybeUninit<u8>; N],
+}
+
+// The layouts `write_with` relies on, at the largest size.
+const _: () = assert!(size_of::<Iovecs<MAX_FIELDS>>() == crate::fields::MAX_IOV * size_of::<libc::iovec>());
+const _: () = assert!(std::mem::offset_of!(Head<64>, fixed) == 4);
+
+/// Lays out the record in buffers of `N` fixed bytes (`fixed_len` used) and iovecs for `D` dynamic fields
+/// (`dyn_fields` used), and sends it in one `writev`. Nothing is zeroed: the encoder writes every fixed byte
+/// (checked by `finish`) and only the iovecs it filled are sent.
 #[inline(always)]
-fn write_with<'a, const N: usize, const IOV: usize>(
+fn write_with<'a, const N: usize, const D: usize>(
     tp: &Tracepoint,
     fixed_len: usize,
     dyn_fields: usize,
     encode: impl FnOnce(&mut Encoder<'a, '_>),
 ) {
-    let mut fixed = [0u8; N];
-    let Some(fixed) = fixed.get_mut(..fixed_len) else { return status::count_dropped(libc::E2BIG) };
+    if fixed_len > N {
+        return status::count_dropped(libc::E2BIG);
+    }
     // The descriptor first, then the state: a renewal (register.rs) marks states stale before it replaces the
-    // descriptor, and publishes the new descriptor after the new indexes.
+    // descriptor, and publishes the new descriptor after the new indexes. A descriptor of -1 needs no test of
+    // its own: the writev fails with EBADF, and the event is dropped and counted as any failed write.
     let fd = descriptor::fd();
     // The kernel may set the enable bit inside DIAG_IOCSREG, before the index is stored: a write racing the
     // registration (a library loading, init() from another thread) must not go out with a stale index.
-    if fd < 0 || tp.state.load(Ordering::Acquire) != REGISTERED {
+    if tp.state.load(Ordering::Acquire) != REGISTERED {
         return status::count_dropped(libc::EAGAIN);
     }
-    let index = tp.write_index.load(Ordering::Relaxed).to_ne_bytes();
-    let mut iov = [libc::iovec { iov_base: std::ptr::null_mut(), iov_len: 0 }; IOV];
-    let (head, data) = iov.split_at_mut(2);
-    let mut enc = Encoder::new(fixed, dyn_fields, data);
+    let mut head = Head::<N> { index: tp.write_index.load(Ordering::Relaxed), fixed: [MaybeUninit::uninit(); N] };
+    let mut iov = Iovecs::<D> { head: MaybeUninit::uninit(), data: [[MaybeUninit::uninit(); 2]; D] };
+    // SAFETY: Iovecs is repr(C) arrays of one element type: `data` is 2·D contiguous iovecs.
+    let data =
+        unsafe { std::slice::from_raw_parts_mut(iov.data.as_mut_ptr().cast::<MaybeUninit<libc::iovec>>(), 2 * D) };
+    let mut enc = Encoder::new(&mut head.fixed[..fixed_len], dyn_fields, data);
     encode(&mut enc);
-    let (_, ndata, dyn_len) = enc.finish();
-    if fixed_len + dyn_len > FTRACE_MAX_PAYLOAD {
+    let (complete, data, _) = enc.finish();
+    let ndata = data.len();
+    if !complete {
+        // A field wrote other than its declared size: never send a malformed record (or unwritten bytes).
+        return status::count_dropped(libc::EINVAL);
+    }
+    // The encoder counts a record its dynamic data takes past what ftrace keeps; this, one whose fixed part
+    // alone does (a constant).
+    if fixed_len > FTRACE_MAX_PAYLOAD {
         status::count_oversized();
     }
-    head[0] = libc::iovec { iov_base: index.as_ptr() as *mut libc::c_void, iov_len: index.len() };
-    head[1] = libc::iovec { iov_base: fixed.as_mut_ptr().cast(), iov_len: fixed.len() };
-    // SAFETY: the first 2 + ndata iovecs point at live buffers: index and fixed here, the dynamic data borrowed
+    iov.head.write(libc::iovec { iov_base: (&raw mut head).cast(), iov_len: 4 + fixed_len });
+    // SAFETY: the first 1 + ndata iovecs are initialised (head just now, data by the encoder) and point at live
+    // buffers: the index and fixed part here (every fixed byte written: `complete`), the dynamic data borrowed
     // for 'a by the caller (Encoder's invariant).
-    let rc = unsafe { libc::writev(fd, iov.as_ptr(), (2 + ndata) as libc::c_int) };
+    let rc = unsafe { writev(fd, (&raw const iov).cast::<libc::iovec>(), 1 + ndata) };
     if rc < 0 {
-        failed(fd);
+        failed(fd, -rc as i32);
+    }
+}
+
+/// `writev(2)`, returning `-errno` on failure. On x86_64 the system call is made here, not through libc's
+/// wrapper: a tracepoint is then no thread-cancellation point, and pays neither the wrapper's multi-threaded
+/// cancellation bookkeeping nor errno.
+///
+/// # Safety
+/// `iov[..n]` must be initialised iovecs pointing at live buffers.
+#[inline(always)]
+unsafe fn writev(fd: i32, iov: *const libc::iovec, n: usize) -> isize {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let rc: isize;
+        // SAFETY: the writev system call reads iov[..n] and the buffers they name (the caller's contract);
+        // `syscall` clobbers rcx and r11 only, and touches no user stack.
+        unsafe {
+            std::arch::asm!(
+                "syscall",
+                inlateout("rax") libc::SYS_writev as isize => rc,
+                in("rdi") fd,
+                in("rsi") iov,
+                in("rdx") n,
+                lateout("rcx") _,
+                lateout("r11") _,
+                options(nostack, preserves_flags),
+            );
+        }
+        rc
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        // SAFETY: the caller's contract.
+        let rc = unsafe { libc::writev(fd, iov, n as libc::c_int) };
+        if rc < 0 {
+            // SAFETY: __errno_location returns this thread's errno.
+            -(unsafe { *libc::__errno_location() } as isize)
+        } else {
+            rc
+        }
     }
 }
 
@@ -92,9 +169,7 @@ fn write_with<'a, const N: usize, const IOV: usize>(
 /// EBADF, a replaced one whatever its new file says (EBADF when read-only, EPIPE…).
 #[cold]
 #[inline(never)]
-fn failed(fd: i32) {
-    // SAFETY: __errno_location returns this thread's errno.
-    let errno = unsafe { *libc::__errno_location() };
+fn failed(fd: i32, errno: i32) {
     status::count_dropped(errno);
     register::after_failed_write(fd);
 }
