@@ -34,7 +34,7 @@ pub fn section() -> Result<String> {
     Ok(format!(
         "\n## 5. The `tracing` layer (benches/tracing_layer.rs)\n\n\
          One `info!` with three fields (`u64`, `i64`, 15-byte `&str`), each case in its own process with its \
-         subscriber as the global default. Allocations counted by a global allocator over all the calls.\n\n\
+         subscriber as the global default. Allocations counted by a global allocator over all the calls of the measuring thread.\n\n\
          Disabled, on the host (nobody traces; best of 5 rounds of 20 M calls):\n\n{host}\n\
          Enabled, in the test bed (event enabled through tracefs; median of 7 rounds of 20,000 events):\n\n{bed}\n\
          - Disabled: tracing with no subscriber skips the site on its cached `Interest::never`. With the layer, \
