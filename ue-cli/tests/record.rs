@@ -209,7 +209,11 @@ fn list_without_files_shows_the_machine_s_events_and_who_traces_them() {
 fn status_says_usable_and_a_non_root_user_is_told_what_to_do() {
     let (code, out, _) = run(ue().arg("status"));
     assert_eq!((code, out.trim()), (0, "user_events is usable: /sys/kernel/tracing/user_events_data"));
+    // Copies uid 65534 can run wherever the checkout is.
+    let public = Public::new();
+    let (ue_copy, one_shot) = (public.copy(env!("CARGO_BIN_EXE_ue").as_ref()), public.copy(&example("one_shot")));
     let nobody = |cmd: &mut Command| {
+        cmd.current_dir("/");
         // SAFETY: setgid/setuid are async-signal-safe; the child only drops privileges before exec.
         unsafe {
             cmd.pre_exec(|| {
@@ -221,10 +225,10 @@ fn status_says_usable_and_a_non_root_user_is_told_what_to_do() {
         };
         run(cmd)
     };
-    let (code, _, err) = nobody(ue().args(["record", "--"]).arg(example("one_shot")));
+    let (code, _, err) = nobody(Command::new(&ue_copy).args(["record", "--"]).arg(&one_shot));
     assert_eq!(code, 1);
     assert!(err.contains("run as root"), "{err}");
-    let (code, out, _) = nobody(ue().arg("status"));
+    let (code, out, _) = nobody(Command::new(&ue_copy).arg("status"));
     assert_eq!(code, 1);
     assert!(out.starts_with("user_events is not usable here: "), "{out}");
 }
