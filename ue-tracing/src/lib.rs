@@ -49,6 +49,8 @@
 //! type are converted where possible (integers and bools to each other or to text), else written as 0. Text is
 //! cut at a character boundary so that the record stays within the 4,064 bytes ftrace keeps.
 
+#![deny(missing_docs)]
+
 mod layer;
 mod names;
 mod site;
