@@ -380,7 +380,7 @@ fn now_ns() -> u64 {
 }
 
 /// The time-stamp counter: fine-grained in the test bed too, whose kernel clock falls back to jiffies under TCG
-/// (`refined-jiffies`, 4 ms steps) when it finds the TSC unstable.
+/// (`refined-jiffies`, steps of a jiffy) when it finds the TSC unstable.
 fn ticks() -> u64 {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: rdtsc has no preconditions on x86_64.
@@ -389,8 +389,8 @@ fn ticks() -> u64 {
     return now_ns();
 }
 
-/// Nanoseconds per tick, calibrated once against CLOCK_MONOTONIC_RAW over one second (a 4 ms clock step is then
-/// 0.4% of it; ratios between rows do not depend on it at all).
+/// Nanoseconds per tick, calibrated once against CLOCK_MONOTONIC_RAW over one second (a jiffy-sized clock step is a
+/// small part of that; ratios between rows do not depend on the calibration at all).
 fn ns_per_tick() -> f64 {
     static CAL: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
     *CAL.get_or_init(|| {

@@ -62,8 +62,8 @@ fn quarantine<T>(words: &[usize], f: impl FnOnce() -> T) -> impl Fn(usize) -> u3
     }
     move |w| {
         assert!(held.iter().any(|&(p, s)| (p..p + s).contains(&w)));
-        // SAFETY: w lies in a block the allocator holds and never frees (a 4-byte-aligned enable word); the
-        // kernel may write it atomically, hence the volatile read.
+        // The kernel may write the word atomically, hence the volatile read.
+        // SAFETY: w lies in a block the allocator holds and never frees (a 4-byte-aligned enable word).
         unsafe { std::ptr::read_volatile(w as *const u32) }
     }
 }

@@ -144,8 +144,9 @@ impl DynamicTracepoint {
             crate::status::add_problem("invalid run-time tracepoint", why.clone());
             DefinitionError(why)
         })?;
-        // SAFETY: the CString's buffer does not move when the CString moves into the block, and the block
-        // (which owns it) outlives every use of `tp`, which is reachable only through the block.
+        // The CString's buffer does not move when the CString moves into the block, which owns it and outlives
+        // every use of `tp` (reachable only through the block).
+        // SAFETY: so the buffer outlives every use of this reference.
         let desc_ref: &'static CStr = unsafe { &*std::ptr::from_ref::<CStr>(desc.as_c_str()) };
         let kinds: Box<[FieldKind]> = fields.iter().map(|&(_, k)| k).collect();
         let block = Box::new(Block {

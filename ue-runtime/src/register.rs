@@ -273,8 +273,8 @@ fn ioctl_register(fd: i32, tp: &Tracepoint, flags: u16) -> Result<u32, std::io::
         name_args: tp.desc_cstr().as_ptr() as u64,
         write_index: 0,
     };
-    // SAFETY: reg is a valid user_reg; the word and descriptor stay mapped until unregistered (at unload, or
-    // before a run-time tracepoint is freed).
+    // The word and text stay mapped until unregistered: at unload, or before a run-time tracepoint is freed.
+    // SAFETY: reg is a valid user_reg naming memory that outlives the registration (above).
     let rc = unsafe { libc::ioctl(fd, abi::DIAG_IOCSREG as _, &mut reg) };
     if rc == 0 {
         Ok(reg.write_index)
@@ -418,8 +418,7 @@ fn fail_unregister(tp: &Tracepoint, errno: i32) {
 
 /// Keeps this shared library mapped for the life of the process (`RTLD_NODELETE`).
 fn pin_library() -> bool {
-    // SAFETY: dladdr only reads loader tables; dlopen with RTLD_NOLOAD only takes a reference to an object
-    // that is already loaded (this one).
+    // SAFETY: dladdr only reads loader tables; dlopen with RTLD_NOLOAD only references this loaded object.
     unsafe {
         let mut ours: libc::Dl_info = core::mem::zeroed();
         if libc::dladdr((&raw const LOCK).cast::<libc::c_void>(), &raw mut ours) == 0 || ours.dli_fname.is_null() {

@@ -99,9 +99,9 @@ fn write_with<'a, const N: usize, const D: usize>(
     }
     let mut head = Head::<N> { index: tp.write_index.load(Ordering::Relaxed), fixed: [MaybeUninit::uninit(); N] };
     let mut iov = Iovecs::<D> { head: MaybeUninit::uninit(), data: [[MaybeUninit::uninit(); 2]; D] };
+    let first = iov.data.as_mut_ptr().cast::<MaybeUninit<libc::iovec>>();
     // SAFETY: Iovecs is repr(C) arrays of one element type: `data` is 2·D contiguous iovecs.
-    let data =
-        unsafe { std::slice::from_raw_parts_mut(iov.data.as_mut_ptr().cast::<MaybeUninit<libc::iovec>>(), 2 * D) };
+    let data = unsafe { std::slice::from_raw_parts_mut(first, 2 * D) };
     let mut enc = Encoder::new(&mut head.fixed[..fixed_len], dyn_fields, data);
     encode(&mut enc);
     let (complete, data, _) = enc.finish();
@@ -116,9 +116,9 @@ fn write_with<'a, const N: usize, const D: usize>(
         status::count_oversized();
     }
     iov.head.write(libc::iovec { iov_base: (&raw mut head).cast(), iov_len: 4 + fixed_len });
-    // SAFETY: the first 1 + ndata iovecs are initialised (head just now, data by the encoder) and point at live
-    // buffers: the index and fixed part here (every fixed byte written: `complete`), the dynamic data borrowed
-    // for 'a by the caller (Encoder's invariant).
+    // The head was set just now and the data iovecs by the encoder; they point at the index and fixed part here
+    // (every fixed byte written: `complete`) and at dynamic data borrowed for 'a (Encoder's invariant).
+    // SAFETY: so the first 1 + ndata iovecs are initialised and point at live buffers.
     let rc = unsafe { writev(fd, (&raw const iov).cast::<libc::iovec>(), 1 + ndata) };
     if rc < 0 {
         failed(fd, -rc as i32);
@@ -136,8 +136,8 @@ unsafe fn writev(fd: i32, iov: *const libc::iovec, n: usize) -> isize {
     #[cfg(target_arch = "x86_64")]
     {
         let rc: isize;
-        // SAFETY: the writev system call reads iov[..n] and the buffers they name (the caller's contract);
         // `syscall` clobbers rcx and r11 only, and touches no user stack.
+        // SAFETY: writev reads iov[..n] and the buffers they name, which the caller's contract keeps valid.
         unsafe {
             std::arch::asm!(
                 "syscall",

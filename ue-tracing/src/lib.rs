@@ -165,8 +165,8 @@ where
         if id == TypeId::of::<Self>() {
             return Some(std::ptr::from_ref::<Self>(self).cast::<()>());
         }
-        // SAFETY: forwards the same request to the Filtered layer inside, whose answer (its per-layer filter
-        // marker included, which tracing_subscriber looks for) points into `self`.
+        // The Filtered layer inside answers for its per-layer filter marker too, which tracing_subscriber looks for.
+        // SAFETY: forwards the same request to that inner layer, whose answer points into `self`.
         unsafe { self.inner.downcast_raw(id) }
     }
 }

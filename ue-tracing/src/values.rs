@@ -119,8 +119,8 @@ impl<const N: usize> TextBuf<N> {
     fn text(&self, start: u16, len: u16) -> &str {
         let (start, len) = (start as usize, len as usize);
         debug_assert!(start + len <= self.len);
-        // SAFETY: bytes below `self.len` were written by `write_str`, from whole `str`s cut at char boundaries,
-        // and a value's range lies below it; so they are initialised UTF-8.
+        // Bytes below `self.len` were written by `write_str`, from whole `str`s cut at char boundaries.
+        // SAFETY: a value's range lies below `self.len`, so its bytes are initialised UTF-8.
         unsafe { std::str::from_utf8_unchecked(std::slice::from_raw_parts(self.buf.as_ptr().add(start).cast(), len)) }
     }
 }

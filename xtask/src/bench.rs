@@ -394,7 +394,7 @@ impl<'a> Report<'a> {
              `CLOCK_MONOTONIC_RAW` over one second; its smallest step observed: {:.1} ns on the host, {:.1} ns in \
              the bed. The bed's kernel clock in this run: clocksource {}, `CLOCK_MONOTONIC_RAW` steps of {:.0} ns \
              observed (host: {:.0} ns); under TCG the kernel may find the TSC unstable and fall back to \
-             `refined-jiffies` (4 ms steps), which is why the TSC is read directly.",
+             `refined-jiffies` (steps of a jiffy), which is why the TSC is read directly.",
             g("host.tsc_step_ns"),
             g("bed.tsc_step_ns"),
             self.text.get("clocksource").map_or("?", String::as_str),
