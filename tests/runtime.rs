@@ -189,8 +189,8 @@ fn debugfs_is_a_fallback_when_tracefs_is_not_mounted() {
 #[test]
 #[ignore = "needs user_events: cargo xtask test"]
 fn without_permission_the_program_runs_and_says_why() {
-    let public = PublicExe::copy(&example("status_probe")); // uid 65534 may not enter the checkout
-    let mut nobody = Command::new(&public.path);
+    let public = Public::new(); // uid 65534 may not enter the checkout
+    let mut nobody = Command::new(public.copy(&example("status_probe")));
     nobody.current_dir("/");
     std::os::unix::process::CommandExt::uid(&mut nobody, 65534);
     std::os::unix::process::CommandExt::gid(&mut nobody, 65534);

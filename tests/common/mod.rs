@@ -166,34 +166,6 @@ pub fn in_child_within(limit: Duration, scenario: impl FnOnce()) -> Result<(), S
     }
 }
 
-/// A copy of a program that any user can run, in a fresh 0755 directory under /tmp, removed on drop. A test
-/// that drops privileges runs it: the original may sit in a checkout other users cannot enter (a 0700 home
-/// directory).
-pub struct PublicExe {
-    dir: std::path::PathBuf,
-    pub path: std::path::PathBuf,
-}
-
-impl PublicExe {
-    pub fn copy(me: &std::path::Path) -> PublicExe {
-        use std::os::unix::fs::PermissionsExt;
-        let dir = std::env::temp_dir().join(format!("ue-public-exe-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir(&dir).unwrap_or_else(|e| panic!("create {}: {e}", dir.display()));
-        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-        let path = dir.join(me.file_name().unwrap());
-        std::fs::copy(me, &path).unwrap_or_else(|e| panic!("copy {} to {}: {e}", me.display(), path.display()));
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-        PublicExe { dir, path }
-    }
-}
-
-impl Drop for PublicExe {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
 /// The integer values the every-type tests write (tests/runtime.rs, tests/macros.rs, examples/every_type for
 /// tests/tools.rs), in this order: u8, u16, u32, u64, i8, i16, i32, i64, usize, isize, bool, char.
 pub const EVERY_INT: (u8, u16, u32, u64, i8, i16, i32, i64, usize, isize, bool, char) =
@@ -286,6 +258,9 @@ pub fn word_at_after_enable(addr: usize, event: &str) -> u32 {
 }
 
 pub mod alloc;
+mod public;
+#[allow(unused_imports)] // not every test binary drops privileges
+pub use public::Public;
 
 /// A `tracing_subscriber::fmt` writer that keeps what it is given.
 #[derive(Clone, Default)]

@@ -16,7 +16,9 @@ pub const fn desc_len(name: &str, names: &[&str], kinds: &[FieldKind]) -> usize 
     n
 }
 
-/// The registration text itself, NUL-terminated; `L` must be `desc_len(..)`.
+/// The registration text itself, NUL-terminated; `L` must be `desc_len(..)`. The macros put it in a section
+/// entry instead (section.rs); tests build the expected text with it.
+#[cfg(test)]
 pub const fn desc_bytes<const L: usize>(name: &str, names: &[&str], kinds: &[FieldKind]) -> [u8; L] {
     let mut out = [0u8; L];
     let at = write_desc(&mut out, 0, name, names, kinds);

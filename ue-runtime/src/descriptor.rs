@@ -46,26 +46,24 @@ pub(crate) fn fd() -> RawFd {
 /// image's descriptor. Caller holds the registration lock and `FD` is -1.
 pub(crate) fn open() -> Result<(RawFd, String), String> {
     let (fd, path) = crate::tracefs::open_data()?;
-    let fd = move_high(fd);
-    let Some((dev, ino)) = identity(fd) else {
-        let err = std::io::Error::last_os_error();
-        // SAFETY: fd was opened above and is not published.
-        unsafe { libc::close(fd) };
-        return Err(format!("cannot fstat {path}: {err}"));
-    };
+    let fd = adopt(fd).map_err(|e| format!("cannot fstat {path}: {}", std::io::Error::from_raw_os_error(e)))?;
     *PATH.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = CString::new(path.as_str()).ok();
-    publish(fd, dev, ino);
     Ok((fd, path))
 }
 
 /// Reopens the remembered path after a loss, without allocating. Caller holds the registration lock and `FD`
 /// is -1.
 pub(crate) fn reopen() -> Result<RawFd, i32> {
-    let fd = open_remembered().ok_or_else(errno)?;
+    adopt(open_remembered().ok_or_else(errno)?)
+}
+
+/// Makes a descriptor just opened on `user_events_data` the image's: moved high, its identity recorded, then
+/// published. Closes it and returns the errno when it cannot be identified.
+fn adopt(fd: RawFd) -> Result<RawFd, i32> {
     let fd = move_high(fd);
     let Some((dev, ino)) = identity(fd) else {
         let e = errno();
-        // SAFETY: fd was opened above and is not published.
+        // SAFETY: fd was opened by our caller and is not published.
         unsafe { libc::close(fd) };
         return Err(e);
     };

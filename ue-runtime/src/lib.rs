@@ -54,14 +54,13 @@ pub fn shutdown() {
 /// What the macros expand to; not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::desc::{desc_bytes, desc_len};
+    pub use crate::desc::desc_len;
     pub use crate::encoder::Encoder;
     pub use crate::field::{Field, FieldKind};
     pub use crate::fields::{dyn_count, fixed_size};
     pub use crate::section::{entry_bytes, entry_desc, entry_from_text, entry_head, entry_len};
     pub use crate::text::Text;
     pub use crate::tracepoint::{Tracepoint, TRACEPOINTS};
-    pub use core::ffi::CStr;
     pub use linkme;
 
     /// The supertrait that seals [`Field`]: `#[derive(Field)]` implements it.
@@ -89,14 +88,6 @@ pub mod __private {
     #[inline(always)]
     pub fn as_bytes<T: AsRef<[u8]> + ?Sized>(v: &T) -> &[u8] {
         v.as_ref()
-    }
-
-    /// Turns the const-built descriptor bytes into a `CStr` (at compile time).
-    pub const fn desc_cstr(bytes: &'static [u8]) -> &'static CStr {
-        match CStr::from_bytes_with_nul(bytes) {
-            Ok(c) => c,
-            Err(_) => panic!("ue: event and field names must not contain NUL"),
-        }
     }
 }
 

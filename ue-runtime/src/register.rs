@@ -418,29 +418,28 @@ fn fail_unregister(tp: &Tracepoint, errno: i32) {
 
 /// Keeps this shared library mapped for the life of the process (`RTLD_NODELETE`).
 fn pin_library() -> bool {
-    // SAFETY: dladdr only reads loader tables; dlopen with RTLD_NOLOAD only references this loaded object.
-    unsafe {
-        let mut ours: libc::Dl_info = core::mem::zeroed();
-        if libc::dladdr((&raw const LOCK).cast::<libc::c_void>(), &raw mut ours) == 0 || ours.dli_fname.is_null() {
-            return false;
-        }
-        !libc::dlopen(ours.dli_fname, libc::RTLD_NOW | libc::RTLD_NOLOAD | libc::RTLD_NODELETE).is_null()
+    let Some(ours) = image_of((&raw const LOCK).cast()) else { return false };
+    if ours.dli_fname.is_null() {
+        return false;
     }
+    // SAFETY: dlopen with RTLD_NOLOAD only references an object already loaded: this one, by its loader name.
+    !unsafe { libc::dlopen(ours.dli_fname, libc::RTLD_NOW | libc::RTLD_NOLOAD | libc::RTLD_NODELETE) }.is_null()
 }
 
 /// True when this code runs inside a shared library rather than the main executable.
 fn in_shared_object() -> bool {
-    // Both addresses are valid: a static of ours, and the executable's program headers from the auxv.
-    // SAFETY: dladdr only reads loader tables.
-    unsafe {
-        let mut ours: libc::Dl_info = core::mem::zeroed();
-        let mut main: libc::Dl_info = core::mem::zeroed();
-        let phdr = libc::getauxval(libc::AT_PHDR) as *const libc::c_void;
-        if libc::dladdr((&raw const LOCK).cast::<libc::c_void>(), &raw mut ours) == 0
-            || libc::dladdr(phdr, &raw mut main) == 0
-        {
-            return false;
-        }
-        ours.dli_fbase != main.dli_fbase
+    // SAFETY: getauxval has no preconditions; AT_PHDR is the executable's program headers.
+    let phdr = unsafe { libc::getauxval(libc::AT_PHDR) } as *const libc::c_void;
+    match (image_of((&raw const LOCK).cast()), image_of(phdr)) {
+        (Some(ours), Some(main)) => ours.dli_fbase != main.dli_fbase,
+        _ => false,
     }
+}
+
+/// The loaded object (executable or shared library) that holds `addr`.
+fn image_of(addr: *const libc::c_void) -> Option<libc::Dl_info> {
+    // SAFETY: Dl_info is plain data for dladdr to fill.
+    let mut info: libc::Dl_info = unsafe { core::mem::zeroed() };
+    // SAFETY: dladdr only reads loader tables; any address is valid to ask about.
+    (unsafe { libc::dladdr(addr, &raw mut info) } != 0).then_some(info)
 }
