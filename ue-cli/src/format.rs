@@ -103,6 +103,13 @@ fn parse_field(line: &str) -> Option<FieldDef> {
         ty = format!("{ty}[{dim}");
         name = n.to_string();
     }
+    // A dynamic array's length means nothing, and 6.12 leaves it uninitialised for user events
+    // (`__rel_loc char[9499888] key`): it is `[]`, as registered.
+    if ty.starts_with("__rel_loc") || ty.starts_with("__data_loc") {
+        if let (Some(open), Some(close)) = (ty.find('['), ty.rfind(']')) {
+            ty.replace_range(open + 1..close, "");
+        }
+    }
     let mut get = |key: &str| -> Option<usize> {
         let p = parts.next()?;
         p.strip_prefix(key)?.trim().parse().ok()
@@ -200,7 +207,7 @@ mod tests {
         \tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n\
         \tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n\
         \tfield:s16 a;\toffset:8;\tsize:2;\tsigned:1;\n\
-        \tfield:__rel_loc char[] s;\toffset:10;\tsize:4;\tsigned:0;\n\
+        \tfield:__rel_loc char[9499888] s;\toffset:10;\tsize:4;\tsigned:0;\n\
         \tfield:__rel_loc u8[] b;\toffset:14;\tsize:4;\tsigned:0;\n\
         \tfield:unsigned char[2] arr;\toffset:18;\tsize:2;\tsigned:0;\n\n\
         print fmt: \"…\"\n";
