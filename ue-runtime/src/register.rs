@@ -39,11 +39,20 @@ extern "C" fn atfork_prepare() {
     lock::hold_for_fork();
 }
 
+/// After `fork`, in parent and child: every enable word's page is made private again (fork made it
+/// copy-on-write, and the kernel could only set a bit there from a work item, later), then the lock is released.
+/// Without the lock (the forking thread held it), the run-time tracepoints cannot be listed: only the others.
 extern "C" fn atfork_release() {
-    drop(lock::held_for_fork());
+    let g = lock::held_for_fork();
+    match &g {
+        Some(g) => all(g).for_each(Tracepoint::own_word),
+        None => std::iter::once(&ANCHOR).chain(TRACEPOINTS.iter().map(|tp| &**tp)).for_each(Tracepoint::own_word),
+    }
+    drop(g);
 }
 
-/// Installs the fork handlers, once per image: fork then happens with the registration lock held.
+/// Installs the fork handlers, once per image: fork happens with the registration lock held, and the enable
+/// words are this process's own right after it.
 pub(crate) fn install_fork_handlers() {
     ATFORK.call_once(|| sys::at_fork(atfork_prepare, atfork_release, atfork_release));
 }

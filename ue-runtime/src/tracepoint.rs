@@ -129,6 +129,17 @@ impl Tracepoint {
         self.enabled.as_ptr().cast_const()
     }
 
+    /// Writes the enable word with its own value, so that its page is this process's own again after a `fork`
+    /// made it copy-on-write: the kernel then sets the bit at once when a tracer enables the event, instead of
+    /// from a work item a moment later (and the writes of that moment lost). A compare-exchange, not an
+    /// idempotent `fetch_or(0)`, which compilers may turn into a load.
+    pub(crate) fn own_word(&self) {
+        let mut v = self.enabled.load(Ordering::Relaxed);
+        while let Err(now) = self.enabled.compare_exchange_weak(v, v, Ordering::Relaxed, Ordering::Relaxed) {
+            v = now;
+        }
+    }
+
     /// Clears the kernel's bit (after unregistering: the kernel clears it too, unless it could not write the page).
     pub(crate) fn clear_enable_bit(&self) {
         self.enabled.fetch_and(!(1 << ENABLE_BIT), Ordering::Relaxed);
