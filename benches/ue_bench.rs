@@ -356,17 +356,8 @@ fn raw_register() -> Raw {
     unsafe {
         let fd = libc::open(c"/sys/kernel/tracing/user_events_data".as_ptr(), libc::O_RDWR | libc::O_CLOEXEC);
         assert!(fd >= 0, "open user_events_data");
-        let mut reg = ue_runtime::abi::UserReg {
-            size: 28,
-            enable_bit: 31,
-            enable_size: 4,
-            flags: 0,
-            enable_addr: RAW_WORD.as_ptr() as u64,
-            name_args: FORMAT.as_ptr() as u64,
-            write_index: 0,
-        };
-        assert_eq!(libc::ioctl(fd, ue_runtime::abi::DIAG_IOCSREG as _, &mut reg), 0, "raw register");
-        Raw { fd, index: reg.write_index }
+        let index = ue_runtime::abi::register(fd, RAW_WORD.as_ptr(), FORMAT, 0).expect("raw register");
+        Raw { fd, index }
     }
 }
 
