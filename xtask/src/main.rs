@@ -1,19 +1,9 @@
-//! The ue test bed and project commands: `cargo xtask <command>`; `cargo xtask --help` lists them.
+//! `cargo xtask <command>`: the command line of the xtask library; `cargo xtask --help` lists the commands.
 //!
 //! Hand-parsed rather than clap: xtask is the first thing a fresh clone compiles, and it depends on libc only.
 
-mod bench;
-mod bench_tracing;
-mod cargo_json;
-mod demo;
-mod guest;
-mod kernel;
-mod spec;
-mod sys;
-mod test;
-mod vm;
-
 use std::process::ExitCode;
+use xtask::{bench, demo, guest, kernel, sys, test, vm};
 
 const HELP: &str = "\
 ue's test bed: a small kernel with user_events, booted in QEMU with the host's / shared read-only.

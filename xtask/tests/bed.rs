@@ -1,24 +1,12 @@
 //! The bed's own tests: each boots the VM through the xtask binary, as a user would, from the places a checkout
 //! may live. They run on the host (not inside the VM), in step 3 of `cargo xtask test`.
 
-#[allow(dead_code)]
-#[path = "../src/cargo_json.rs"]
-mod cargo_json;
-
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant, SystemTime};
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
-}
-
-fn cargo() -> Command {
-    let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    c.current_dir(root());
-    c
-}
+use xtask::cargo_json;
+use xtask::sys::{cargo, root};
 
 /// A scratch directory, removed on drop.
 struct Scratch(PathBuf);
@@ -136,7 +124,7 @@ fn bed_second_checkout_reuses_the_cached_kernel() {
     let dir = Scratch::new(PathBuf::from(format!("/var/tmp/ue-bed-clone {}", std::process::id())), 0o755);
     copy_tree(&root(), &dir.0);
     let t0 = Instant::now();
-    let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+    let out = cargo()
         .args(["build", "--quiet", "--offline", "-p", "xtask"])
         .current_dir(&dir.0)
         .env_remove("CARGO_TARGET_DIR")
