@@ -2,14 +2,12 @@
 //! nothing formatted while disabled, span close events with their times, no allocation per enabled event,
 //! a `fmt` layer beside it still served.
 
-mod common;
-
-use common::*;
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use tracing::{info, info_span, warn};
 use tracing_subscriber::prelude::*;
+use ue_test_support::*;
 
 #[global_allocator]
 static A: alloc::Counting = alloc::Counting;
