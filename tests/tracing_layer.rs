@@ -1,6 +1,7 @@
 //! Kernel-backed tests of the `ue-tracing` layer inside one process: events written with every field by name,
 //! nothing formatted while disabled, span close events with their times, no allocation per enabled event,
-//! a `fmt` layer beside it still served.
+//! a `fmt` layer beside it still served. The layer names each event after its target, this test crate: the
+//! events are `tracing_layer_*`, so the file keeps that name.
 
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -28,8 +28,8 @@ pub fn bytes_field(name: &str, b: &[u8]) -> String {
     format!("{name}={}", hex.join(","))
 }
 
-/// The integer values the every-type tests write (tests/runtime.rs, tests/macros.rs, examples/every_type for
-/// tests/tools.rs), in this order: u8, u16, u32, u64, i8, i16, i32, i64, usize, isize, bool, char.
+/// The integer values the every-type tests write (tests/declaration_api.rs, tests/macro_sites.rs,
+/// examples/every_type for tests/decoded_by_tools.rs), in this order: u8, u16, u32, u64, i8, i16, i32, i64, usize, isize, bool, char.
 pub const EVERY_INT: (u8, u16, u32, u64, i8, i16, i32, i64, usize, isize, bool, char) =
     (7, 65000, 4_000_000_000, 5_000_000_000, -128, -300, -70000, -5_000_000_000, 42, -42, true, 'Z');
 

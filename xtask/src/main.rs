@@ -28,7 +28,7 @@ Environment:
   UE_VM_TIMEOUT=<secs>   bound one VM run (default 1800)
   UE_VM_VERBOSE=1        show the guest kernel's log
   UE_LOG=1               ue-runtime prints one status line per registration pass (passed into the VM)
-  UE_BLESS=1             rewrite the expected compile errors of ue-runtime/tests/namespace.rs
+  UE_BLESS=1             rewrite the expected compile errors of ue-runtime/tests/crate_prefix.rs
   CARGO_TARGET_DIR       honoured; the target directory must be visible in the VM like the checkout
 
 Caches (shared by every checkout on the machine; delete to rebuild):

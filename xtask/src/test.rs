@@ -29,7 +29,8 @@ pub fn run(args: &[String]) -> Result<i32> {
     sys::step("host: cargo test --workspace (unit, doc and compile-fail tests)");
     let (host_ok, host_summary) = tee(cargo().args(["test", "--workspace"]))?;
 
-    // The real-tool tests (tests/tools.rs) run Debian's trace-cmd and perf inside the VM.
+    // The real-tool tests (tests/decoded_by_tools.rs, tests/tracing_decoded_by_tools.rs) run Debian's trace-cmd
+    // and perf inside the VM.
     sys::ensure_packages(&["trace-cmd", "linux-perf"])?;
     sys::step("building the kernel-backed tests");
     let bins = test_executables()?;
