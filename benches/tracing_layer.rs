@@ -13,8 +13,7 @@ use std::process::Command;
 use std::time::Instant;
 use tracing_subscriber::prelude::*;
 
-#[path = "../tests/common/alloc.rs"]
-mod alloc;
+use ue_test_support::alloc;
 
 #[global_allocator]
 static A: alloc::Counting = alloc::Counting;

@@ -23,9 +23,7 @@ use std::hint::black_box;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use ue_runtime::{tracepoint, user_event};
-
-#[path = "../tests/common/alloc.rs"]
-mod alloc;
+use ue_test_support::alloc;
 
 #[global_allocator]
 static A: alloc::Counting = alloc::Counting;

@@ -1,5 +1,5 @@
-//! Declares `ue_t_cross` with a format that clashes with tests/conflict.rs, and prints its status: the kernel
-//! refuses the registration (EADDRINUSE) and the status says so, naming both formats. Used by that test.
+//! Declares `ue_t_cross` with a format that clashes with tests/format_conflicts.rs, and prints its status: the
+//! kernel refuses the registration (EADDRINUSE) and the status says so, naming both formats. Used by that test.
 
 ue_runtime::static_tracepoint!(static CROSS = "ue_t_cross u64 x");
 

@@ -1,5 +1,5 @@
 //! A shared library (cdylib) with its own tracepoint: it registers when the library is loaded (`dlopen`) and
-//! unregisters when it is unloaded (`dlclose`), with no call in the host program. Used by tests/dylib.rs.
+//! unregisters when it is unloaded (`dlclose`), with no call in the host program. Used by tests/dlopen_dlclose.rs.
 //!
 //! ```sh
 //! cargo build --example dylib_plugin   # target/debug/examples/libdylib_plugin.so

@@ -1,6 +1,6 @@
 //! One event with a field of every supported type and form, written every 10 ms for `--seconds N` (default 10).
 //! The integers are tests/common's `EVERY_INT`.
-//! The real-tool tests (tests/tools.rs) record it with trace-cmd, perf and trace_pipe.
+//! The real-tool tests (tests/decoded_by_tools.rs) record it with trace-cmd, perf and trace_pipe.
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};

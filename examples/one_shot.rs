@@ -1,4 +1,5 @@
-//! Writes one event and exits at once: `ue record -- one_shot` still shows it (tests in ue-cli/tests/record.rs).
+//! Writes one event and exits at once: `ue record -- one_shot` still shows it (tests in
+//! ue-cli/tests/against_the_kernel.rs).
 
 fn main() {
     let n: u32 = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(1);

@@ -1,5 +1,5 @@
 //! Prints what the runtime says about itself, for tests that run it where they set up the conditions: after
-//! exec, without tracefs, as another user. Declares `ue_t_enable u32 v` (shared with tests/runtime.rs).
+//! exec, without tracefs, as another user. Declares `ue_t_enable u32 v` (shared with tests/declaration_api.rs).
 //!
 //! Output: `ok=<bool> registered=<n>/<declared> data_fds=<n>`, then `status: <the status line>`.
 //! With `--mount-tracefs`, it then mounts tracefs at /sys/kernel/tracing, calls `ue_runtime::init()` and prints

@@ -3,11 +3,9 @@
 //! item later (losing the writes of that moment). The tracepoint's word is alone in its page here, so nothing
 //! else of the program can make the page private by chance.
 
-mod common;
-
-use common::{record_pids, records, set_enabled};
 use std::time::Duration;
 use ue_runtime::Tracepoint;
+use ue_test_support::{record_pids, records, set_enabled};
 
 #[repr(C, align(4096))]
 struct Alone(Tracepoint);
@@ -34,7 +32,7 @@ fn an_event_enabled_right_after_a_fork_is_enabled_at_once_in_parent_and_child() 
 fn fork_and_enable(round: usize) {
     let tp = &ALONE.0;
     set_enabled("ue_t_fork_window", false);
-    common::clear_trace();
+    ue_test_support::clear_trace();
     let mut go = [0; 2];
     // SAFETY: go is a valid array of two ints for pipe to fill.
     assert_eq!(unsafe { libc::pipe(go.as_mut_ptr()) }, 0);
@@ -74,7 +72,7 @@ fn fork_and_enable(round: usize) {
     let ok = libc::WIFEXITED(st) && libc::WEXITSTATUS(st) == 0;
     assert!(ok, "round {round}: the child saw its bit at once (status {st:#x})");
     let recs = records("ue_t_fork_window");
-    let want: Vec<String> = (0..2 * WRITES).map(|n| common::int_field("n", 4, n.into())).collect();
+    let want: Vec<String> = (0..2 * WRITES).map(|n| ue_test_support::int_field("n", 4, n.into())).collect();
     assert_eq!(recs, want, "round {round}: every write after the enable is recorded, in order");
     let pids = record_pids("ue_t_fork_window");
     assert!(pids[..WRITES as usize].iter().all(|&p| p == pid as u32), "the child's writes carry its pid");

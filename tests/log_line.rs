@@ -1,14 +1,12 @@
 //! The `UE_LOG=1` line is written after the registration lock is released, so it counts every tracepoint of
 //! the image: run-time ones included, after a renewal.
 
-mod common;
-
 use std::process::Command;
 
 #[test]
 #[ignore = "needs user_events: cargo xtask test"]
 fn the_log_line_after_a_renewal_counts_run_time_tracepoints() {
-    let example = common::example("status_probe");
+    let example = ue_test_support::example("status_probe");
     let out = Command::new(&example).arg("--renew-with-dynamic").env("UE_LOG", "1").output().unwrap();
     let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "{stdout}{stderr}");

@@ -1,15 +1,14 @@
 //! Kernel-backed tests of the `ue-tracing` layer inside one process: events written with every field by name,
 //! nothing formatted while disabled, span close events with their times, no allocation per enabled event,
-//! a `fmt` layer beside it still served.
+//! a `fmt` layer beside it still served. The layer names each event after its target, this test crate: the
+//! events are `tracing_layer_*`, so the file keeps that name.
 
-mod common;
-
-use common::*;
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use tracing::{info, info_span, warn};
 use tracing_subscriber::prelude::*;
+use ue_test_support::*;
 
 #[global_allocator]
 static A: alloc::Counting = alloc::Counting;

@@ -1,7 +1,7 @@
 //! The test executables in cargo's `--message-format=json` output.
 //!
 //! A small JSON reader rather than serde_json: xtask is the first thing a fresh clone compiles, and its only
-//! dependency is libc. Also included by xtask/tests/bed.rs.
+//! dependency is libc. Also used by xtask/tests/bed.rs.
 
 use std::path::Path;
 

@@ -4,7 +4,6 @@
 
 use crate::sys::{self, Result};
 use crate::vm;
-use std::process::Command;
 
 const EVENTS: &[&str] = &["handle_request", "cache_lookup"];
 
@@ -12,12 +11,7 @@ pub fn run() -> Result<i32> {
     vm::check_visible()?;
     sys::ensure_packages(&["trace-cmd"])?;
     sys::step("building examples/quickstart");
-    sys::run(Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())).current_dir(sys::root()).args([
-        "build",
-        "--quiet",
-        "--example",
-        "quickstart",
-    ]))?;
+    sys::run(sys::cargo().args(["build", "--quiet", "--example", "quickstart"]))?;
     let example = sys::target_dir().join("debug/examples/quickstart");
     let events: Vec<String> = EVENTS.iter().map(|e| format!("-e user_events:{e}")).collect();
     // The kernel creates an event when a program registers it and deletes it when the last one exits, so the

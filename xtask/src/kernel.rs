@@ -10,7 +10,7 @@
 
 use crate::sys::{self, Result};
 use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -225,7 +225,7 @@ fn make_with_progress(mut cmd: Command, total: usize) -> Result<usize> {
     let stderr = child.stderr.take().unwrap();
     let err_thread = std::thread::spawn(move || {
         let mut tail = VecDeque::new();
-        for line in BufReader::new(stderr).lines().map_while(std::result::Result::ok) {
+        for line in sys::lines(stderr) {
             if tail.len() == 40 {
                 tail.pop_front();
             }
@@ -238,7 +238,7 @@ fn make_with_progress(mut cmd: Command, total: usize) -> Result<usize> {
     let mut compiled = 0usize;
     let mut shown_tenth = 0;
     let mut tail = VecDeque::new();
-    for line in BufReader::new(child.stdout.take().unwrap()).lines().map_while(std::result::Result::ok) {
+    for line in sys::lines(child.stdout.take().unwrap()) {
         let word = line.split_whitespace().next().unwrap_or("");
         if word == "CC" || word == "AS" {
             compiled += 1;

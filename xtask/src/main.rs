@@ -1,20 +1,9 @@
-//! The ue test bed and project commands: `cargo xtask <command>`; `cargo xtask --help` lists them.
+//! `cargo xtask <command>`: the command line of the xtask library; `cargo xtask --help` lists the commands.
 //!
 //! Hand-parsed rather than clap: xtask is the first thing a fresh clone compiles, and it depends on libc only.
 
-mod bench;
-mod bench_tracing;
-mod cargo_json;
-mod demo;
-mod guest;
-mod kernel;
-mod layers;
-mod spec;
-mod sys;
-mod test;
-mod vm;
-
 use std::process::ExitCode;
+use xtask::{bench, demo, guest, kernel, sys, test, vm};
 
 const HELP: &str = "\
 ue's test bed: a small kernel with user_events, booted in QEMU with the host's / shared read-only.
@@ -39,7 +28,7 @@ Environment:
   UE_VM_TIMEOUT=<secs>   bound one VM run (default 1800)
   UE_VM_VERBOSE=1        show the guest kernel's log
   UE_LOG=1               ue-runtime prints one status line per registration pass (passed into the VM)
-  UE_BLESS=1             rewrite the expected compile errors of ue-runtime/tests/namespace.rs
+  UE_BLESS=1             rewrite the expected compile errors of ue-runtime/tests/crate_prefix.rs
   CARGO_TARGET_DIR       honoured; the target directory must be visible in the VM like the checkout
 
 Caches (shared by every checkout on the machine; delete to rebuild):

@@ -1,5 +1,6 @@
 //! Host helpers: paths, the machine-wide cache, package installs, running commands.
 
+use std::io::{BufRead, BufReader, Read};
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -9,6 +10,13 @@ pub type Result<T> = std::result::Result<T, String>;
 /// The workspace root (the parent of xtask/).
 pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+/// `cargo` (the one running xtask, else the one on PATH), run in the workspace root.
+pub fn cargo() -> Command {
+    let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    c.current_dir(root());
+    c
 }
 
 /// cargo's target directory (honours CARGO_TARGET_DIR).
@@ -94,6 +102,21 @@ pub fn output(cmd: &mut Command) -> Result<String> {
         return Err(format!("{cmd:?} failed: {}", out.status));
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The lines of `from` until its end, each without its `\n` or `\r\n`. Lossy: tools print raw bytes, and one
+/// invalid UTF-8 byte must not end the relay.
+pub fn lines(from: impl Read) -> impl Iterator<Item = String> {
+    let mut reader = BufReader::new(from);
+    let mut buf = Vec::new();
+    std::iter::from_fn(move || {
+        buf.clear();
+        if !reader.read_until(b'\n', &mut buf).is_ok_and(|n| n > 0) {
+            return None;
+        }
+        let line = buf.strip_suffix(b"\n").unwrap_or(&buf);
+        Some(String::from_utf8_lossy(line.strip_suffix(b"\r").unwrap_or(line)).into_owned())
+    })
 }
 
 fn installed(pkg: &str) -> bool {

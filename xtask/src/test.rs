@@ -2,9 +2,8 @@
 //! bed's own tests (xtask/tests/bed.rs), which boot the VM from other checkouts.
 
 use crate::cargo_json;
-use crate::sys::{self, Result};
+use crate::sys::{self, cargo, Result};
 use crate::vm;
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
 pub fn run(args: &[String]) -> Result<i32> {
@@ -30,7 +29,8 @@ pub fn run(args: &[String]) -> Result<i32> {
     sys::step("host: cargo test --workspace (unit, doc and compile-fail tests)");
     let (host_ok, host_summary) = tee(cargo().args(["test", "--workspace"]))?;
 
-    // The real-tool tests (tests/tools.rs) run Debian's trace-cmd and perf inside the VM.
+    // The real-tool tests (tests/decoded_by_tools.rs, tests/tracing_decoded_by_tools.rs) run Debian's trace-cmd
+    // and perf inside the VM.
     sys::ensure_packages(&["trace-cmd", "linux-perf"])?;
     sys::step("building the kernel-backed tests");
     let bins = test_executables()?;
@@ -122,12 +122,6 @@ fn style() -> Result<bool> {
     Ok(fmt_ok && clippy_ok && layers_ok && none_ok && package_ok)
 }
 
-fn cargo() -> Command {
-    let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    c.current_dir(sys::root());
-    c
-}
-
 /// Runs a command (stderr merged into stdout), echoing its output, and keeps each harness's `Running …` and
 /// `test result:` lines.
 fn tee(cmd: &mut Command) -> Result<(bool, Vec<String>)> {
@@ -139,7 +133,7 @@ fn tee(cmd: &mut Command) -> Result<(bool, Vec<String>)> {
     let mut child = sh.stdout(Stdio::piped()).spawn().map_err(|e| e.to_string())?;
     let mut summary = Vec::new();
     let mut current = String::new();
-    for line in BufReader::new(child.stdout.take().unwrap()).lines().map_while(std::result::Result::ok) {
+    for line in sys::lines(child.stdout.take().unwrap()) {
         println!("{line}");
         collect(&line, &mut current, &mut summary);
     }

@@ -11,7 +11,7 @@ use crate::kernel;
 use crate::spec::{self, Spec};
 use crate::sys::{self, Result};
 use std::ffi::OsString;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -227,12 +227,7 @@ fn boot(bed: &Bed, init_args: &[&str], timeout: Duration, on_line: &mut dyn FnMu
     let out = child.stdout.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel::<String>();
     std::thread::spawn(move || {
-        // Lossy: tracers print raw bytes, and one invalid UTF-8 byte must not end the relay.
-        let mut reader = BufReader::new(out);
-        let mut buf = Vec::new();
-        while reader.read_until(b'\n', &mut buf).is_ok_and(|n| n > 0) {
-            let line = String::from_utf8_lossy(&buf).trim_end_matches('\n').to_string();
-            buf.clear();
+        for line in sys::lines(out) {
             if tx.send(line).is_err() {
                 break;
             }

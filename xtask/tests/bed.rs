@@ -1,24 +1,12 @@
 //! The bed's own tests: each boots the VM through the xtask binary, as a user would, from the places a checkout
 //! may live. They run on the host (not inside the VM), in step 3 of `cargo xtask test`.
 
-#[allow(dead_code)]
-#[path = "../src/cargo_json.rs"]
-mod cargo_json;
-
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant, SystemTime};
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
-}
-
-fn cargo() -> Command {
-    let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    c.current_dir(root());
-    c
-}
+use xtask::cargo_json;
+use xtask::sys::{cargo, root};
 
 /// A scratch directory, removed on drop.
 struct Scratch(PathBuf);
@@ -84,22 +72,24 @@ fn bed_runs_a_command_whose_cwd_and_binary_live_under_var_tmp_behind_a_symlink_a
 #[test]
 #[ignore = "boots the test bed: cargo xtask test"]
 fn bed_privilege_dropping_runtime_test_passes_from_a_0700_directory() {
-    // The runtime test binary, copied into a directory uid 65534 cannot enter (like a checkout under /root).
-    let out =
-        cargo().args(["test", "-p", "ue", "--test", "runtime", "--no-run", "--message-format=json"]).output().unwrap();
+    // The declaration_api test binary, copied into a directory uid 65534 cannot enter (like a checkout under /root).
+    let out = cargo()
+        .args(["test", "-p", "ue", "--test", "declaration_api", "--no-run", "--message-format=json"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", text(&out));
     let exes = cargo_json::test_executables(&String::from_utf8_lossy(&out.stdout), None);
-    let [exe] = exes.as_slice() else { panic!("one runtime test binary expected: {exes:?}") };
+    let [exe] = exes.as_slice() else { panic!("one declaration_api test binary expected: {exes:?}") };
     // The same layout as target/debug: the test in deps/, the program it runs as uid 65534 in examples/.
     let probe = Path::new(exe).parent().and_then(|d| d.parent()).unwrap().join("examples/status_probe");
     let dir = Scratch::new(root().join(format!("target/ue-bed/private-{}", std::process::id())), 0o700);
     for sub in ["deps", "examples"] {
         std::fs::create_dir(dir.0.join(sub)).unwrap();
     }
-    std::fs::copy(exe, dir.0.join("deps/runtime")).unwrap();
+    std::fs::copy(exe, dir.0.join("deps/declaration_api")).unwrap();
     std::fs::copy(&probe, dir.0.join("examples/status_probe")).unwrap_or_else(|e| panic!("{}: {e}", probe.display()));
     let name = "without_permission_the_program_runs_and_says_why";
-    let (out, t) = vm(xtask(), &dir.0, &["./deps/runtime", "--exact", name, "--ignored"], &[]);
+    let (out, t) = vm(xtask(), &dir.0, &["./deps/declaration_api", "--exact", name, "--ignored"], &[]);
     eprintln!("booted and ran in {t:.1?}");
     assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).contains("1 passed"), "{}", text(&out));
 }
@@ -136,7 +126,7 @@ fn bed_second_checkout_reuses_the_cached_kernel() {
     let dir = Scratch::new(PathBuf::from(format!("/var/tmp/ue-bed-clone {}", std::process::id())), 0o755);
     copy_tree(&root(), &dir.0);
     let t0 = Instant::now();
-    let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+    let out = cargo()
         .args(["build", "--quiet", "--offline", "-p", "xtask"])
         .current_dir(&dir.0)
         .env_remove("CARGO_TARGET_DIR")

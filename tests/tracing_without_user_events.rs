@@ -2,11 +2,9 @@
 //! reaches the other layers, and the status says why nothing is traced. Where user_events exists (the bed, or
 //! `cargo xtask test --host`) the same program registers its callsites instead.
 
-mod common;
-
-use common::Captured;
 use tracing::{info, warn};
 use tracing_subscriber::prelude::*;
+use ue_test_support::Captured;
 
 #[test]
 fn events_reach_the_other_layers_and_the_status_says_why() {

@@ -1,12 +1,10 @@
 //! The runtime prints nothing unless asked: a program's stderr is empty without `UE_LOG`, and carries one
 //! `ue:` status line with `UE_LOG=1` (on the host, where user_events is missing, and in the test bed).
 
-mod common;
-
 use std::process::Command;
 
 fn stderr_of(log: bool) -> String {
-    let example = common::example("every_type");
+    let example = ue_test_support::example("every_type");
     let mut cmd = Command::new(&example);
     cmd.args(["--seconds", "0"]).env_remove("UE_LOG");
     if log {

@@ -6,13 +6,11 @@
 //! allocator can hold back freed blocks ([`quarantine`]): the test then reads the word in memory the allocator
 //! still owns.
 
-mod common;
-
-use common::*;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 use ue_runtime::{status, DynamicTracepoint, FieldKind as K, Value};
+use ue_test_support::*;
 
 const SLOTS: usize = 4096;
 static HOLD: AtomicBool = AtomicBool::new(false);

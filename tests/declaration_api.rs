@@ -1,12 +1,10 @@
 //! Kernel-backed tests of ue-runtime through its plain declaration API (no macros): enablement, every field
 //! type, fork, clone, exec, and the unavailable cases.
 
-mod common;
-
-use common::*;
 use std::process::Command;
 use std::time::Duration;
 use ue_runtime::status;
+use ue_test_support::*;
 
 ue_runtime::static_tracepoint!(static ENABLE = "ue_t_enable u32 v");
 

@@ -1,10 +1,8 @@
 //! Multi-format events (USER_EVENT_REG_MULTI_FORMAT): two formats of one name in one program both register,
 //! each its own event `user_events_multi:<name>.<hex id>`, and both write.
 
-mod common;
-
-use common::*;
 use ue_runtime::{status, tracepoint, TRACEPOINTS};
+use ue_test_support::*;
 
 fn multi_dirs(name: &str) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(format!("{TRACEFS}/events/user_events_multi"))

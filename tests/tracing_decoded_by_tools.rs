@@ -2,9 +2,7 @@
 //! through the ue-tracing layer) by field name: every field with its value, the level, and the span close event
 //! with its busy and idle times.
 
-mod common;
-
-use common::*;
+use ue_test_support::*;
 
 /// The events and the fields each must show, as libtraceevent prints them.
 const EVENTS: &[(&str, &[&str])] = &[

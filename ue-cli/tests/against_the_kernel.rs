@@ -8,8 +8,7 @@ use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-const TRACEFS: &str = "/sys/kernel/tracing";
+use ue_test_support::{Public, TRACEFS};
 
 fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
     let t0 = Instant::now();

@@ -1,10 +1,8 @@
 //! dlopen/dlclose: a cdylib's tracepoints register as it loads and unregister as it unloads, so the kernel never
 //! writes into memory that is gone.
 
-mod common;
-
-use common::*;
 use std::sync::atomic::{AtomicU32, Ordering};
+use ue_test_support::*;
 
 // The same event in the executable keeps it alive in the kernel after the library is gone.
 ue_runtime::static_tracepoint!(static CALL = "ue_plugin_call u32 n");

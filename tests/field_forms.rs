@@ -2,15 +2,13 @@
 //! newtypes and enums, owned strings where `&str` is declared; cut at the bound, formatted only while enabled,
 //! with no allocation.
 
-mod common;
-
-use common::*;
 use std::fmt;
 use std::net::{IpAddr, Ipv6Addr};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use ue_runtime::{tracepoint, user_event, Field, DISPLAY_MAX};
+use ue_test_support::*;
 
 #[global_allocator]
 static A: alloc::Counting = alloc::Counting;

@@ -1,10 +1,8 @@
 //! Threads writing while a tracer toggles the event: every record is whole and in order.
 
-mod common;
-
-use common::*;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
+use ue_test_support::*;
 
 ue_runtime::static_tracepoint!(static BUSY = "ue_t_busy u32 thread; u64 seq; u64 twice; __rel_loc char[] text; u32 check");
 

@@ -1,11 +1,9 @@
 //! Same name, two formats: inside one program, and against another process. Both are clear errors through the
 //! status API that name the event and both formats; sites sharing name and format share one kernel event.
 
-mod common;
-
-use common::*;
 use std::process::Command;
 use ue_runtime::status;
+use ue_test_support::*;
 
 ue_runtime::static_tracepoint!(static A = "ue_t_clash u32 a");
 

@@ -1,11 +1,9 @@
 //! `init()` from a signal handler that interrupted this thread's own registration returns at once instead of
 //! waiting forever for the lock its thread holds.
 
-mod common;
-
-use common::*;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
+use ue_test_support::*;
 
 ue_runtime::static_tracepoint!(static SIG = "ue_t_signal u32 n");
 

@@ -9,6 +9,7 @@ pub struct Public {
 }
 
 impl Public {
+    #[allow(clippy::new_without_default)] // it creates a directory: no default value
     pub fn new() -> Public {
         use std::os::unix::fs::PermissionsExt;
         let dir = std::env::temp_dir().join(format!("ue-cli-public-{}", std::process::id()));

@@ -2,25 +2,10 @@
 
 use crate::sys::{self, Result};
 use crate::vm;
-use std::path::PathBuf;
 use std::process::Command;
 
 pub fn section() -> Result<String> {
-    sys::step("building benches/tracing_layer (release)");
-    let out = sys::output(
-        Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())).current_dir(sys::root()).args([
-            "bench",
-            "--bench",
-            "tracing_layer",
-            "--no-run",
-            "--message-format=json",
-        ]),
-    )?;
-    let bench = out
-        .lines()
-        .filter(|l| l.contains("\"executable\":\"") && l.contains("tracing_layer"))
-        .find_map(|l| l.split("\"executable\":\"").nth(1)?.split('"').next().map(PathBuf::from))
-        .ok_or("no tracing_layer executable")?;
+    let bench = super::bench_executable("tracing_layer")?;
     sys::step("the tracing layer: disabled events on the host");
     let host = sys::output(&mut Command::new(&bench))?;
     sys::step("the tracing layer: enabled events in the test bed");

@@ -2,12 +2,10 @@
 //! `user_events_data`, and recovers when the program closes or replaces it. Each scenario runs in a forked child,
 //! since it damages the process's descriptor table.
 
-mod common;
-
-use common::*;
 use std::os::fd::AsRawFd;
 use std::sync::atomic::AtomicU32;
 use ue_runtime::status;
+use ue_test_support::*;
 
 ue_runtime::static_tracepoint!(static CLOSED = "ue_t_fd_closed u32 n");
 ue_runtime::static_tracepoint!(static REPLACED = "ue_t_fd_replaced u32 n");

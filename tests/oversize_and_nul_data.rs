@@ -4,10 +4,8 @@
 //! Measured in the 6.12 bed: ftrace keeps a user event only if it fits one 4 KiB page (raising
 //! `buffer_subbuf_size_kb` does not change that), and drops larger ones while the write still succeeds.
 
-mod common;
-
-use common::*;
 use ue_runtime::status;
+use ue_test_support::*;
 
 ue_runtime::static_tracepoint!(static BIG = "ue_t_big u32 n; __rel_loc char[] s; __rel_loc u8[] b");
 

@@ -5,9 +5,7 @@
 //! Known reading-side limits (libtraceevent, used by both tools): s8/s16 print as unsigned, and a byte slice
 //! (`__rel_loc u8[]`) prints as its location word in the default view; `trace-cmd report -R` shows its bytes.
 
-mod common;
-
-use common::*;
+use ue_test_support::*;
 
 const EVENT: &str = "ue_every_type";
 /// The fields as libtraceevent prints them with the kernel's print fmt (all but the byte slice `n`).

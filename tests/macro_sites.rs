@@ -1,14 +1,12 @@
 //! Kernel-backed tests of the macros: every type through `tracepoint!` and `#[user_event]` is read back from the
 //! tracefs `trace` file, and the kernel's `print fmt` for them is the one perf and trace-cmd will use.
 
-mod common;
-
-use common::*;
 use std::borrow::Cow;
 use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 use ue_runtime::{tracepoint, user_event};
+use ue_test_support::*;
 
 fn all_types(s: &str, v: &[u8]) {
     let (a, b, c, d, e, f, g, h, i, j, k, l) = EVERY_INT;

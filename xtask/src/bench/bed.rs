@@ -1,0 +1,28 @@
+//! In the test bed: the clock, enabled writes timed, allocations, and callgrind's instruction counts of every
+//! row.
+
+use super::{collect, names, Figures, Texts, CALLGRIND_DISABLED, CALLGRIND_ENABLED, ENABLED_ITERS, EN_ROWS};
+use super::{FN_ROWS, LOOP_ROWS, ROUNDS};
+use crate::sys::{self, Result};
+use crate::vm;
+use std::path::Path;
+
+pub fn enabled(bench: &Path, f: &mut Figures, text: &mut Texts) -> Result<()> {
+    sys::step("test bed: clock, enabled writes timed, allocations, callgrind instruction counts");
+    let exe = bench.to_string_lossy();
+    let script = format!(
+        "{exe} clock && {exe} time none {ROUNDS} {ENABLED_ITERS} {en} && {exe} allocs {ENABLED_ITERS} && \
+         {exe} callgrind {CALLGRIND_ENABLED} {en} && {exe} callgrind {CALLGRIND_DISABLED} {dis}",
+        en = names(EN_ROWS).join(" "),
+        dis = [names(LOOP_ROWS), names(FN_ROWS)].concat().join(" "),
+    );
+    let mut g = Figures::new();
+    let code = vm::run(&["sh".into(), "-c".into(), script], &mut |l| collect(l, &mut g, text))?;
+    if code != 0 {
+        return Err(format!("the bench in the test bed failed (status {code})"));
+    }
+    for (k, v) in g {
+        f.insert(format!("bed.{k}"), v);
+    }
+    Ok(())
+}
