@@ -17,6 +17,7 @@ mod fields;
 #[cfg(target_os = "linux")]
 mod register;
 mod section;
+mod span;
 mod status;
 mod text;
 #[cfg(target_os = "linux")]
@@ -29,6 +30,7 @@ pub use dynamic::{DefinitionError, DynamicTracepoint, Value};
 pub use field::{Field, FieldKind, F32_TEXT, F64_TEXT};
 pub use fields::{Fields, MAX_FIELDS};
 pub use section::{EVENTS_SECTION, MULTI_FORMAT, SINGLE_FORMAT};
+pub use span::current_span_id;
 pub use status::{status, Status, FTRACE_MAX_PAYLOAD, PERF_MAX_PAYLOAD};
 pub use text::{Text, DISPLAY_MAX, HEX_MAX};
 pub use tracepoint::{Tracepoint, TRACEPOINTS};
@@ -59,6 +61,7 @@ pub mod __private {
     pub use crate::field::{Field, FieldKind};
     pub use crate::fields::{dyn_count, fixed_size};
     pub use crate::section::{entry_bytes, entry_desc, entry_from_text, entry_head, entry_len};
+    pub use crate::span::{clock_reads, once, span_on, InSpan, Nothing, Ret, Span, SpanEnd};
     pub use crate::text::Text;
     pub use crate::tracepoint::{Tracepoint, TRACEPOINTS};
     pub use linkme;
@@ -89,6 +92,27 @@ pub mod __private {
     pub fn as_bytes<T: AsRef<[u8]> + ?Sized>(v: &T) -> &[u8] {
         v.as_ref()
     }
+}
+
+/// What a macro site expands to: the first group, or with the `compile-out` feature the second (which evaluates
+/// nothing and registers nothing). A `macro_rules!` because the proc macros cannot see this crate's features.
+#[doc(hidden)]
+#[cfg(not(feature = "compile-out"))]
+#[macro_export]
+macro_rules! __ue_site {
+    ({$($on:tt)*} {$($off:tt)*}) => {
+        $($on)*
+    };
+}
+
+/// See the other definition: this one keeps the compiled-out form.
+#[doc(hidden)]
+#[cfg(feature = "compile-out")]
+#[macro_export]
+macro_rules! __ue_site {
+    ({$($on:tt)*} {$($off:tt)*}) => {
+        $($off)*
+    };
 }
 
 /// A tracepoint declared by hand with its registration text, in [`TRACEPOINTS`] and in the `ue_events` section

@@ -264,12 +264,13 @@ fn fail(tp: &Tracepoint, kind: &'static str, why: String) {
 
 /// DIAG_IOCSREG: the write index, or the errno.
 fn ioctl_register(fd: i32, tp: &Tracepoint, flags: u16) -> Result<u32, std::io::Error> {
+    let (word, bit) = tp.kernel_bit();
     let mut reg = UserReg {
         size: size_of::<UserReg>() as u32,
-        enable_bit: abi::ENABLE_BIT,
+        enable_bit: bit,
         enable_size: 4,
         flags,
-        enable_addr: tp.enable_word().as_ptr() as u64,
+        enable_addr: word.as_ptr() as u64,
         name_args: tp.desc_cstr().as_ptr() as u64,
         write_index: 0,
     };
@@ -383,12 +384,13 @@ fn close_if_library() {
 }
 
 fn unregister_one(fd: i32, tp: &Tracepoint) -> Result<(), i32> {
+    let (word, bit) = tp.kernel_bit();
     let unreg = UserUnreg {
         size: size_of::<UserUnreg>() as u32,
-        disable_bit: abi::ENABLE_BIT,
+        disable_bit: bit,
         reserved: 0,
         reserved2: 0,
-        disable_addr: tp.enable_word().as_ptr() as u64,
+        disable_addr: word.as_ptr() as u64,
     };
     // SAFETY: unreg is a valid user_unreg naming a registration of this process.
     let rc = unsafe { libc::ioctl(fd, abi::DIAG_IOCSUNREG as _, &unreg) };
@@ -396,7 +398,7 @@ fn unregister_one(fd: i32, tp: &Tracepoint) -> Result<(), i32> {
         return Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(0));
     }
     // The kernel clears the bit itself; clear it too in case it could not (e.g. the page was not writable).
-    tp.enable_word().fetch_and(!(1 << abi::ENABLE_BIT), Ordering::Relaxed);
+    word.fetch_and(!(1 << bit), Ordering::Relaxed);
     Ok(())
 }
 

@@ -38,6 +38,8 @@ pub struct Tracepoint {
     /// `USER_EVENT_REG_*` flags asked for at registration.
     flags: u16,
     desc: &'static CStr,
+    /// A span's exit event: the kernel flips bit `span::EXIT_BIT` of this (the entry's) word instead of ours.
+    word_of: Option<&'static Tracepoint>,
 }
 
 impl Tracepoint {
@@ -50,6 +52,24 @@ impl Tracepoint {
             state: AtomicU8::new(UNREGISTERED),
             flags: 0,
             desc,
+            word_of: None,
+        }
+    }
+
+    /// This tracepoint as the exit event of the span whose entry is `entry`: registered on bit
+    /// `span::EXIT_BIT` of `entry`'s enable word (its own [`is_enabled`](Self::is_enabled) stays false).
+    #[doc(hidden)]
+    #[must_use]
+    pub const fn exit_of(mut self, entry: &'static Tracepoint) -> Self {
+        self.word_of = Some(entry);
+        self
+    }
+
+    /// The word and bit the kernel flips for this tracepoint.
+    pub(crate) fn kernel_bit(&self) -> (&AtomicU32, u8) {
+        match self.word_of {
+            Some(entry) => (&entry.enabled, crate::span::EXIT_BIT),
+            None => (&self.enabled, crate::abi::ENABLE_BIT),
         }
     }
 
