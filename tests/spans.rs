@@ -67,6 +67,21 @@ fn only_the_exit_event_enabled_still_gives_the_duration() {
     assert!(val(&exit[0], "duration_ns") >= 10_000_000, "{exit:?}");
 }
 
+#[test]
+#[ignore = "needs user_events: cargo xtask test"]
+fn a_kernel_filter_on_duration_ns_keeps_only_the_slow_calls() {
+    write_file("events/user_events/ue_s_sleep_exit/filter", "duration_ns > 5000000");
+    set_enabled("ue_s_sleep_exit", true);
+    clear_trace();
+    ue_s_sleep(0);
+    ue_s_sleep(10);
+    set_enabled("ue_s_sleep_exit", false);
+    write_file("events/user_events/ue_s_sleep_exit/filter", "0");
+    let exit = records("ue_s_sleep_exit");
+    assert_eq!(exit.len(), 1, "only the slow call: {exit:?}");
+    assert!(val(&exit[0], "duration_ns") >= 10_000_000, "{exit:?}");
+}
+
 #[user_event(span)]
 fn ue_s_enable_mid_call() {
     set_enabled("ue_s_enable_mid_call_exit", true);

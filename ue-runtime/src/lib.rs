@@ -136,16 +136,24 @@ macro_rules! static_tracepoint {
     };
     (@ $(#[$attr:meta])* $vis:vis $name:ident, $text:literal, $multi:literal, $new:ident) => {
         $(#[$attr])*
-        $vis static $name: $crate::Tracepoint = {
-            const LEN: usize = $crate::__private::entry_head($multi) + $text.len() + 1;
-            #[link_section = "ue_events"]
-            static ENTRY: [u8; LEN] = $crate::__private::entry_from_text::<LEN>($multi, $text);
-            $crate::Tracepoint::$new($crate::__private::entry_desc(&ENTRY, $multi))
+        $vis static $name: $crate::Tracepoint = $crate::__ue_site! {
+            {{
+                const LEN: usize = $crate::__private::entry_head($multi) + $text.len() + 1;
+                #[link_section = "ue_events"]
+                static ENTRY: [u8; LEN] = $crate::__private::entry_from_text::<LEN>($multi, $text);
+                $crate::Tracepoint::$new($crate::__private::entry_desc(&ENTRY, $multi))
+            }}
+            {$crate::Tracepoint::$new(c"")}
         };
-        const _: () = {
-            #[$crate::__private::linkme::distributed_slice($crate::TRACEPOINTS)]
-            #[linkme(crate = $crate::__private::linkme)]
-            static SITE: &$crate::Tracepoint = &$name;
-        };
+        $crate::__ue_site! {
+            {
+                const _: () = {
+                    #[$crate::__private::linkme::distributed_slice($crate::TRACEPOINTS)]
+                    #[linkme(crate = $crate::__private::linkme)]
+                    static SITE: &$crate::Tracepoint = &$name;
+                };
+            }
+            {}
+        }
     };
 }

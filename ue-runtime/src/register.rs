@@ -74,8 +74,12 @@ extern "C" fn atfork_release() {
     }
 }
 
-/// Runs from `.init_array` when the executable starts or the shared library loads.
+/// Runs from `.init_array` when the executable starts or the shared library loads (not at all with the
+/// `compile-out` feature: there is nothing to register).
 extern "C" fn on_load() {
+    if cfg!(feature = "compile-out") {
+        return;
+    }
     ATFORK.call_once(|| {
         // An unloaded library's handlers would be a hazard; glibc drops a DSO's atfork handlers at dlclose.
         // SAFETY: the handlers are plain functions that only touch LOCK, mapped as long as this image is.
