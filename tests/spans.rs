@@ -10,7 +10,7 @@ use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
-use ue_runtime::{current_span_id, user_event};
+use ue_runtime::{current_span_id, tracepoint, user_event};
 
 /// The value of integer field `name` in a `trace` record (`name=0x1f (31)`, `name=(2)`, `name='a'(97)`).
 fn val(rec: &str, name: &str) -> u64 {
@@ -328,4 +328,32 @@ fn disabled_span_sites_take_no_id_and_read_no_clock() {
     let ids: Vec<u64> = records("ue_s_counted").iter().map(|r| val(r, "span_id")).collect();
     assert_eq!(ids.len(), 2, "{ids:?}");
     assert_eq!(ids[1], ids[0] + 1, "2,000 disabled calls took no id");
+}
+
+struct Cache {
+    snapshots: std::cell::Cell<u32>,
+}
+
+impl Cache {
+    /// The expensive preparation a site guards: counted.
+    fn snapshot(&self) -> (u64, u64) {
+        self.snapshots.set(self.snapshots.get() + 1);
+        (3, 4)
+    }
+}
+
+#[test]
+#[ignore = "needs user_events: cargo xtask test"]
+fn let_bindings_of_a_site_run_only_while_it_is_enabled() {
+    let cache = Cache { snapshots: std::cell::Cell::new(0) };
+    let site =
+        || tracepoint!(ue_s_stats, let (hits, misses) = cache.snapshot(), hits: u64 = hits, misses: u64 = misses);
+    site();
+    assert_eq!(cache.snapshots.get(), 0, "disabled: the preparation does not run");
+    set_enabled("ue_s_stats", true);
+    clear_trace();
+    site();
+    set_enabled("ue_s_stats", false);
+    assert_eq!(cache.snapshots.get(), 1, "enabled: it runs once, for both fields");
+    assert_eq!(records("ue_s_stats"), [format!("{} {}", int_field("hits", 8, 3), int_field("misses", 8, 4))]);
 }

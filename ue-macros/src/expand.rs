@@ -89,9 +89,11 @@ pub fn user_event(site: &Site) -> TokenStream {
 /// used) but never evaluated.
 fn compiled_out(site: &Site) -> TokenStream {
     let values = site.fields.iter().map(|f| &f.value);
+    let prep = &site.prep;
     quote!({
         #[allow(unreachable_code, clippy::all)]
         if false {
+            #(#prep)*
             #(let _ = &(#values);)*
         }
     })
@@ -227,6 +229,7 @@ pub fn write(site: &Site, coerce: bool, tag: &str) -> TokenStream {
     let preps = slots.iter().map(|s| &s.prep);
     let encodes = slots.iter().map(|s| &s.encode);
     let private = quote!(::ue_runtime::__private);
+    let prep = &site.prep;
     quote! {
         #[cold]
         #[inline(never)]
@@ -237,6 +240,7 @@ pub fn write(site: &Site, coerce: bool, tag: &str) -> TokenStream {
             #(#preps)*
             #private::write_parts::<__UE_FIXED, __UE_DYN>(&#tp_id, |#enc| { #(#encodes)* });
         }
+        #(#prep)*
         __ue_write(#(#args),*);
     }
 }

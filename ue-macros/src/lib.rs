@@ -77,7 +77,8 @@ pub fn user_event(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// An expression of type `()`. The field expressions are evaluated only while a tracer has the event enabled.
 /// The name is an identifier (or a string literal holding one). A field is `name: Type = value` with a type of
 /// `ue_runtime::Field`, or `name: Display = value`, `name: Debug = value` (any value, formatted while enabled)
-/// or `name: Hex = bytes`. Limits, checked at compile time: name `[A-Za-z_][A-Za-z0-9_]*` of at most 255 bytes;
+/// or `name: Hex = bytes`. `let PAT = EXPR` entries are preparation the fields share: they run only while
+/// enabled, in order, before the fields are evaluated. Limits, checked at compile time: name `[A-Za-z_][A-Za-z0-9_]*` of at most 255 bytes;
 /// at most 32 fields; the registration text (name, fields, NUL) at most 512 bytes; `[u8; N]` with 1 ≤ N ≤ 1024.
 ///
 /// ```
@@ -88,6 +89,8 @@ pub fn user_event(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// tracepoint!(cache_miss, key: &str = &key, bytes: u64 = 4096);
 /// tracepoint!(lookup_failed, key: &str = format!("{key}/x"), err: Display = err, ratio: f64 = 0.25);
 /// tracepoint!(flush); // no fields
+/// # let stats = || (3u64, 4u64);
+/// tracepoint!(cache_stats, let (hits, misses) = stats(), hits: u64 = hits, misses: u64 = misses);
 /// ```
 #[proc_macro]
 pub fn tracepoint(input: TokenStream) -> TokenStream {

@@ -15,6 +15,8 @@ pub struct Site {
     /// The manifest the crate's settings came from.
     pub manifest: Option<PathBuf>,
     pub fields: Vec<SiteField>,
+    /// `tracepoint!`'s `let` bindings: run while enabled, before the fields are evaluated.
+    pub prep: Vec<syn::Stmt>,
 }
 
 impl Site {

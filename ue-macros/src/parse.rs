@@ -84,10 +84,29 @@ fn form(input: ParseStream) -> syn::Result<Form> {
     Ok(Form::Typed(input.parse()?))
 }
 
+/// A field, or `let PAT = EXPR`: preparation the fields share, run only while enabled.
+enum Arg {
+    Field(FieldArg),
+    Let(syn::Stmt),
+}
+
+impl Parse for Arg {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        if input.peek(Token![let]) {
+            input.parse::<Token![let]>()?;
+            let pat = Pat::parse_single(input)?;
+            input.parse::<Token![=]>()?;
+            let expr: Expr = input.parse()?;
+            return Ok(Arg::Let(syn::parse_quote!(let #pat = #expr;)));
+        }
+        input.parse().map(Arg::Field)
+    }
+}
+
 struct TracepointInput {
     multi_format: bool,
     name: EventName,
-    fields: Punctuated<FieldArg, Token![,]>,
+    fields: Punctuated<Arg, Token![,]>,
 }
 
 impl Parse for TracepointInput {
@@ -113,12 +132,22 @@ impl Parse for TracepointInput {
 /// `tracepoint!(name, field: Type = expr, …)`.
 pub fn tracepoint(input: TokenStream) -> syn::Result<Site> {
     let input: TracepointInput = syn::parse2(input)?;
-    let fields = input
-        .fields
-        .into_iter()
-        .map(|f| SiteField { name: unraw(&f.name), span: f.name.span(), form: f.form, value: f.expr, by_ref: false })
-        .collect();
-    site(input.name.text, input.name.span, input.multi_format, fields)
+    let (mut fields, mut prep) = (Vec::new(), Vec::new());
+    for arg in input.fields {
+        match arg {
+            Arg::Field(f) => fields.push(SiteField {
+                name: unraw(&f.name),
+                span: f.name.span(),
+                form: f.form,
+                value: f.expr,
+                by_ref: false,
+            }),
+            Arg::Let(stmt) => prep.push(stmt),
+        }
+    }
+    let mut site = site(input.name.text, input.name.span, input.multi_format, fields)?;
+    site.prep = prep;
+    Ok(site)
 }
 
 /// A site with the crate's settings applied; an error in them is reported at the event's name.
@@ -131,6 +160,7 @@ fn site(name: String, name_span: Span, multi_format: bool, fields: Vec<SiteField
         prefix: krate.prefix,
         manifest: krate.manifest,
         fields,
+        prep: Vec::new(),
     })
 }
 
@@ -310,6 +340,7 @@ pub fn user_event(attr: TokenStream, func: &ItemFn) -> syn::Result<(Site, Option
             multi_format: entry.multi_format,
             manifest: entry.manifest.clone(),
             fields,
+            prep: Vec::new(),
         },
         ret_ty,
     });

@@ -147,8 +147,9 @@ impl Tracepoint {
         self.state.load(Ordering::Acquire) == REGISTERED
     }
 
-    /// The enable word. The kernel owns bit 31; the other bits are free for in-process consumers (set them with
-    /// `fetch_or`, never a plain store). [`is_enabled`](Self::is_enabled) tests bit 31 only.
+    /// The enable word. The kernel owns bit 31 (and bit 30 of a span's entry tracepoint, for its exit event);
+    /// the other bits are free for in-process consumers (set them with `fetch_or`, never a plain store).
+    /// [`is_enabled`](Self::is_enabled) tests bit 31 only.
     #[must_use]
     pub fn enable_word(&self) -> &AtomicU32 {
         &self.enabled

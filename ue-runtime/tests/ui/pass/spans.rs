@@ -57,6 +57,18 @@ fn opaque(n: u32) -> impl Iterator<Item = u32> {
 }
 
 #[user_event(span, ret)]
+fn with_mut(mut a: u32, v: Vec<u8>) -> u32 {
+    a += v.len() as u32;
+    a
+}
+
+#[user_event(span, ret)]
+async fn with_mut_async(mut a: u32) -> u32 {
+    a += 1;
+    a
+}
+
+#[user_event(span, ret)]
 fn recursive(n: u64) -> u64 {
     if n == 0 { 0 } else { n + recursive(n - 1) }
 }
@@ -99,7 +111,7 @@ async fn serve(peer: std::net::IpAddr, n: u32) -> u32 {
 fn main() {
     unit(1);
     let _ = (early(""), early("x"), io_alias(true), display_ok(false), borrowed("a", 1), text_ret("b"));
-    let _ = (generic(vec![1], 2), opaque(3).count(), recursive(3));
+    let _ = (generic(vec![1], 2), opaque(3).count(), recursive(3), with_mut(1, vec![2]), with_mut_async(1));
     let mut c = Conn(1);
     *c.field() += c.bump(1);
     let _ = c.fetch("1");
