@@ -357,3 +357,25 @@ fn let_bindings_of_a_site_run_only_while_it_is_enabled() {
     assert_eq!(cache.snapshots.get(), 1, "enabled: it runs once, for both fields");
     assert_eq!(records("ue_s_stats"), [format!("{} {}", int_field("hits", 8, 3), int_field("misses", 8, 4))]);
 }
+
+#[test]
+#[ignore = "needs user_events: cargo xtask test"]
+fn a_spans_exit_bit_is_unregistered_and_registered_again() {
+    ue_runtime::shutdown();
+    let s = ue_runtime::status();
+    ue_runtime::init(); // before any assertion: the other tests need the registrations
+    assert!(s.problems.is_empty(), "every registration, exit bits included, was let go: {s}");
+    assert_eq!(s.registered, 0, "{s}");
+    ue_runtime::shutdown();
+    set_enabled("ue_s_sleep_exit", true);
+    clear_trace();
+    let reads = ue_runtime::__private::clock_reads();
+    ue_s_sleep(1); // unregistered: the kernel no longer sets bit 30 of the entry's word, so not followed
+    let followed = ue_runtime::__private::clock_reads() != reads;
+    ue_runtime::init(); // registered again, with the event enabled
+    ue_s_sleep(1);
+    set_enabled("ue_s_sleep_exit", false);
+    assert!(!followed, "after shutdown the exit bit stays clear");
+    assert_eq!(records("ue_s_sleep_exit").len(), 1, "the exit bit works after the renewal");
+    assert!(records("ue_s_sleep").is_empty(), "the entry bit stayed clear");
+}
