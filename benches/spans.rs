@@ -73,10 +73,17 @@ async fn span_async(a: u32, b: u64) -> u64 {
     u64::from(a) ^ b
 }
 
-/// Creates and polls the future once (it is ready at its first poll).
+#[allow(clippy::unused_async)]
+#[tracing::instrument]
+async fn instrumented_async(a: u32, b: u64) -> u64 {
+    u64::from(a) ^ b
+}
+
+/// Creates the future in place and polls it once (it is ready at its first poll). Created here, not moved in:
+/// a move costs by the future's size, which `all` prints apart (`bytes.*`).
 #[inline(never)]
-fn poll_once<F: std::future::Future<Output = u64>>(f: F) -> u64 {
-    let mut f = std::pin::pin!(f);
+fn poll_once<F: std::future::Future<Output = u64>>(make: impl FnOnce() -> F) -> u64 {
+    let mut f = std::pin::pin!(make());
     match f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
         Poll::Ready(v) => v,
         Poll::Pending => 0,
@@ -184,7 +191,7 @@ macro_rules! async_loop {
         |n| {
             for i in 0..n {
                 let i = black_box(i);
-                black_box(poll_once($f(i as u32, i)));
+                black_box(poll_once(|| $f(i as u32, i)));
             }
         }
     };
@@ -200,12 +207,13 @@ const VARIANTS: &[(&str, Loop)] = &[
     ("bare_async", async_loop!(bare_async)),
     ("plain_async", async_loop!(plain_async)),
     ("span_async", async_loop!(span_async)),
+    ("instrument_async", async_loop!(instrumented_async)),
     ("en_span", sync_loop!(enabled_span)),
     ("en_floor", sync_loop!(floor)),
 ];
 
 const DISABLED: &[&str] =
-    &["bare", "plain", "span", "span_ret", "instrument", "bare_async", "plain_async", "span_async"];
+    &["bare", "plain", "span", "span_ret", "instrument", "bare_async", "plain_async", "span_async", "instrument_async"];
 const ENABLED: &[&str] = &["en_span", "en_floor"];
 
 fn variant(name: &str) -> Loop {
@@ -327,6 +335,10 @@ fn callgrind(iters: u64, names: &[String]) {
 
 /// Every row this machine can measure.
 fn all() {
+    println!("figure bytes.bare_async {}", size_of_val(&bare_async(1, 2)));
+    println!("figure bytes.plain_async {}", size_of_val(&plain_async(1, 2)));
+    println!("figure bytes.span_async {}", size_of_val(&span_async(1, 2)));
+    println!("figure bytes.instrument_async {}", size_of_val(&instrumented_async(1, 2)));
     let own = |names: &[&str]| names.iter().map(ToString::to_string).collect::<Vec<_>>();
     let have_valgrind = std::process::Command::new("valgrind")
         .arg("--version")
