@@ -14,9 +14,13 @@ pub fn item(tag: &str, what: &str) -> Ident {
 }
 
 /// The static tracepoint, whose registration text lives in its entry of the `ue_events` section
-/// (`ue_runtime::EVENTS_SECTION`; see ue-runtime/src/section.rs); `exit_of` names the entry tracepoint of the
-/// span whose exit event this is.
+/// (ue-abi's section.rs); `exit_of` names the entry tracepoint of the span whose exit event this is.
 pub fn statics(site: &Site, tag: &str, exit_of: Option<&Ident>) -> TokenStream {
+    let section = ue_abi::EVENTS_SECTION;
+    let too_long = format!(
+        "this event's registration text (name, fields, NUL) exceeds the kernel's {}-byte MAX_EVENT_DESC",
+        ue_abi::MAX_EVENT_DESC
+    );
     let name = site.full_name();
     let multi = site.multi_format;
     let new = if multi { quote!(new_multi_format) } else { quote!(new) };
@@ -30,7 +34,7 @@ pub fn statics(site: &Site, tag: &str, exit_of: Option<&Ident>) -> TokenStream {
     let limit = quote_spanned!(site.name_span=>
         const _: () = ::core::assert!(
             ::ue_runtime::__private::desc_len(#name, #names_id, #kinds_id) <= ::ue_runtime::abi::MAX_EVENT_DESC,
-            "this event's registration text (name, fields, NUL) exceeds the kernel's 512-byte MAX_EVENT_DESC"
+            #too_long
         );
     );
     // The crate's settings come from its manifest: make rustc list it as an input, so cargo rebuilds on change.
@@ -46,7 +50,7 @@ pub fn statics(site: &Site, tag: &str, exit_of: Option<&Ident>) -> TokenStream {
         const #kinds_id: &[::ue_runtime::__private::FieldKind] = &[#(#kinds),*];
         #limit
         const #len_id: usize = ::ue_runtime::__private::entry_len(#multi, #name, #names_id, #kinds_id);
-        #[link_section = "ue_events"]
+        #[link_section = #section]
         static #entry_id: [u8; #len_id] =
             ::ue_runtime::__private::entry_bytes::<#len_id>(#multi, #name, #names_id, #kinds_id);
         static #tp_id: ::ue_runtime::__private::Tracepoint =

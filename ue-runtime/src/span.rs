@@ -6,19 +6,17 @@
 //! *followed* when either bit is set as it starts: only then is an id taken and the clock read, always both, so
 //! every `duration_ns` written is a measured one. Nothing here allocates, locks or panics.
 
-use crate::abi::ENABLE_BIT;
 use crate::encoder::Encoder;
-use crate::field::{Field, FieldKind};
-use crate::tracepoint::Tracepoint;
+use crate::field::{Field, FieldKind, Sealed};
+use crate::tracepoint::{Tracepoint, EXIT_BIT};
 use std::cell::Cell;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
+use std::time::Instant;
 
-/// The bit of the entry tracepoint's enable word that the kernel sets while the span's exit event is enabled.
-pub const EXIT_BIT: u8 = 30;
-const EITHER: u32 = (1 << ENABLE_BIT) | (1 << EXIT_BIT);
+const EITHER: u32 = (1 << ue_abi::ENABLE_BIT) | (1 << EXIT_BIT);
 
 /// `outcome` of an exit event: the call returned (or the future completed).
 pub const RETURNED: u8 = 0;
@@ -59,18 +57,10 @@ fn set_current(id: u64) -> u64 {
     STATE.try_with(|s| s.current.replace(id)).unwrap_or(0)
 }
 
-/// CLOCK_MONOTONIC in nanoseconds (vDSO: no system call).
-fn now_ns() -> u64 {
+/// Now, on CLOCK_MONOTONIC (what `Instant` reads on Linux, through the vDSO), counted.
+fn now() -> Instant {
     let _ = STATE.try_with(|s| s.clock_reads.set(s.clock_reads.get() + 1));
-    #[cfg(unix)]
-    {
-        let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-        // SAFETY: ts is a valid timespec for clock_gettime to fill; CLOCK_MONOTONIC always exists on Linux.
-        unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &raw mut ts) };
-        (ts.tv_sec as u64).wrapping_mul(1_000_000_000).wrapping_add(ts.tv_nsec as u64)
-    }
-    #[cfg(not(unix))]
-    0
+    Instant::now()
 }
 
 /// Whether either event of the span whose entry tracepoint is `entry` is enabled: one load, one test.
@@ -88,7 +78,7 @@ fn exit_on(entry: &Tracepoint) -> bool {
 pub struct Span {
     id: u64,
     parent: u64,
-    start_ns: u64,
+    start: Instant,
     entry: &'static Tracepoint,
 }
 
@@ -110,7 +100,7 @@ impl Span {
     #[must_use]
     pub fn begin(entry: &'static Tracepoint) -> Span {
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-        Span { id, parent: current_span_id(), start_ns: now_ns(), entry }
+        Span { id, parent: current_span_id(), start: now(), entry }
     }
 
     /// The span's id.
@@ -128,7 +118,7 @@ impl Span {
     /// Writes the exit event through `exit` if it is enabled now.
     fn end<R>(&self, outcome: u8, ret: Option<&R>, exit: impl FnOnce(&SpanEnd, Option<&R>)) {
         if exit_on(self.entry) {
-            let duration_ns = now_ns().saturating_sub(self.start_ns);
+            let duration_ns = u64::try_from(now().saturating_duration_since(self.start).as_nanos()).unwrap_or(u64::MAX);
             exit(&SpanEnd { span_id: self.id, duration_ns, outcome }, ret);
         }
     }
@@ -242,13 +232,13 @@ impl SpanEnd {
 /// panicked or was cancelled.
 pub struct Ret<'r, T: ?Sized>(pub Option<&'r T>);
 
-impl<T: ?Sized> crate::__private::Sealed for Ret<'_, T> {}
+impl<T: ?Sized> Sealed for Ret<'_, T> {}
 
 impl<T: Field + ?Sized> Field for Ret<'_, T> {
     const KIND: FieldKind = T::KIND;
     #[inline(always)]
     fn encode<'a>(&'a self, enc: &mut Encoder<'a, '_>) {
-        static ZEROS: [u8; crate::abi::MAX_FIELD_ARRAY_SIZE] = [0; crate::abi::MAX_FIELD_ARRAY_SIZE];
+        static ZEROS: [u8; ue_abi::MAX_FIELD_ARRAY_SIZE] = [0; ue_abi::MAX_FIELD_ARRAY_SIZE];
         match (self.0, T::KIND) {
             (Some(v), _) => v.encode(enc),
             (None, FieldKind::Str) => enc.str(""),
