@@ -14,7 +14,6 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
-use std::time::Instant;
 
 const EITHER: u32 = (1 << ue_abi::ENABLE_BIT) | (1 << EXIT_BIT);
 
@@ -57,10 +56,10 @@ fn set_current(id: u64) -> u64 {
     STATE.try_with(|s| s.current.replace(id)).unwrap_or(0)
 }
 
-/// Now, on CLOCK_MONOTONIC (what `Instant` reads on Linux, through the vDSO), counted.
-fn now() -> Instant {
+/// CLOCK_MONOTONIC nanoseconds, counted.
+fn now_ns() -> u64 {
     let _ = STATE.try_with(|s| s.clock_reads.set(s.clock_reads.get() + 1));
-    Instant::now()
+    crate::sys::monotonic_ns()
 }
 
 /// Whether either event of the span whose entry tracepoint is `entry` is enabled: one load, one test.
@@ -78,7 +77,7 @@ fn exit_on(entry: &Tracepoint) -> bool {
 pub struct Span {
     id: u64,
     parent: u64,
-    start: Instant,
+    start_ns: u64,
     entry: &'static Tracepoint,
 }
 
@@ -100,7 +99,7 @@ impl Span {
     #[must_use]
     pub fn begin(entry: &'static Tracepoint) -> Span {
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-        Span { id, parent: current_span_id(), start: now(), entry }
+        Span { id, parent: current_span_id(), start_ns: now_ns(), entry }
     }
 
     /// The span's id.
@@ -118,7 +117,7 @@ impl Span {
     /// Writes the exit event through `exit` if it is enabled now.
     fn end<R>(&self, outcome: u8, ret: Option<&R>, exit: impl FnOnce(&SpanEnd, Option<&R>)) {
         if exit_on(self.entry) {
-            let duration_ns = u64::try_from(now().saturating_duration_since(self.start).as_nanos()).unwrap_or(u64::MAX);
+            let duration_ns = now_ns().saturating_sub(self.start_ns);
             exit(&SpanEnd { span_id: self.id, duration_ns, outcome }, ret);
         }
     }
