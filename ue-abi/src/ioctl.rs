@@ -85,9 +85,19 @@ const _: () = {
 /// must stay mapped, a naturally aligned `u32` of this process. (`desc` is copied during the call.)
 #[cfg(target_os = "linux")]
 pub unsafe fn register(fd: i32, word: *const u32, desc: &core::ffi::CStr, flags: u16) -> Result<u32, i32> {
+    // SAFETY: the caller's contract.
+    unsafe { register_bit(fd, word, ENABLE_BIT, desc, flags) }
+}
+
+/// [`register`] on bit `bit` (0..=31) of the word: several events may share one word, each on its own bit.
+///
+/// # Safety
+/// As for [`register`].
+#[cfg(target_os = "linux")]
+pub unsafe fn register_bit(fd: i32, word: *const u32, bit: u8, desc: &core::ffi::CStr, flags: u16) -> Result<u32, i32> {
     let mut reg = UserReg {
         size: size_of::<UserReg>() as u32,
-        enable_bit: ENABLE_BIT,
+        enable_bit: bit,
         enable_size: 4,
         flags,
         enable_addr: word as u64,
@@ -107,9 +117,15 @@ pub unsafe fn register(fd: i32, word: *const u32, desc: &core::ffi::CStr, flags:
 /// [`ENABLE_BIT`]. The errno on failure (`ENOENT`: no such registration in this thread's context).
 #[cfg(target_os = "linux")]
 pub fn unregister(fd: i32, word: *const u32) -> Result<(), i32> {
+    unregister_bit(fd, word, ENABLE_BIT)
+}
+
+/// [`unregister`] of the registration on bit `bit` of the word.
+#[cfg(target_os = "linux")]
+pub fn unregister_bit(fd: i32, word: *const u32, bit: u8) -> Result<(), i32> {
     let unreg = UserUnreg {
         size: size_of::<UserUnreg>() as u32,
-        disable_bit: ENABLE_BIT,
+        disable_bit: bit,
         reserved: 0,
         reserved2: 0,
         disable_addr: word as u64,

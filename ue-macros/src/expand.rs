@@ -7,9 +7,15 @@ use quote::{quote, quote_spanned};
 use syn::visit_mut::VisitMut;
 use syn::{Ident, Lifetime, Type};
 
+/// The names of one tracepoint's items at a site: `__UE_TP`, `__UE_KINDS`… for `tag` "" (`__UE_X_TP`… for
+/// "_X", a span's exit event).
+pub fn item(tag: &str, what: &str) -> Ident {
+    Ident::new(&format!("__UE{tag}_{what}"), Span::call_site())
+}
+
 /// The static tracepoint, whose registration text lives in its entry of the `ue_events` section
-/// (ue-abi's section.rs).
-fn statics(site: &Site) -> TokenStream {
+/// (ue-abi's section.rs); `exit_of` names the entry tracepoint of the span whose exit event this is.
+pub fn statics(site: &Site, tag: &str, exit_of: Option<&Ident>) -> TokenStream {
     let section = ue_abi::EVENTS_SECTION;
     let too_long = format!(
         "this event's registration text (name, fields, NUL) exceeds the kernel's {}-byte MAX_EVENT_DESC",
@@ -23,9 +29,11 @@ fn statics(site: &Site) -> TokenStream {
         let ty = kind_type(&f.form);
         quote_spanned!(f.form.span()=> <#ty as ::ue_runtime::__private::Field>::KIND)
     });
+    let [names_id, kinds_id, len_id, entry_id, tp_id, site_id] =
+        ["NAMES", "KINDS", "LEN", "ENTRY", "TP", "SITE"].map(|w| item(tag, w));
     let limit = quote_spanned!(site.name_span=>
         const _: () = ::core::assert!(
-            ::ue_runtime::__private::desc_len(#name, __UE_NAMES, __UE_KINDS) <= ::ue_runtime::abi::MAX_EVENT_DESC,
+            ::ue_runtime::__private::desc_len(#name, #names_id, #kinds_id) <= ::ue_runtime::abi::MAX_EVENT_DESC,
             #too_long
         );
     );
@@ -35,20 +43,21 @@ fn statics(site: &Site) -> TokenStream {
             const _: &[u8] = include_bytes!(#p);
         )
     });
+    let share = exit_of.map(|e| quote!(.exit_of(&#e)));
     quote! {
         #manifest
-        const __UE_NAMES: &[&str] = &[#(#names),*];
-        const __UE_KINDS: &[::ue_runtime::__private::FieldKind] = &[#(#kinds),*];
+        const #names_id: &[&str] = &[#(#names),*];
+        const #kinds_id: &[::ue_runtime::__private::FieldKind] = &[#(#kinds),*];
         #limit
-        const __UE_LEN: usize = ::ue_runtime::__private::entry_len(#multi, #name, __UE_NAMES, __UE_KINDS);
+        const #len_id: usize = ::ue_runtime::__private::entry_len(#multi, #name, #names_id, #kinds_id);
         #[link_section = #section]
-        static __UE_ENTRY: [u8; __UE_LEN] =
-            ::ue_runtime::__private::entry_bytes::<__UE_LEN>(#multi, #name, __UE_NAMES, __UE_KINDS);
-        static __UE_TP: ::ue_runtime::__private::Tracepoint =
-            ::ue_runtime::__private::Tracepoint::#new(::ue_runtime::__private::entry_desc(&__UE_ENTRY, #multi));
+        static #entry_id: [u8; #len_id] =
+            ::ue_runtime::__private::entry_bytes::<#len_id>(#multi, #name, #names_id, #kinds_id);
+        static #tp_id: ::ue_runtime::__private::Tracepoint =
+            ::ue_runtime::__private::Tracepoint::#new(::ue_runtime::__private::entry_desc(&#entry_id, #multi))#share;
         #[::ue_runtime::__private::linkme::distributed_slice(::ue_runtime::__private::TRACEPOINTS)]
         #[linkme(crate = ::ue_runtime::__private::linkme)]
-        static __UE_SITE: &::ue_runtime::__private::Tracepoint = &__UE_TP;
+        static #site_id: &::ue_runtime::__private::Tracepoint = &#tp_id;
     }
 }
 
@@ -68,12 +77,30 @@ fn kind_type(form: &Form) -> TokenStream {
 /// `tracepoint!`: the values are evaluated only when enabled; a string or byte field takes anything that reads
 /// as `str` or `[u8]` (an owned temporary lives for the write).
 pub fn tracepoint(site: &Site) -> TokenStream {
-    body(site, true)
+    let on = body(site, true);
+    let off = compiled_out(site);
+    quote!(::ue_runtime::__ue_site! { {#on} {#off} })
 }
 
 /// `#[user_event]`: the statement put first in the body; the fields are the arguments.
 pub fn user_event(site: &Site) -> TokenStream {
-    body(site, false)
+    let on = body(site, false);
+    let off = compiled_out(site);
+    quote!(::ue_runtime::__ue_site! { {#on} {#off} })
+}
+
+/// A site under the `compile-out` feature: the values type-checked (so a variable used only there is still
+/// used) but never evaluated.
+fn compiled_out(site: &Site) -> TokenStream {
+    let values = site.fields.iter().map(|f| &f.value);
+    let prep = &site.prep;
+    quote!({
+        #[allow(unreachable_code, clippy::all)]
+        if false {
+            #(#prep)*
+            #(let _ = &(#values);)*
+        }
+    })
 }
 
 /// One field at the out-of-line write: its parameter, the argument passed, and how it is encoded.
@@ -179,7 +206,19 @@ fn reads_as(ty: &Type) -> Option<(TokenStream, &'static str)> {
 /// The check inline; the write in a cold function taking the field values as arguments, so the caller keeps
 /// only a load, a test, a branch and a call.
 fn body(site: &Site, coerce: bool) -> TokenStream {
-    let statics = statics(site);
+    let statics = statics(site, "", None);
+    let write = write(site, coerce, "");
+    quote! {{
+        #statics
+        if __UE_TP.is_enabled() {
+            #write
+        }
+    }}
+}
+
+/// The cold write function of the tracepoint `tag` names, and its call with the field values.
+pub fn write(site: &Site, coerce: bool, tag: &str) -> TokenStream {
+    let [kinds_id, tp_id] = ["KINDS", "TP"].map(|w| item(tag, w));
     let enc = Ident::new("__ue_enc", Span::mixed_site());
     let mut params = Vec::new();
     let mut slots = Vec::new();
@@ -194,21 +233,20 @@ fn body(site: &Site, coerce: bool) -> TokenStream {
     let preps = slots.iter().map(|s| &s.prep);
     let encodes = slots.iter().map(|s| &s.encode);
     let private = quote!(::ue_runtime::__private);
-    quote! {{
-        #statics
-        if __UE_TP.is_enabled() {
-            #[cold]
-            #[inline(never)]
-            #[allow(clippy::too_many_arguments)]
-            fn __ue_write(#(#params: #tys),*) {
-                const __UE_FIXED: usize = #private::fixed_size(__UE_KINDS);
-                const __UE_DYN: usize = #private::dyn_count(__UE_KINDS);
-                #(#preps)*
-                #private::write_parts::<__UE_FIXED, __UE_DYN>(&__UE_TP, |#enc| { #(#encodes)* });
-            }
-            __ue_write(#(#args),*);
+    let prep = &site.prep;
+    quote! {
+        #[cold]
+        #[inline(never)]
+        #[allow(clippy::too_many_arguments)]
+        fn __ue_write(#(#params: #tys),*) {
+            const __UE_FIXED: usize = #private::fixed_size(#kinds_id);
+            const __UE_DYN: usize = #private::dyn_count(#kinds_id);
+            #(#preps)*
+            #private::write_parts::<__UE_FIXED, __UE_DYN>(&#tp_id, |#enc| { #(#encodes)* });
         }
-    }}
+        #(#prep)*
+        __ue_write(#(#args),*);
+    }
 }
 
 fn replace_lifetimes(ty: &Type, with: &str) -> Type {

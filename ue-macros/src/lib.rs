@@ -12,6 +12,7 @@ mod expand;
 mod model;
 mod namespace;
 mod parse;
+mod span;
 
 use proc_macro::TokenStream;
 
@@ -22,6 +23,10 @@ use proc_macro::TokenStream;
 /// - Options: `name = "…"` (default: the function's name), `skip(a, b)` to leave arguments out,
 ///   `display(a)`, `debug(b)` to record any `Display`/`Debug` argument as text, `hex(c)` for bytes as hex text.
 /// - The event is written at the top of the body: for an `async fn` that is its first poll, not the call.
+/// - `span`: each call is an interval: the entry event gets `u64 span_id; u64 parent_id`, and an event
+///   `NAME_exit` (`u64 span_id; u64 duration_ns; u8 outcome`) is written on every way out; `ret` (a `Field`
+///   return type), `ret(display)`, `ret(debug)` add the returned value as `ret`, `err` the `Display` text of a
+///   `Result`'s error as `err`. See the README, "Spans".
 /// - Generic functions work as long as every field left has a concrete type; skip the others.
 /// - The check costs one load and one branch while the event is disabled; the write is out of line.
 ///
@@ -47,9 +52,14 @@ use proc_macro::TokenStream;
 pub fn user_event(attr: TokenStream, item: TokenStream) -> TokenStream {
     let item: proc_macro2::TokenStream = item.into();
     let expanded = syn::parse2::<syn::ItemFn>(item.clone()).and_then(|mut func| {
-        let (site, generics) = parse::user_event(attr.into(), &func)?;
+        let (site, span, generics) = parse::user_event(attr.into(), &func)?;
         check::site(&site, &generics)?;
-        func.block.stmts.insert(0, syn::parse2(expand::user_event(&site))?);
+        if let Some(span) = &span {
+            check::site(&span.exit, &generics)?;
+            *func.block = syn::parse2(span::body(&func, &site, span))?;
+        } else {
+            func.block.stmts.insert(0, syn::parse2(expand::user_event(&site))?);
+        }
         Ok(quote::quote!(#func))
     });
     match expanded {
@@ -67,7 +77,8 @@ pub fn user_event(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// An expression of type `()`. The field expressions are evaluated only while a tracer has the event enabled.
 /// The name is an identifier (or a string literal holding one). A field is `name: Type = value` with a type of
 /// `ue_runtime::Field`, or `name: Display = value`, `name: Debug = value` (any value, formatted while enabled)
-/// or `name: Hex = bytes`. Limits, checked at compile time: name `[A-Za-z_][A-Za-z0-9_]*` of at most 255 bytes;
+/// or `name: Hex = bytes`. `let PAT = EXPR` entries are preparation the fields share: they run only while
+/// enabled, in order, before the fields are evaluated. Limits, checked at compile time: name `[A-Za-z_][A-Za-z0-9_]*` of at most 255 bytes;
 /// at most 32 fields; the registration text (name, fields, NUL) at most 512 bytes; `[u8; N]` with 1 ≤ N ≤ 1024.
 ///
 /// ```
@@ -78,6 +89,8 @@ pub fn user_event(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// tracepoint!(cache_miss, key: &str = &key, bytes: u64 = 4096);
 /// tracepoint!(lookup_failed, key: &str = format!("{key}/x"), err: Display = err, ratio: f64 = 0.25);
 /// tracepoint!(flush); // no fields
+/// # let stats = || (3u64, 4u64);
+/// tracepoint!(cache_stats, let (hits, misses) = stats(), hits: u64 = hits, misses: u64 = misses);
 /// ```
 #[proc_macro]
 pub fn tracepoint(input: TokenStream) -> TokenStream {

@@ -15,6 +15,8 @@ pub struct Site {
     /// The manifest the crate's settings came from.
     pub manifest: Option<PathBuf>,
     pub fields: Vec<SiteField>,
+    /// `tracepoint!`'s `let` bindings: run while enabled, before the fields are evaluated.
+    pub prep: Vec<syn::Stmt>,
 }
 
 impl Site {
@@ -33,6 +35,41 @@ pub struct SiteField {
     pub value: Expr,
     /// The value is a reference to the declared type (`#[user_event]` arguments that are not `Copy`).
     pub by_ref: bool,
+}
+
+impl SiteField {
+    /// A `u64` field a span adds, named at the `span` option.
+    pub fn span_field(name: &str, at: Span, value: Expr) -> SiteField {
+        SiteField {
+            name: name.into(),
+            span: at,
+            form: Form::Typed(syn::parse_quote_spanned!(at=> u64)),
+            value,
+            by_ref: false,
+        }
+    }
+}
+
+/// A span (`#[user_event(span)]`): its exit event, whose values come from the end of the call, and the
+/// function's return type for the body's closure (`None` when it cannot be written there: `impl Trait`).
+pub struct SpanSite {
+    pub exit: Site,
+    pub ret_ty: Option<Type>,
+}
+
+/// `ret`, `ret(display)`, `ret(debug)`, at the option's token.
+pub enum RetForm {
+    Typed(Span),
+    Display(Span),
+    Debug(Span),
+}
+
+impl RetForm {
+    pub fn span(&self) -> Span {
+        match self {
+            RetForm::Typed(s) | RetForm::Display(s) | RetForm::Debug(s) => *s,
+        }
+    }
 }
 
 /// How a field's value becomes its record bytes.

@@ -1,7 +1,7 @@
 //! Reading the macros' input into the model; each mistake is an error at its token.
 
 use crate::check::Errors;
-use crate::model::{Form, Site, SiteField};
+use crate::model::{Form, RetForm, Site, SiteField, SpanSite};
 use crate::namespace;
 use proc_macro2::{Span, TokenStream};
 use syn::ext::IdentExt;
@@ -84,10 +84,29 @@ fn form(input: ParseStream) -> syn::Result<Form> {
     Ok(Form::Typed(input.parse()?))
 }
 
+/// A field, or `let PAT = EXPR`: preparation the fields share, run only while enabled.
+enum Arg {
+    Field(FieldArg),
+    Let(syn::Stmt),
+}
+
+impl Parse for Arg {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        if input.peek(Token![let]) {
+            input.parse::<Token![let]>()?;
+            let pat = Pat::parse_single(input)?;
+            input.parse::<Token![=]>()?;
+            let expr: Expr = input.parse()?;
+            return Ok(Arg::Let(syn::parse_quote!(let #pat = #expr;)));
+        }
+        input.parse().map(Arg::Field)
+    }
+}
+
 struct TracepointInput {
     multi_format: bool,
     name: EventName,
-    fields: Punctuated<FieldArg, Token![,]>,
+    fields: Punctuated<Arg, Token![,]>,
 }
 
 impl Parse for TracepointInput {
@@ -113,12 +132,22 @@ impl Parse for TracepointInput {
 /// `tracepoint!(name, field: Type = expr, …)`.
 pub fn tracepoint(input: TokenStream) -> syn::Result<Site> {
     let input: TracepointInput = syn::parse2(input)?;
-    let fields = input
-        .fields
-        .into_iter()
-        .map(|f| SiteField { name: unraw(&f.name), span: f.name.span(), form: f.form, value: f.expr, by_ref: false })
-        .collect();
-    site(input.name.text, input.name.span, input.multi_format, fields)
+    let (mut fields, mut prep) = (Vec::new(), Vec::new());
+    for arg in input.fields {
+        match arg {
+            Arg::Field(f) => fields.push(SiteField {
+                name: unraw(&f.name),
+                span: f.name.span(),
+                form: f.form,
+                value: f.expr,
+                by_ref: false,
+            }),
+            Arg::Let(stmt) => prep.push(stmt),
+        }
+    }
+    let mut site = site(input.name.text, input.name.span, input.multi_format, fields)?;
+    site.prep = prep;
+    Ok(site)
 }
 
 /// A site with the crate's settings applied; an error in them is reported at the event's name.
@@ -131,14 +160,21 @@ fn site(name: String, name_span: Span, multi_format: bool, fields: Vec<SiteField
         prefix: krate.prefix,
         manifest: krate.manifest,
         fields,
+        prep: Vec::new(),
     })
 }
 
-/// `#[user_event(name = "…", skip(a, b), display(c), debug(d), hex(e), multi_format)]`.
+/// `#[user_event(name = "…", skip(a, b), display(c), debug(d), hex(e), multi_format, span, ret, err)]`.
 #[derive(Default)]
 struct Options {
     name: Option<LitStr>,
     multi_format: bool,
+    /// `span`, at its token.
+    span: Option<Span>,
+    /// `ret` (a `Field` type), `ret(display)` or `ret(debug)`: the form, at its token.
+    ret: Option<RetForm>,
+    /// `err`, at its token.
+    err: Option<Span>,
     skip: Vec<Ident>,
     /// Arguments recorded as text, with their form.
     text: Vec<(Ident, Form)>,
@@ -165,6 +201,29 @@ fn options(attr: TokenStream) -> syn::Result<Options> {
                 opts.multi_format = true;
                 Ok(())
             }
+            "span" => {
+                opts.span = Some(span);
+                Ok(())
+            }
+            "err" => {
+                opts.err = Some(span);
+                Ok(())
+            }
+            "ret" => {
+                let mut form = RetForm::Typed(span);
+                if meta.input.peek(syn::token::Paren) {
+                    meta.parse_nested_meta(|m| {
+                        form = match m.path.get_ident().map(Ident::to_string).as_deref() {
+                            Some("display") => RetForm::Display(span),
+                            Some("debug") => RetForm::Debug(span),
+                            _ => return Err(m.error("expected `ret`, `ret(display)` or `ret(debug)`")),
+                        };
+                        Ok(())
+                    })?;
+                }
+                opts.ret = Some(form);
+                Ok(())
+            }
             "display" | "debug" | "hex" => {
                 let mut ids = Vec::new();
                 list(meta, &mut ids)?;
@@ -179,7 +238,7 @@ fn options(attr: TokenStream) -> syn::Result<Options> {
                 Ok(())
             }
             _ => Err(meta.error(
-                "unknown option: expected `name = \"…\"`, `skip(arg, …)`, `display(arg, …)`, `debug(arg, …)`, `hex(arg, …)` or `multi_format`",
+                "unknown option: expected `name = \"…\"`, `skip(arg, …)`, `display(arg, …)`, `debug(arg, …)`, `hex(arg, …)`, `multi_format`, `span`, `ret` or `err`",
             )),
         }
     });
@@ -187,10 +246,25 @@ fn options(attr: TokenStream) -> syn::Result<Options> {
     Ok(opts)
 }
 
-/// `#[user_event]` on `func`: the site of its arguments, and the generic parameters in scope.
-pub fn user_event(attr: TokenStream, func: &ItemFn) -> syn::Result<(Site, Vec<Ident>)> {
+/// `#[user_event]` on `func`: the site of its arguments, the span's exit event if `span`, and the generic
+/// parameters in scope.
+pub fn user_event(attr: TokenStream, func: &ItemFn) -> syn::Result<(Site, Option<SpanSite>, Vec<Ident>)> {
     let mut opts = options(attr)?;
     let mut errors = Errors::default();
+    if opts.span.is_none() {
+        let needs = opts.ret.as_ref().map(RetForm::span).map(|s| (s, "ret")).or(opts.err.map(|s| (s, "err")));
+        if let Some((s, what)) = needs {
+            errors.push(syn::Error::new(
+                s,
+                format!("`{what}` records what a span's exit event returns: write `#[user_event(span, {what})]`"),
+            ));
+        }
+    }
+    if let (Some(RetForm::Typed(s) | RetForm::Display(s) | RetForm::Debug(s)), syn::ReturnType::Default) =
+        (&opts.ret, &func.sig.output)
+    {
+        errors.push(syn::Error::new(*s, "`ret` on a function that returns nothing: leave `ret` out"));
+    }
     if let Some(c) = &func.sig.constness {
         errors.push(syn::Error::new(
             c.span(),
@@ -240,6 +314,15 @@ pub fn user_event(attr: TokenStream, func: &ItemFn) -> syn::Result<(Site, Vec<Id
     for (id, _) in &opts.text {
         errors.push(syn::Error::new(id.span(), format!("no argument named `{id}` to record as text")));
     }
+    let mut span_site = None;
+    if let Some(at) = opts.span {
+        fields.push(SiteField::span_field("span_id", at, syn::parse_quote!(__ue_sp.id())));
+        fields.push(SiteField::span_field("parent_id", at, syn::parse_quote!(__ue_sp.parent())));
+        match crate::span::exit_site(at, &func.sig.output, opts.ret.as_ref(), opts.err) {
+            Ok(s) => span_site = Some(s),
+            Err(e) => errors.push(e),
+        }
+    }
     errors.finish()?;
     let generics = func
         .sig
@@ -248,7 +331,20 @@ pub fn user_event(attr: TokenStream, func: &ItemFn) -> syn::Result<(Site, Vec<Id
         .map(|p| p.ident.clone())
         .chain(func.sig.generics.const_params().map(|p| p.ident.clone()))
         .collect();
-    Ok((site(name, name_span, opts.multi_format, fields)?, generics))
+    let entry = site(name, name_span, opts.multi_format, fields)?;
+    let span_site = span_site.map(|(fields, ret_ty)| SpanSite {
+        exit: Site {
+            name: format!("{}_exit", entry.name),
+            name_span: entry.name_span,
+            prefix: entry.prefix.clone(),
+            multi_format: entry.multi_format,
+            manifest: entry.manifest.clone(),
+            fields,
+            prep: Vec::new(),
+        },
+        ret_ty,
+    });
+    Ok((entry, span_site, generics))
 }
 
 /// `r#type` → `type`.

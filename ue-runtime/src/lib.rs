@@ -15,8 +15,9 @@ mod text;
 mod encoder;
 mod field;
 mod fields;
-// One static per tracepoint and its states.
+// One static per tracepoint and its states; spans over a pair of them (entry and exit).
 mod tracepoint;
+mod span;
 // The descriptor: finding and opening user_events_data, keeping it ours.
 mod tracefs;
 mod descriptor;
@@ -33,6 +34,7 @@ pub use dynamic::{DefinitionError, DynamicTracepoint, Value};
 pub use field::{Field, FieldKind, F32_TEXT, F64_TEXT};
 pub use fields::Fields;
 pub use lifecycle::{init, shutdown};
+pub use span::current_span_id;
 pub use status::{status, Status};
 pub use text::{Text, DISPLAY_MAX, HEX_MAX};
 pub use tracepoint::{Tracepoint, TRACEPOINTS};
@@ -48,6 +50,7 @@ pub mod __private {
     pub use crate::encoder::Encoder;
     pub use crate::field::{Field, FieldKind, Sealed};
     pub use crate::fields::{dyn_count, fixed_size};
+    pub use crate::span::{clock_reads, once, span_on, InSpan, Nothing, Ret, Span, SpanEnd};
     pub use crate::text::Text;
     pub use crate::tracepoint::{Tracepoint, TRACEPOINTS};
     pub use crate::write::write_parts;
@@ -65,6 +68,27 @@ pub mod __private {
     pub fn as_bytes<T: AsRef<[u8]> + ?Sized>(v: &T) -> &[u8] {
         v.as_ref()
     }
+}
+
+/// What a macro site expands to: the first group, or with the `compile-out` feature the second (which evaluates
+/// nothing and registers nothing). A `macro_rules!` because the proc macros cannot see this crate's features.
+#[doc(hidden)]
+#[cfg(not(feature = "compile-out"))]
+#[macro_export]
+macro_rules! __ue_site {
+    ({$($on:tt)*} {$($off:tt)*}) => {
+        $($on)*
+    };
+}
+
+/// See the other definition: this one keeps the compiled-out form.
+#[doc(hidden)]
+#[cfg(feature = "compile-out")]
+#[macro_export]
+macro_rules! __ue_site {
+    ({$($on:tt)*} {$($off:tt)*}) => {
+        $($off)*
+    };
 }
 
 /// A tracepoint declared by hand with its registration text, in [`TRACEPOINTS`] and in the `ue_events` section
@@ -88,16 +112,24 @@ macro_rules! static_tracepoint {
     };
     (@ $(#[$attr:meta])* $vis:vis $name:ident, $text:literal, $multi:literal, $new:ident) => {
         $(#[$attr])*
-        $vis static $name: $crate::Tracepoint = {
-            const LEN: usize = $crate::__private::entry_head($multi) + $text.len() + 1;
-            #[link_section = "ue_events"]
-            static ENTRY: [u8; LEN] = $crate::__private::entry_from_text::<LEN>($multi, $text);
-            $crate::Tracepoint::$new($crate::__private::entry_desc(&ENTRY, $multi))
+        $vis static $name: $crate::Tracepoint = $crate::__ue_site! {
+            {{
+                const LEN: usize = $crate::__private::entry_head($multi) + $text.len() + 1;
+                #[link_section = "ue_events"]
+                static ENTRY: [u8; LEN] = $crate::__private::entry_from_text::<LEN>($multi, $text);
+                $crate::Tracepoint::$new($crate::__private::entry_desc(&ENTRY, $multi))
+            }}
+            {$crate::Tracepoint::$new(c"")}
         };
-        const _: () = {
-            #[$crate::__private::linkme::distributed_slice($crate::TRACEPOINTS)]
-            #[linkme(crate = $crate::__private::linkme)]
-            static SITE: &$crate::Tracepoint = &$name;
-        };
+        $crate::__ue_site! {
+            {
+                const _: () = {
+                    #[$crate::__private::linkme::distributed_slice($crate::TRACEPOINTS)]
+                    #[linkme(crate = $crate::__private::linkme)]
+                    static SITE: &$crate::Tracepoint = &$name;
+                };
+            }
+            {}
+        }
     };
 }

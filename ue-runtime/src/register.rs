@@ -190,7 +190,7 @@ fn renew_stale(g: &Guard, fd: i32) {
     let mut renewed = false;
     for tp in all(g).filter(|tp| tp.is_stale()) {
         renewed = true;
-        if let Err(errno) = sys::unregister(fd, tp.word_ptr()) {
+        if let Err(errno) = sys::unregister(fd, tp.word_ptr(), tp.enable_bit()) {
             if errno != sys::ENOENT {
                 fail_unregister(tp, errno);
                 continue;
@@ -241,7 +241,7 @@ fn fail(tp: &Tracepoint, kind: &'static str, why: String) {
 fn ioctl_register(fd: i32, tp: &Tracepoint, flags: u16) -> Result<u32, i32> {
     // The word and text stay mapped until unregistered: at unload, or before a run-time tracepoint is freed.
     // SAFETY: so the memory the registration names outlives it.
-    unsafe { sys::register(fd, tp.word_ptr(), tp.desc_cstr(), flags) }
+    unsafe { sys::register(fd, tp.word_ptr(), tp.enable_bit(), tp.desc_cstr(), flags) }
 }
 
 fn register_one(fd: i32, tp: &Tracepoint) -> Result<(), (&'static str, String)> {
@@ -324,7 +324,7 @@ fn unregister_each<'t>(g: &Guard, tps: impl Iterator<Item = &'t Tracepoint> + Cl
     let temporary = if descriptor::fd() < 0 { descriptor::open_temporary() } else { None };
     let fd = temporary.as_ref().map_or_else(descriptor::fd, descriptor::Temporary::fd);
     for tp in tps.filter(|tp| tp.is_live()) {
-        match sys::unregister(fd, tp.word_ptr()) {
+        match sys::unregister(fd, tp.word_ptr(), tp.enable_bit()) {
             // The kernel clears the bit itself; clear it too in case it could not (the page was not writable).
             Ok(()) => {
                 tp.clear_enable_bit();

@@ -10,6 +10,9 @@ use std::ffi::CStr;
 use std::sync::atomic::{AtomicU32, AtomicU8, Ordering};
 use ue_abi::{ENABLE_BIT, USER_EVENT_REG_MULTI_FORMAT};
 
+/// The bit of a span's entry word that the kernel flips for the span's exit event (span.rs).
+pub(crate) const EXIT_BIT: u8 = 30;
+
 /// Every tracepoint of this image (executable or shared library), registered before `main` / on load.
 #[linkme::distributed_slice]
 pub static TRACEPOINTS: [&'static Tracepoint];
@@ -45,6 +48,8 @@ pub struct Tracepoint {
     /// `USER_EVENT_REG_*` flags asked for at registration.
     flags: u16,
     desc: &'static CStr,
+    /// A span's exit event: the kernel flips bit [`EXIT_BIT`] of this (the entry's) word instead of ours.
+    word_of: Option<&'static Tracepoint>,
 }
 
 impl Tracepoint {
@@ -57,6 +62,24 @@ impl Tracepoint {
             state: AtomicU8::new(UNREGISTERED),
             flags: 0,
             desc,
+            word_of: None,
+        }
+    }
+
+    /// This tracepoint as the exit event of the span whose entry is `entry`: registered on bit
+    /// [`EXIT_BIT`] of `entry`'s enable word (its own [`is_enabled`](Self::is_enabled) stays false).
+    #[doc(hidden)]
+    #[must_use]
+    pub const fn exit_of(mut self, entry: &'static Tracepoint) -> Self {
+        self.word_of = Some(entry);
+        self
+    }
+
+    /// The word and bit the kernel flips for this tracepoint.
+    fn kernel_word(&self) -> (&AtomicU32, u8) {
+        match self.word_of {
+            Some(entry) => (&entry.enabled, EXIT_BIT),
+            None => (&self.enabled, ENABLE_BIT),
         }
     }
 
@@ -110,8 +133,9 @@ impl Tracepoint {
         self.state.load(Ordering::Acquire) == REGISTERED
     }
 
-    /// The enable word. The kernel owns bit 31; the other bits are free for in-process consumers (set them with
-    /// `fetch_or`, never a plain store). [`is_enabled`](Self::is_enabled) tests bit 31 only.
+    /// The enable word. The kernel owns bit 31 (and bit 30 of a span's entry tracepoint, for its exit event);
+    /// the other bits are free for in-process consumers (set them with `fetch_or`, never a plain store).
+    /// [`is_enabled`](Self::is_enabled) tests bit 31 only.
     #[must_use]
     pub fn enable_word(&self) -> &AtomicU32 {
         &self.enabled
@@ -126,7 +150,12 @@ impl Tracepoint {
 
     /// The enable word's address, for the kernel.
     pub(crate) fn word_ptr(&self) -> *const u32 {
-        self.enabled.as_ptr().cast_const()
+        self.kernel_word().0.as_ptr().cast_const()
+    }
+
+    /// The bit of that word the kernel flips.
+    pub(crate) fn enable_bit(&self) -> u8 {
+        self.kernel_word().1
     }
 
     /// Writes the enable word with its own value, so that its page is this process's own again after a `fork`
@@ -142,7 +171,8 @@ impl Tracepoint {
 
     /// Clears the kernel's bit (after unregistering: the kernel clears it too, unless it could not write the page).
     pub(crate) fn clear_enable_bit(&self) {
-        self.enabled.fetch_and(!(1 << ENABLE_BIT), Ordering::Relaxed);
+        let (word, bit) = self.kernel_word();
+        word.fetch_and(!(1 << bit), Ordering::Relaxed);
     }
 
     /// The kernel accepted the registration: `index` goes first in every write.

@@ -101,21 +101,18 @@ fn style() -> Result<bool> {
         .map_err(|e| e.to_string())?
         .success();
     sys::step("style: cargo package of the publishable crates (manifests, included files, a build of each)");
+    let verify_dir = sys::root().join("target/package-verify");
+    forget_unpacked_packages();
+    // Builds of our crates as registry crates (one version is never rebuilt) go too; their dependencies stay.
+    let _ = cargo()
+        .args(["clean", "--quiet", "--target-dir"])
+        .arg(&verify_dir)
+        .args(PUBLISHED.iter().flat_map(|p| ["-p", p]))
+        .status();
     let package_ok = cargo()
-        .args([
-            "package",
-            "--quiet",
-            "--allow-dirty",
-            "-p",
-            "ue-abi",
-            "-p",
-            "ue-macros",
-            "-p",
-            "ue-runtime",
-            "-p",
-            "ue-cli",
-        ])
-        .args(["-p", "ue-tracing"])
+        .env("CARGO_TARGET_DIR", &verify_dir)
+        .args(["package", "--quiet", "--allow-dirty"])
+        .args(PUBLISHED.iter().flat_map(|p| ["-p", p]))
         .status()
         .map_err(|e| e.to_string())?
         .success();
@@ -170,4 +167,28 @@ fn test_executables() -> Result<Vec<String>> {
         return Err("cargo test --no-run listed no test executables".into());
     }
     Ok(bins)
+}
+
+/// The publishable crates, as `cargo package` builds them.
+const PUBLISHED: [&str; 5] = ["ue-abi", "ue-macros", "ue-runtime", "ue-cli", "ue-tracing"];
+
+/// `cargo package` verifies each crate against its workspace dependencies as packaged, unpacking them under
+/// `$CARGO_HOME/registry/src/<local registry>/` by name and version, and reuses an unpacked copy it finds
+/// there: one of an earlier run (older sources, same version) would be used instead. So those go first; nothing
+/// else of the registry is touched.
+fn forget_unpacked_packages() {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".cargo")));
+    let Some(src) = home.map(|h| h.join("registry/src")) else { return };
+    let Ok(registries) = std::fs::read_dir(src) else { return };
+    for registry in registries.flatten() {
+        let Ok(crates) = std::fs::read_dir(registry.path()) else { continue };
+        for c in crates.flatten() {
+            let name = c.file_name().to_string_lossy().into_owned();
+            if PUBLISHED.iter().any(|p| name.strip_prefix(p).is_some_and(|v| v.starts_with("-0."))) {
+                let _ = std::fs::remove_dir_all(c.path());
+            }
+        }
+    }
 }

@@ -79,13 +79,21 @@ pub(crate) fn identity(fd: i32) -> Result<(u64, u64), i32> {
     Ok((st.st_dev, st.st_ino))
 }
 
+/// CLOCK_MONOTONIC in nanoseconds (through the vDSO: no system call). Cannot fail for that clock.
+pub(crate) fn monotonic_ns() -> u64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: ts is a valid timespec to fill.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &raw mut ts) };
+    (ts.tv_sec as u64).wrapping_mul(1_000_000_000).wrapping_add(ts.tv_nsec as u64)
+}
+
 /// The calling thread's id.
 pub(crate) fn tid() -> i32 {
     // SAFETY: gettid has no preconditions.
     unsafe { libc::gettid() }
 }
 
-pub(crate) use ue_abi::{register, unregister};
+pub(crate) use ue_abi::{register_bit as register, unregister_bit as unregister};
 
 /// `writev(2)`, returning `-errno` on failure. On x86_64 the system call is made here, not through libc's
 /// wrapper: a tracepoint is then no thread-cancellation point, and pays neither the wrapper's multi-threaded

@@ -55,6 +55,12 @@ pub(crate) fn identity(_: i32) -> Result<(u64, u64), i32> {
     Err(EBADF)
 }
 
+/// A monotonic clock in nanoseconds, from the first call (spans are never followed here).
+pub(crate) fn monotonic_ns() -> u64 {
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    u64::try_from(START.get_or_init(std::time::Instant::now).elapsed().as_nanos()).unwrap_or(u64::MAX)
+}
+
 /// A stand-in thread id, unique per thread and never 0 (the registration lock's "free").
 pub(crate) fn tid() -> i32 {
     use std::sync::atomic::{AtomicI32, Ordering};
@@ -65,11 +71,11 @@ pub(crate) fn tid() -> i32 {
 
 /// # Safety
 /// None needed: nothing is registered.
-pub(crate) unsafe fn register(_: i32, _: *const u32, _: &CStr, _: u16) -> Result<u32, i32> {
+pub(crate) unsafe fn register(_: i32, _: *const u32, _: u8, _: &CStr, _: u16) -> Result<u32, i32> {
     Err(ENOSYS)
 }
 
-pub(crate) fn unregister(_: i32, _: *const u32) -> Result<(), i32> {
+pub(crate) fn unregister(_: i32, _: *const u32, _: u8) -> Result<(), i32> {
     Err(ENOSYS)
 }
 
