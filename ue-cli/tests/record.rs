@@ -247,3 +247,90 @@ fn a_crate_prefix_is_the_name_the_kernel_registers() {
         ]
     );
 }
+
+/// Processes whose command line holds `arg` as one of its arguments.
+fn processes_with(arg: &str) -> Vec<i32> {
+    let mut pids = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<i32>() else { continue };
+        let cmdline = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
+        if cmdline.split(|&b| b == 0).any(|a| a == arg.as_bytes()) {
+            pids.push(pid);
+        }
+    }
+    pids
+}
+
+#[test]
+#[ignore = "needs user_events: cargo xtask test"]
+fn an_output_that_cannot_be_created_is_refused_before_the_command_starts() {
+    let mark = format!("30.{}", std::process::id());
+    let (code, out, err) = run(ue().args(["record", "--events-from"]).arg(example("one_shot")).args([
+        "-o",
+        "/no/such/dir/events.txt",
+        "--",
+        "sleep",
+        &mark,
+    ]));
+    let left = processes_with(&mark);
+    for pid in &left {
+        // SAFETY: kill has no memory preconditions; cleaning up what the failed run left.
+        unsafe { libc::kill(*pid, libc::SIGKILL) };
+    }
+    assert_eq!((code, out.as_str()), (1, ""), "{err}");
+    assert_eq!(
+        err.trim_end(),
+        "ue: record: cannot create /no/such/dir/events.txt: No such file or directory (os error 2)"
+    );
+    assert!(left.is_empty(), "the command was started and left running: {left:?}");
+    assert_nothing_left(&["user_events/ue_one_shot"]);
+}
+
+#[test]
+#[ignore = "needs user_events: cargo xtask test"]
+fn a_failed_write_stops_the_command_and_says_so() {
+    let full = || std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    for (to_file, mark) in [(true, "31"), (false, "32")] {
+        let mut cmd = ue();
+        cmd.arg("record");
+        if to_file {
+            cmd.args(["-o", "/dev/full"]);
+        } else {
+            cmd.stdout(full());
+        }
+        let t0 = Instant::now();
+        let (code, _, err) = run(cmd.arg("--").arg(example("quickstart")).args(["--seconds", mark, "--quiet"]));
+        assert_eq!(code, 1, "{err}");
+        let name = if to_file { "/dev/full" } else { "standard output (/dev/full)" };
+        let want =
+            format!("ue: record: cannot write to {name}: No space left on device (os error 28); the command (pid ");
+        assert!(err.contains(&want) && err.trim_end().ends_with(") was stopped with SIGTERM"), "{err}");
+        assert!(t0.elapsed() < Duration::from_secs(10), "stopped at the first failed write, not after {mark} s");
+        assert!(processes_with(mark).is_empty(), "quickstart --seconds {mark} is still running");
+        assert_nothing_left(&["user_events/handle_request", "user_events/cache_lookup"]);
+    }
+}
+
+#[test]
+#[ignore = "needs user_events: cargo xtask test"]
+fn a_closed_pipe_ends_the_recording_quietly() {
+    let mut fds = [0; 2];
+    // SAFETY: fds is valid for two ints.
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    // SAFETY: pipe() just returned these descriptors, owned by nothing else.
+    let (read, write) = unsafe {
+        use std::os::fd::FromRawFd;
+        (std::os::fd::OwnedFd::from_raw_fd(fds[0]), std::os::fd::OwnedFd::from_raw_fd(fds[1]))
+    };
+    drop(read);
+    let t0 = Instant::now();
+    let (code, _, err) = run(ue()
+        .args(["record", "--"])
+        .arg(example("quickstart"))
+        .args(["--seconds", "33", "--quiet"])
+        .stdout(Stdio::from(write)));
+    assert_eq!((code, err.as_str()), (0, ""));
+    assert!(t0.elapsed() < Duration::from_secs(10), "ended at the first write, not after 33 s");
+    assert!(processes_with("33").is_empty(), "quickstart --seconds 33 is still running");
+    assert_nothing_left(&["user_events/handle_request", "user_events/cache_lookup"]);
+}
