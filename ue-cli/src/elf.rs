@@ -61,7 +61,6 @@ impl std::fmt::Display for Entry {
 /// (TRACE_EVENT_TYPE_MAX, shared with the kernel's own) and takes registration texts of at most MAX_EVENT_DESC
 /// bytes, NUL included, each behind a `<system>:` prefix here. Checked before anything of the section is read.
 pub const MAX_SECTION: u64 = u16::MAX as u64 * (MULTI_FORMAT.len() as u64 + 1 + MAX_EVENT_DESC as u64);
-const WHY_MAX: &str = "the kernel has at most 65535 event ids, each event's text at most 512 bytes";
 
 /// Bytes of a bad entry quoted in a message.
 pub const QUOTE_MAX: usize = 64;
@@ -102,7 +101,9 @@ fn open(path: &Path) -> Result<FileSource, String> {
 }
 
 fn section_events(src: &(impl Source + ?Sized)) -> Result<Vec<Entry>, String> {
-    match elf_section::read(src, EVENTS_SECTION, MAX_SECTION, WHY_MAX)? {
+    let why_max =
+        format!("the kernel has at most {} event ids, each event's text at most {MAX_EVENT_DESC} bytes", u16::MAX);
+    match elf_section::read(src, EVENTS_SECTION, MAX_SECTION, &why_max)? {
         Some(bytes) => parse_section(&bytes),
         None => Err(format!(
             "no {EVENTS_SECTION} section: it has no ue tracepoints (or was built with a ue-runtime without the \
@@ -167,6 +168,11 @@ mod tests {
         assert_eq!((e[0].name.as_str(), e[0].format.as_str(), e[0].multi), ("a", "", true));
         assert_eq!(e[1].to_string(), "user_events:b u32 x");
         assert_eq!(e[1].text(), "b u32 x");
+    }
+
+    #[test]
+    fn the_section_limit_is_the_one_readme_states() {
+        assert_eq!(MAX_SECTION, 34_733_550);
     }
 
     #[test]

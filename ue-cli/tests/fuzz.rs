@@ -114,7 +114,7 @@ fn check_entries(entries: &[Entry]) {
 }
 
 proptest! {
-    #![proptest_config(config(3000))]
+    #![proptest_config(config(1500))]
 
     /// The parser accepts a section exactly when it is non-empty, ends with a NUL and every entry in it is well
     /// formed (by `Entry::parse`, the one rule for an entry); what it accepts prints clean and reads back the
@@ -138,7 +138,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(config(600))]
+    #![proptest_config(config(300))]
 
     /// Any valid section in any ELF file (both widths, both byte orders, other sections around it, stored or
     /// compressed) lists exactly its entries.
@@ -210,7 +210,7 @@ fn mutate(mut f: Vec<u8>, ms: &[Mutation]) -> Vec<u8> {
 }
 
 proptest! {
-    #![proptest_config(config(3000))]
+    #![proptest_config(config(1500))]
 
     /// Whatever is done to a file's headers, section table or section, the reader answers: a list that prints
     /// clean, or a short, clean message.
