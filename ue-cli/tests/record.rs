@@ -130,8 +130,10 @@ fn ctrl_c_ends_the_command_and_cleans_up() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
+    // The reader stays open to the end: a closed pipe would end the recording by itself.
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
     let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    reader.read_line(&mut first).unwrap();
     assert!(first.contains("user_events:handle_request id=1 "), "{first}");
     // SAFETY: kill has no memory preconditions; the group is the child's, made above.
     assert_eq!(unsafe { libc::kill(-(child.id() as i32), libc::SIGINT) }, 0);
@@ -139,6 +141,7 @@ fn ctrl_c_ends_the_command_and_cleans_up() {
     let status = child.wait().unwrap();
     assert!(t0.elapsed() < Duration::from_secs(5), "ended at once");
     assert_eq!(status.code(), Some(128 + libc::SIGINT), "the command's fate, as a shell reports it");
+    drop(reader);
     assert_nothing_left(&["user_events/handle_request", "user_events/cache_lookup"]);
 }
 
