@@ -343,3 +343,15 @@ fn a_closed_pipe_ends_the_recording_quietly() {
     assert!(processes_with("33").is_empty(), "quickstart --seconds 33 is still running");
     assert_nothing_left(&["user_events/handle_request", "user_events/cache_lookup"]);
 }
+
+#[test]
+#[ignore = "needs user_events: cargo xtask test"]
+fn the_machine_s_events_list_escaped_whoever_registered_them() {
+    // Any process may register a name with an escape sequence and a field with a bidi override.
+    ue_runtime::static_tracepoint!(static HOSTILE = "ue_t_esc\x1b[2J u32 n\u{202e}x");
+    assert!(HOSTILE.is_registered(), "{}", ue_runtime::status());
+    let (code, out, err) = run(ue().arg("list"));
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains('\x1b') && !out.contains('\u{202e}'), "{out:?}");
+    assert!(out.lines().any(|l| l == "user_events:ue_t_esc\\u001b[2J u32 n\\u202ex"), "{out}");
+}
