@@ -3,7 +3,8 @@
 //!
 //! Output: `ok=<bool> registered=<n>/<declared> data_fds=<n>`, then `status: <the status line>`.
 //! With `--mount-tracefs`, it then mounts tracefs at /sys/kernel/tracing, calls `ue_runtime::init()` and prints
-//! again.
+//! again. With `--renew-with-dynamic`, it creates a run-time tracepoint, closes every descriptor above 2 (as a
+//! daemon's `close_range` would), calls `ue_runtime::init()` (which renews the registrations) and prints again.
 
 use ue_runtime::tracepoint;
 
@@ -27,5 +28,14 @@ fn main() {
         assert_eq!(rc, 0, "mount tracefs: {}", std::io::Error::last_os_error());
         ue_runtime::init();
         report();
+    }
+    if std::env::args().nth(1).as_deref() == Some("--renew-with-dynamic") {
+        let dynamic = ue_runtime::DynamicTracepoint::new("ue_t_probe_dyn", &[("v", ue_runtime::FieldKind::U32)]);
+        // SAFETY: closes descriptors behind the runtime's back; nothing of this program uses them.
+        let rc = unsafe { libc::close_range(3, u32::MAX, 0) };
+        assert_eq!(rc, 0, "close_range: {}", std::io::Error::last_os_error());
+        ue_runtime::init();
+        report();
+        drop(dynamic);
     }
 }

@@ -1,10 +1,9 @@
-//! The events compiled into a file: the entries of its `ue_events` section (see ue-runtime's section.rs).
+//! The events compiled into a file: the entries of its `ue_events` section (see ue-abi's section.rs).
 
 use crate::elf_section::{self, FileSource, Source};
 use crate::escape;
 use std::path::Path;
-use ue_runtime::abi::MAX_EVENT_DESC;
-use ue_runtime::{EVENTS_SECTION, MULTI_FORMAT, SINGLE_FORMAT};
+use ue_abi::{EVENTS_SECTION, MAX_EVENT_DESC, MULTI_FORMAT, SINGLE_FORMAT};
 
 /// One event as the program registers it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -37,16 +36,8 @@ impl Entry {
 
     /// Parses one entry, `<system>:<name>[ <fields>]`.
     pub fn parse(s: &str) -> Option<Entry> {
-        let (system, text) = s.split_once(':')?;
-        let multi = match system {
-            SINGLE_FORMAT => false,
-            MULTI_FORMAT => true,
-            _ => return None,
-        };
-        let (name, format) = text.split_once(' ').unwrap_or((text, ""));
-        let ok = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        ok.then(|| Entry { name: name.to_string(), format: format.trim().to_string(), multi })
+        let e = ue_abi::parse_entry(s)?;
+        Some(Entry { name: e.name.to_string(), format: e.format.to_string(), multi: e.multi })
     }
 }
 

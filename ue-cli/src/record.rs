@@ -32,7 +32,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus};
 use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
 use std::time::Duration;
-use ue_runtime::abi::{self, UserReg, UserUnreg};
 
 pub struct Options {
     pub globs: Vec<glob::Pattern>,
@@ -264,7 +263,7 @@ impl Session {
     fn register(&mut self, e: &Entry) -> Result<(), String> {
         let text = CString::new(e.text()).map_err(|_| format!("{e}: NUL in the text"))?;
         let word = Box::new(AtomicU32::new(0));
-        let flags = if e.multi { abi::USER_EVENT_REG_MULTI_FORMAT } else { 0 };
+        let flags = if e.multi { ue_abi::USER_EVENT_REG_MULTI_FORMAT } else { 0 };
         let mut rc = self.ioctl_reg(&word, &text, flags);
         if rc == Err(libc::EINVAL) && e.multi {
             // A kernel without multi-format events: the program falls back to one format too.
@@ -281,22 +280,8 @@ impl Session {
 
     fn ioctl_reg(&self, word: &AtomicU32, text: &CString, flags: u16) -> Result<(), i32> {
         use std::os::fd::AsRawFd;
-        let mut reg = UserReg {
-            size: size_of::<UserReg>() as u32,
-            enable_bit: abi::ENABLE_BIT,
-            enable_size: 4,
-            flags,
-            enable_addr: word.as_ptr() as u64,
-            name_args: text.as_ptr() as u64,
-            write_index: 0,
-        };
-        // SAFETY: reg is a valid user_reg; the word is boxed and kept in self.words until unregistered in drop.
-        let rc = unsafe { libc::ioctl(self.data.as_raw_fd(), abi::DIAG_IOCSREG as _, &mut reg) };
-        if rc == 0 {
-            Ok(())
-        } else {
-            Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(0))
-        }
+        // SAFETY: the word is boxed and kept in self.words until unregistered in drop.
+        unsafe { ue_abi::register(self.data.as_raw_fd(), word.as_ptr(), text, flags) }.map(|_| ())
     }
 
     /// Records only `ue` and what it starts: the filter takes our pid and follows forks.
@@ -399,15 +384,8 @@ impl Drop for Session {
         }
         use std::os::fd::AsRawFd;
         for word in &self.words {
-            let unreg = UserUnreg {
-                size: size_of::<UserUnreg>() as u32,
-                disable_bit: abi::ENABLE_BIT,
-                reserved: 0,
-                reserved2: 0,
-                disable_addr: word.as_ptr() as u64,
-            };
-            // SAFETY: unreg names one of our registrations (or none, which the kernel refuses harmlessly).
-            unsafe { libc::ioctl(self.data.as_raw_fd(), abi::DIAG_IOCSUNREG as _, &unreg) };
+            // One of our registrations, or none (refused harmlessly).
+            let _ = ue_abi::unregister(self.data.as_raw_fd(), word.as_ptr());
         }
         // Closing user_events_data (when self.data drops) releases the last references ue held.
     }

@@ -1,7 +1,8 @@
 //! The tracefs mount: finding it, reading the user events the kernel has, and what to do when it cannot.
 
 use std::path::{Path, PathBuf};
-use ue_runtime::{MULTI_FORMAT, SINGLE_FORMAT};
+use ue_abi::mounts::{tracing_dirs, USUAL_TRACEFS};
+use ue_abi::{MULTI_FORMAT, SINGLE_FORMAT};
 
 pub struct Tracefs {
     pub root: PathBuf,
@@ -39,16 +40,9 @@ impl std::fmt::Display for KernelEvent {
 impl Tracefs {
     /// The tracefs mount with user_events, or what to do.
     pub fn find() -> Result<Tracefs, String> {
-        let mut dirs = vec![PathBuf::from("/sys/kernel/tracing")];
+        let mut dirs = vec![PathBuf::from(USUAL_TRACEFS)];
         if let Ok(mounts) = std::fs::read_to_string("/proc/mounts") {
-            for line in mounts.lines() {
-                let f: Vec<&str> = line.split(' ').collect();
-                match f.get(2) {
-                    Some(&"tracefs") => dirs.push(PathBuf::from(f[1])),
-                    Some(&"debugfs") => dirs.push(Path::new(f[1]).join("tracing")),
-                    _ => {}
-                }
-            }
+            dirs.extend(tracing_dirs(&mounts).into_iter().map(PathBuf::from));
         }
         let Some(root) = dirs.into_iter().find(|d| d.join("events").exists() || d.join("trace").exists()) else {
             return Err(if is_root() {

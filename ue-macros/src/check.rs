@@ -5,19 +5,7 @@ use proc_macro2::Span;
 use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::{Expr, Ident, Lit, Type};
-
-// Copies of the runtime's constants (a proc-macro crate cannot use them); ue-runtime/tests/limits.rs keeps
-// each equal to its source.
-/// `ue_runtime::abi::MAX_EVENT_DESC`.
-pub const MAX_EVENT_DESC: usize = 512;
-/// `ue_runtime::abi::MAX_NAME`.
-pub const MAX_NAME: usize = 255;
-/// `ue_runtime::abi::MAX_FIELD_ARRAY_SIZE`.
-pub const MAX_ARRAY: u64 = 1024;
-/// `ue_runtime::MAX_FIELDS`.
-pub const MAX_FIELDS: usize = 32;
-/// Fields every tracefs event already has.
-const COMMON_FIELDS: &[&str] = &["common_type", "common_flags", "common_preempt_count", "common_pid"];
+use ue_abi::{FieldNameError, NameError, MAX_EVENT_DESC, MAX_EVENT_NAME, MAX_FIELDS, MAX_FIELD_ARRAY_SIZE, NAME_RULE};
 
 /// Errors gathered with `syn::Error::combine`.
 #[derive(Default)]
@@ -36,12 +24,6 @@ impl Errors {
     }
 }
 
-pub fn is_kernel_name(s: &str) -> bool {
-    let mut b = s.bytes();
-    matches!(b.next(), Some(c) if c.is_ascii_alphabetic() || c == b'_')
-        && b.all(|c| c.is_ascii_alphanumeric() || c == b'_')
-}
-
 /// Checks a whole site; `generics` are the type and const parameters in scope (for `#[user_event]`).
 pub fn site(site: &Site, generics: &[Ident]) -> syn::Result<()> {
     let mut errors = Errors::default();
@@ -54,34 +36,34 @@ pub fn site(site: &Site, generics: &[Ident]) -> syn::Result<()> {
         }
         (p, None) => format!(" (the crate's prefix `{p}`, then `{}`)", site.name),
     };
-    if !is_kernel_name(&name) {
-        errors.push(syn::Error::new(
+    match ue_abi::check_event_name(&name) {
+        Ok(()) => {}
+        Err(NameError::Invalid) => errors.push(syn::Error::new(
             site.name_span,
-            format!("invalid event name `{name}`{origin}: user_events names match [A-Za-z_][A-Za-z0-9_]*"),
-        ));
-    } else if name.len() > MAX_NAME {
-        errors.push(syn::Error::new(
+            format!("invalid event name `{name}`{origin}: user_events names match {NAME_RULE}"),
+        )),
+        Err(NameError::TooLong(n)) => errors.push(syn::Error::new(
             site.name_span,
-            format!("event name of {} bytes{origin}: at most {MAX_NAME} (it names a tracefs directory)", name.len()),
-        ));
+            format!("event name of {n} bytes{origin}: at most {MAX_EVENT_NAME} (it names a tracefs directory)"),
+        )),
     }
     let mut seen: Vec<&str> = Vec::new();
     for (i, f) in site.fields.iter().enumerate() {
         if i == MAX_FIELDS {
             errors.push(syn::Error::new(f.span, format!("too many fields: an event has at most {MAX_FIELDS}")));
         }
-        if !is_kernel_name(&f.name) {
-            errors.push(syn::Error::new(
-                f.span,
-                format!("invalid field name `{}`: field names match [A-Za-z_][A-Za-z0-9_]*", f.name),
-            ));
-        } else if COMMON_FIELDS.contains(&f.name.as_str()) {
-            errors.push(syn::Error::new(
-                f.span,
-                format!("field name `{}` is reserved: every tracefs event already has it", f.name),
-            ));
-        } else if seen.contains(&f.name.as_str()) {
-            errors.push(syn::Error::new(f.span, format!("duplicate field `{}`", f.name)));
+        let message = match ue_abi::check_field_name(&f.name, seen.iter().copied()) {
+            Ok(()) => None,
+            Err(FieldNameError::Invalid) => {
+                Some(format!("invalid field name `{}`: field names match {NAME_RULE}", f.name))
+            }
+            Err(FieldNameError::Reserved) => {
+                Some(format!("field name `{}` is reserved: every tracefs event already has it", f.name))
+            }
+            Err(FieldNameError::Duplicate) => Some(format!("duplicate field `{}`", f.name)),
+        };
+        if let Some(m) = message {
+            errors.push(syn::Error::new(f.span, m));
         }
         seen.push(&f.name);
         if let Form::Typed(ty) = &f.form {
@@ -110,11 +92,12 @@ fn field_type(ty: &Type, generics: &[Ident]) -> syn::Result<()> {
             if let Expr::Lit(l) = &a.len {
                 if let Lit::Int(n) = &l.lit {
                     let v: u64 = n.base10_parse()?;
-                    if v == 0 || v > MAX_ARRAY {
+                    if v == 0 || v > MAX_FIELD_ARRAY_SIZE as u64 {
                         return Err(syn::Error::new(
                             n.span(),
                             format!(
-                                "array field of {v} bytes: the kernel takes 1 to {MAX_ARRAY} (MAX_FIELD_ARRAY_SIZE)"
+                                "array field of {v} bytes: the kernel takes 1 to {MAX_FIELD_ARRAY_SIZE} \
+                                 (MAX_FIELD_ARRAY_SIZE)"
                             ),
                         ));
                     }
@@ -174,12 +157,6 @@ pub fn is_plain_copy(ty: &Type) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn kernel_names() {
-        assert!(is_kernel_name("a") && is_kernel_name("_x9") && is_kernel_name("Req_2"));
-        assert!(!is_kernel_name("") && !is_kernel_name("9a") && !is_kernel_name("a-b") && !is_kernel_name("café"));
-    }
 
     #[test]
     fn array_and_generic_types() {

@@ -8,8 +8,13 @@ use syn::visit_mut::VisitMut;
 use syn::{Ident, Lifetime, Type};
 
 /// The static tracepoint, whose registration text lives in its entry of the `ue_events` section
-/// (`ue_runtime::EVENTS_SECTION`; see ue-runtime/src/section.rs).
+/// (ue-abi's section.rs).
 fn statics(site: &Site) -> TokenStream {
+    let section = ue_abi::EVENTS_SECTION;
+    let too_long = format!(
+        "this event's registration text (name, fields, NUL) exceeds the kernel's {}-byte MAX_EVENT_DESC",
+        ue_abi::MAX_EVENT_DESC
+    );
     let name = site.full_name();
     let multi = site.multi_format;
     let new = if multi { quote!(new_multi_format) } else { quote!(new) };
@@ -21,7 +26,7 @@ fn statics(site: &Site) -> TokenStream {
     let limit = quote_spanned!(site.name_span=>
         const _: () = ::core::assert!(
             ::ue_runtime::__private::desc_len(#name, __UE_NAMES, __UE_KINDS) <= ::ue_runtime::abi::MAX_EVENT_DESC,
-            "this event's registration text (name, fields, NUL) exceeds the kernel's 512-byte MAX_EVENT_DESC"
+            #too_long
         );
     );
     // The crate's settings come from its manifest: make rustc list it as an input, so cargo rebuilds on change.
@@ -36,7 +41,7 @@ fn statics(site: &Site) -> TokenStream {
         const __UE_KINDS: &[::ue_runtime::__private::FieldKind] = &[#(#kinds),*];
         #limit
         const __UE_LEN: usize = ::ue_runtime::__private::entry_len(#multi, #name, __UE_NAMES, __UE_KINDS);
-        #[link_section = "ue_events"]
+        #[link_section = #section]
         static __UE_ENTRY: [u8; __UE_LEN] =
             ::ue_runtime::__private::entry_bytes::<__UE_LEN>(#multi, #name, __UE_NAMES, __UE_KINDS);
         static __UE_TP: ::ue_runtime::__private::Tracepoint =

@@ -6,19 +6,19 @@
 //! Invariants:
 //! - The enable word lives in a heap block that is freed only once its registration is gone: a tracepoint whose
 //!   unregistration fails leaks its block rather than free memory the kernel may still write.
-//! - `LIVE` lists the blocks of the tracepoints alive. It is read and changed only under the registration lock
-//!   (register.rs), which is how exit, unload, fork and renewal reach them.
+//! - A block is listed with the lifecycle (register.rs) while alive, under the registration lock (lock.rs),
+//!   which is how exit, unload, fork and renewal reach it.
 
-use crate::abi::{COMMON_FIELDS, MAX_EVENT_DESC, MAX_EVENT_NAME, MAX_FIELD_ARRAY_SIZE};
 use crate::encoder::Encoder;
 use crate::field::{Field, FieldKind};
-use crate::fields::MAX_FIELDS;
 use crate::tracepoint::Tracepoint;
+use crate::write::Record;
+use crate::{counters, lock, problems, register, status, sys, write};
 use std::ffi::{CStr, CString};
 use std::fmt;
-use std::fmt::Write as _;
 use std::ptr::NonNull;
 use std::sync::atomic::AtomicU32;
+use ue_abi::{FieldNameError, NameError, MAX_EVENT_DESC, MAX_FIELDS, MAX_FIELD_ARRAY_SIZE, NAME_RULE};
 
 /// A tracepoint defined at run time.
 ///
@@ -40,6 +40,8 @@ pub struct DynamicTracepoint {
     block: NonNull<Block>,
 }
 
+/// `repr(C)` with the tracepoint first: the lifecycle lists the block by its tracepoint's address.
+#[repr(C)]
 struct Block {
     tp: Tracepoint,
     /// The registration text `tp.desc` points into: it lives exactly as long as the block.
@@ -141,7 +143,7 @@ impl DynamicTracepoint {
     /// stays disabled and [`status()`](crate::status) says why, as for a static one.
     pub fn new(name: &str, fields: &[(&str, FieldKind)]) -> Result<Self, DefinitionError> {
         let desc = definition(name, fields).map_err(|why| {
-            crate::status::add_problem("invalid run-time tracepoint", why.clone());
+            problems::add("invalid run-time tracepoint", why.clone());
             DefinitionError(why)
         })?;
         // The CString's buffer does not move when the CString moves into the block, which owns it and outlives
@@ -153,16 +155,15 @@ impl DynamicTracepoint {
             tp: Tracepoint::new(desc_ref),
             desc_text: desc,
             fixed: kinds.iter().map(|k| k.size()).sum(),
-            dyn_fields: kinds.iter().filter(|k| matches!(k, FieldKind::Str | FieldKind::Bytes)).count(),
+            dyn_fields: kinds.iter().filter(|k| k.is_dynamic()).count(),
             kinds,
         });
         let block = NonNull::from(Box::leak(block));
-        #[cfg(target_os = "linux")]
-        if let Some(g) = crate::register::lock() {
-            // SAFETY: LIVE is changed only under the lock, held here.
-            unsafe { (*LIVE.0.get()).push(block) };
-            // SAFETY: the block was just created and is alive.
-            crate::register::register_created(&g, unsafe { &block.as_ref().tp });
+        if let Some(g) = lock::lock() {
+            // The block stays alive while listed: drop unlists it before freeing it.
+            register::list_created(&g, block.cast::<Tracepoint>());
+            drop(g);
+            status::log_after_pass();
         }
         Ok(DynamicTracepoint { block })
     }
@@ -193,10 +194,9 @@ impl DynamicTracepoint {
     pub fn write(&self, values: &[Value<'_>]) {
         let b = self.block();
         if values.len() != b.kinds.len() || !values.iter().zip(b.kinds.iter()).all(|(v, &k)| v.fits(k)) {
-            return crate::status::count_dropped(libc::EINVAL);
+            return counters::count_dropped(sys::EINVAL);
         }
-        #[cfg(target_os = "linux")]
-        crate::write::write_record(&b.tp, &DynRecord { block: b, values });
+        write::write_record(&b.tp, &DynRecord { block: b, values });
     }
 
     /// The event's name.
@@ -228,18 +228,16 @@ impl DynamicTracepoint {
 
 impl Drop for DynamicTracepoint {
     fn drop(&mut self) {
-        #[cfg(target_os = "linux")]
-        {
-            // From a signal handler that interrupted this thread's registration: the lock cannot be had, so the
-            // block stays (in the list, unregistered at exit).
-            let Some(g) = crate::register::lock() else { return };
-            // SAFETY: the block is alive until freed below.
-            if !crate::register::unregister_dropped(&g, unsafe { &self.block.as_ref().tp }) {
-                return; // the kernel may still write the word: leak the block, and keep it listed
-            }
-            // SAFETY: LIVE is changed only under the lock, held here.
-            unsafe { (*LIVE.0.get()).retain(|b| *b != self.block) };
+        // From a signal handler that interrupted this thread's registration: the lock cannot be had, so the
+        // block stays (in the list, unregistered at exit).
+        let Some(g) = lock::lock() else { return };
+        // SAFETY: the block is alive until freed below.
+        if !register::unregister_dropped(&g, unsafe { &self.block.as_ref().tp }) {
+            return; // the kernel may still write the word: leak the block, and keep it listed
         }
+        register::unlist(&g, self.block.cast::<Tracepoint>());
+        drop(g);
+        status::log_after_pass();
         // SAFETY: the block came from Box::leak in new(), is unregistered and unlisted, and no `&self` is left.
         drop(unsafe { Box::from_raw(self.block.as_ptr()) });
     }
@@ -255,26 +253,13 @@ impl fmt::Debug for DynamicTracepoint {
     }
 }
 
-/// The blocks of the run-time tracepoints alive, guarded by the registration lock.
-struct Live(std::cell::UnsafeCell<Vec<NonNull<Block>>>);
-// SAFETY: accessed only under the registration lock.
-unsafe impl Sync for Live {}
-static LIVE: Live = Live(std::cell::UnsafeCell::new(Vec::new()));
-
-/// The run-time tracepoints alive; the lock guard keeps the list and the blocks unchanged while borrowed.
-#[cfg(target_os = "linux")]
-pub(crate) fn live(_: &crate::register::Guard) -> impl Iterator<Item = &Tracepoint> + Clone {
-    // SAFETY: the list and its blocks change only under the lock, which the caller holds for the borrow.
-    unsafe { (*LIVE.0.get()).iter().map(|b| &b.as_ref().tp) }
-}
-
 /// A write of a run-time tracepoint: its values, checked against the declared kinds.
 struct DynRecord<'v> {
     block: &'v Block,
     values: &'v [Value<'v>],
 }
 
-impl crate::write::Record for DynRecord<'_> {
+impl Record for DynRecord<'_> {
     fn fixed_len(&self) -> usize {
         self.block.fixed
     }
@@ -304,71 +289,52 @@ impl crate::write::Record for DynRecord<'_> {
     }
 }
 
-/// The registration text of a run-time tracepoint, checked as the macros check a static one at compile time.
+/// The registration text of a run-time tracepoint, checked by the rules the macros check at compile time.
 fn definition(name: &str, fields: &[(&str, FieldKind)]) -> Result<CString, String> {
-    if !is_kernel_name(name) {
-        return Err(format!("invalid event name '{name}': user_events names match [A-Za-z_][A-Za-z0-9_]*"));
-    }
-    if name.len() > MAX_EVENT_NAME {
-        return Err(format!("event name of {} bytes: at most {MAX_EVENT_NAME}", name.len()));
+    match ue_abi::check_event_name(name) {
+        Ok(()) => {}
+        Err(NameError::Invalid) => {
+            return Err(format!("invalid event name '{name}': user_events names match {NAME_RULE}"));
+        }
+        Err(NameError::TooLong(n)) => {
+            return Err(format!("event name of {n} bytes: at most {}", ue_abi::MAX_EVENT_NAME));
+        }
     }
     if fields.len() > MAX_FIELDS {
         return Err(format!("event '{name}': {} fields, at most {MAX_FIELDS}", fields.len()));
     }
-    let mut text = String::from(name);
     for (i, &(field, kind)) in fields.iter().enumerate() {
-        if !is_kernel_name(field) {
-            return Err(format!("event '{name}': invalid field name '{field}': names match [A-Za-z_][A-Za-z0-9_]*"));
+        match ue_abi::check_field_name(field, fields[..i].iter().map(|f| f.0)) {
+            Ok(()) => {}
+            Err(FieldNameError::Invalid) => {
+                return Err(format!("event '{name}': invalid field name '{field}': names match {NAME_RULE}"));
+            }
+            Err(FieldNameError::Reserved) => {
+                return Err(format!("event '{name}': field name '{field}' is reserved: every tracefs event has it"));
+            }
+            Err(FieldNameError::Duplicate) => return Err(format!("event '{name}': duplicate field '{field}'")),
         }
-        if COMMON_FIELDS.contains(&field) {
-            return Err(format!("event '{name}': field name '{field}' is reserved: every tracefs event has it"));
-        }
-        if fields[..i].iter().any(|&(f, _)| f == field) {
-            return Err(format!("event '{name}': duplicate field '{field}'"));
-        }
-        text += if i == 0 { " " } else { "; " };
-        text += kind.kernel_type();
         if let FieldKind::Array(n) = kind {
             if !(1..=MAX_FIELD_ARRAY_SIZE).contains(&n) {
                 return Err(format!("event '{name}': array field '{field}' of {n} bytes: 1 to {MAX_FIELD_ARRAY_SIZE}"));
             }
-            let _ = write!(text, "{n}]");
         }
-        text += " ";
-        text += field;
     }
-    if text.len() + 1 > MAX_EVENT_DESC {
+    let names: Vec<&str> = fields.iter().map(|f| f.0).collect();
+    let kinds: Vec<FieldKind> = fields.iter().map(|f| f.1).collect();
+    let text = ue_abi::desc_string(name, &names, &kinds);
+    if text.len() > MAX_EVENT_DESC {
         return Err(format!(
             "event '{name}': registration text of {} bytes, the kernel's limit is {MAX_EVENT_DESC} (MAX_EVENT_DESC)",
-            text.len() + 1
+            text.len()
         ));
     }
-    CString::new(text).map_err(|_| format!("event '{name}': NUL in a name"))
-}
-
-/// `[A-Za-z_][A-Za-z0-9_]*`.
-fn is_kernel_name(s: &str) -> bool {
-    let mut b = s.bytes();
-    matches!(b.next(), Some(c) if c.is_ascii_alphabetic() || c == b'_')
-        && b.all(|c| c.is_ascii_alphanumeric() || c == b'_')
+    CString::from_vec_with_nul(text).map_err(|_| format!("event '{name}': NUL in a name"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::desc::{desc_bytes, desc_len};
-
-    #[test]
-    fn registration_text_is_the_static_one() {
-        const K: &[FieldKind] =
-            &[FieldKind::U8, FieldKind::S64, FieldKind::Str, FieldKind::Bytes, FieldKind::Array(16)];
-        const N: &[&str] = &["a", "b", "s", "y", "arr"];
-        const L: usize = desc_len("ev", N, K);
-        const D: [u8; L] = desc_bytes::<L>("ev", N, K);
-        let fields: Vec<(&str, FieldKind)> = N.iter().copied().zip(K.iter().copied()).collect();
-        assert_eq!(definition("ev", &fields).unwrap().as_bytes_with_nul(), &D);
-        assert_eq!(definition("ev", &[]).unwrap().as_bytes(), b"ev");
-    }
 
     #[test]
     fn bad_definitions_are_refused_with_the_reason() {
@@ -385,16 +351,16 @@ mod tests {
         let long: Vec<String> = (0..20).map(|i| format!("field_with_a_long_name_{i}")).collect();
         let long: Vec<(&str, FieldKind)> = long.iter().map(|n| (n.as_str(), FieldKind::Str)).collect();
         assert!(err("ev", &long).contains("limit is 512"));
-        assert!(crate::status().problems.iter().any(|p| p.contains("invalid run-time tracepoint")));
+        assert!(status().problems.iter().any(|p| p.contains("invalid run-time tracepoint")));
     }
 
     #[test]
     fn values_of_another_kind_or_count_are_dropped_and_counted() {
         let tp = DynamicTracepoint::new("ue_t_dyn_unit", &[("a", FieldKind::U32), ("s", FieldKind::Str)]).unwrap();
-        let before = crate::status().dropped_writes;
+        let before = status().dropped_writes;
         tp.write(&[Value::U64(1), Value::Str("x")]);
         tp.write(&[Value::U32(1)]);
-        assert!(crate::status().dropped_writes >= before + 2);
+        assert!(status().dropped_writes >= before + 2);
         assert_eq!(tp.kinds(), &[FieldKind::U32, FieldKind::Str]);
         assert_eq!(tp.name(), "ue_t_dyn_unit");
     }

@@ -1,9 +1,10 @@
 //! Laying out one record: fixed fields packed into a stack buffer, dynamic data referenced in place as iovecs.
 
-use crate::abi::MAX_DYN_LEN;
-use crate::status::{self, FTRACE_MAX_PAYLOAD};
+use crate::counters;
+use crate::sys::IoVec;
 use std::marker::PhantomData;
 use std::mem::MaybeUninit;
+use ue_abi::{FTRACE_MAX_PAYLOAD, MAX_DYN_LEN};
 
 static NUL: [u8; 1] = [0];
 
@@ -24,7 +25,7 @@ pub struct Encoder<'a, 'b> {
     pos: usize,
     dyn_len: usize,
     dyn_left: usize,
-    iov: &'b mut [MaybeUninit<libc::iovec>],
+    iov: &'b mut [MaybeUninit<IoVec>],
     niov: usize,
     _data: PhantomData<&'a [u8]>,
 }
@@ -33,22 +34,18 @@ impl<'a, 'b> Encoder<'a, 'b> {
     /// An encoder over a fixed part of exactly the record's fixed size, for `dyn_fields` dynamic fields, with
     /// room for two iovecs per dynamic field.
     #[inline(always)]
-    pub(crate) fn new(
-        fixed: &'b mut [MaybeUninit<u8>],
-        dyn_fields: usize,
-        iov: &'b mut [MaybeUninit<libc::iovec>],
-    ) -> Self {
+    pub(crate) fn new(fixed: &'b mut [MaybeUninit<u8>], dyn_fields: usize, iov: &'b mut [MaybeUninit<IoVec>]) -> Self {
         Encoder { fixed, pos: 0, dyn_len: 0, dyn_left: dyn_fields, iov, niov: 0, _data: PhantomData }
     }
 
     /// Whether every fixed byte was written (see the invariants), the iovecs of dynamic data pushed, and the
     /// bytes of dynamic data.
     #[inline(always)]
-    pub(crate) fn finish(self) -> (bool, &'b [libc::iovec], usize) {
+    pub(crate) fn finish(self) -> (bool, &'b [IoVec], usize) {
         let complete = self.pos == self.fixed.len();
         let n = self.niov.min(self.iov.len());
         // SAFETY: iov[..niov] was initialised by push (niov counts only successful pushes).
-        let iov = unsafe { std::slice::from_raw_parts(self.iov.as_ptr().cast::<libc::iovec>(), n) };
+        let iov = unsafe { std::slice::from_raw_parts(self.iov.as_ptr().cast::<IoVec>(), n) };
         (complete, iov, self.dyn_len)
     }
 
@@ -86,7 +83,7 @@ impl<'a, 'b> Encoder<'a, 'b> {
     #[inline(always)]
     fn push(&mut self, data: &'a [u8]) {
         if let Some(slot) = self.iov.get_mut(self.niov) {
-            slot.write(libc::iovec { iov_base: data.as_ptr() as *mut libc::c_void, iov_len: data.len() });
+            slot.write(IoVec { iov_base: data.as_ptr() as *mut libc::c_void, iov_len: data.len() });
             self.niov += 1;
         }
     }
@@ -113,7 +110,7 @@ impl<'a, 'b> Encoder<'a, 'b> {
         let n = len.min(limit.saturating_sub(self.dyn_len));
         let before = self.fixed.len() + self.dyn_len;
         if before <= FTRACE_MAX_PAYLOAD && before + n > FTRACE_MAX_PAYLOAD {
-            status::count_oversized(); // inline: a call here would cost every site register saves
+            counters::count_oversized(); // inline: a call here would cost every site register saves
         }
         n
     }
@@ -172,7 +169,6 @@ fn cut_bytes(b: &[u8], max: usize) -> &[u8] {
 mod tests {
     use super::*;
 
-    use crate::abi::MAX_DYN_LEN;
     use crate::fields::{Fields, MAX_IOV};
 
     /// The payload a write would send after the index: the fixed part, then the dynamic data.

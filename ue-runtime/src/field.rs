@@ -1,71 +1,12 @@
 //! Rust type → kernel field type: the one table, and how each value is encoded.
 
-use crate::abi::MAX_FIELD_ARRAY_SIZE;
 use crate::encoder::Encoder;
 use crate::text::Text;
 use std::borrow::Cow;
 use std::rc::Rc;
 use std::sync::Arc;
-
-/// A kernel field type of user_events.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum FieldKind {
-    /// `u8`.
-    U8,
-    /// `u16`.
-    U16,
-    /// `u32`.
-    U32,
-    /// `u64`.
-    U64,
-    /// `s8`.
-    S8,
-    /// `s16`.
-    S16,
-    /// `s32`.
-    S32,
-    /// `s64`.
-    S64,
-    /// `__rel_loc char[]`: UTF-8 text, written with a trailing NUL.
-    Str,
-    /// `__rel_loc u8[]`: raw bytes, written as they are (see [`Field`] for why not `char[]`).
-    Bytes,
-    /// `unsigned char[N]`, N ≤ 1024: bytes, or text padded with NULs (floats).
-    Array(usize),
-}
-
-impl FieldKind {
-    /// The type as the kernel parses it in a registration (`Array` continues with `N]`).
-    #[must_use]
-    pub const fn kernel_type(self) -> &'static str {
-        match self {
-            FieldKind::U8 => "u8",
-            FieldKind::U16 => "u16",
-            FieldKind::U32 => "u32",
-            FieldKind::U64 => "u64",
-            FieldKind::S8 => "s8",
-            FieldKind::S16 => "s16",
-            FieldKind::S32 => "s32",
-            FieldKind::S64 => "s64",
-            FieldKind::Str => "__rel_loc char[]",
-            FieldKind::Bytes => "__rel_loc u8[]",
-            FieldKind::Array(_) => "unsigned char[",
-        }
-    }
-
-    /// Bytes the field takes in the fixed part of a record (a `__rel_loc` word is 4).
-    #[must_use]
-    pub const fn size(self) -> usize {
-        match self {
-            FieldKind::U8 | FieldKind::S8 => 1,
-            FieldKind::U16 | FieldKind::S16 => 2,
-            FieldKind::U32 | FieldKind::S32 | FieldKind::Str | FieldKind::Bytes => 4,
-            FieldKind::U64 | FieldKind::S64 => 8,
-            FieldKind::Array(n) => n,
-        }
-    }
-}
+pub use ue_abi::FieldKind;
+use ue_abi::MAX_FIELD_ARRAY_SIZE;
 
 /// A Rust type that can be a tracepoint field: the one table of Rust types and kernel field types.
 ///
@@ -100,7 +41,7 @@ impl FieldKind {
     note = "supported: integers, bool, char, f32, f64, &str, String, &[u8], Vec<u8>, [u8; N ≤ 1024], references, Box, Rc and Arc of these, and types with #[derive(ue_runtime::Field)]",
     note = "or record it as text: `name: Display = value` or `name: Debug = value` (#[user_event(display(arg), debug(arg))])"
 )]
-pub trait Field: crate::__private::Sealed {
+pub trait Field: Sealed {
     /// The kernel type.
     const KIND: FieldKind;
     /// Writes the value: exactly `KIND.size()` fixed bytes, plus dynamic data for `Str`/`Bytes`.
@@ -108,10 +49,13 @@ pub trait Field: crate::__private::Sealed {
     fn encode<'a>(&'a self, enc: &mut Encoder<'a, '_>);
 }
 
+/// The supertrait that seals [`Field`]: `#[derive(Field)]` implements it (reached through `__private`).
+pub trait Sealed {}
+
 /// Marks the types whose `Field` impl is ours (or derived).
 macro_rules! sealed {
     ($(impl$([$($g:tt)*])? for $t:ty),* $(,)?) => {$(
-        impl$(<$($g)*>)? crate::__private::Sealed for $t {}
+        impl$(<$($g)*>)? Sealed for $t {}
     )*};
 }
 sealed!(

@@ -2,9 +2,8 @@
 
 use crate::encoder::Encoder;
 use crate::field::{Field, FieldKind};
+use ue_abi::MAX_FIELDS;
 
-/// The most fields one event may have.
-pub const MAX_FIELDS: usize = 32;
 /// iovecs of one write: the index and fixed part, and two per dynamic field (data, NUL).
 pub(crate) const MAX_IOV: usize = 1 + 2 * MAX_FIELDS;
 
@@ -36,7 +35,7 @@ pub const fn dyn_count(kinds: &[FieldKind]) -> usize {
     let mut i = 0;
     let mut n = 0;
     while i < kinds.len() {
-        if matches!(kinds[i], FieldKind::Str | FieldKind::Bytes) {
+        if kinds[i].is_dynamic() {
             n += 1;
         }
         i += 1;

@@ -2,81 +2,57 @@
 //! the types, the limits, the runtime model (registration, the write path, the descriptor, fork and exec,
 //! status), and how to record and test. Every Rust example in it is a doctest of this crate.
 #![doc = include_str!("../README.md")]
-// Off Linux every tracepoint is a permanent no-op; the registration machinery is compiled but unused.
 #![deny(missing_docs)]
-#![cfg_attr(not(target_os = "linux"), allow(dead_code))]
 
-pub mod abi;
-mod desc;
-#[cfg(target_os = "linux")]
-mod descriptor;
-mod dynamic;
+// The layers, bottom-up: each module imports only modules listed above it (`cargo xtask test` checks it).
+// The platform seam: every system call, and the only `cfg(target_os)`.
+mod sys;
+// Leaves: what is counted and what registration found.
+mod counters;
+mod problems;
+// A record: text formatted on the stack, the encoder, the type table, tuples of fields.
+mod text;
 mod encoder;
 mod field;
 mod fields;
-#[cfg(target_os = "linux")]
-mod register;
-mod section;
-mod status;
-mod text;
-#[cfg(target_os = "linux")]
-mod tracefs;
+// One static per tracepoint and its states.
 mod tracepoint;
-#[cfg(target_os = "linux")]
+// The descriptor: finding and opening user_events_data, keeping it ours.
+mod tracefs;
+mod descriptor;
+// The lifecycle: the registration lock, then every registration step over the list of the image's tracepoints.
+mod lock;
+mod register;
+// The report, the write path, run-time tracepoints, and the load/unload hooks with init/shutdown.
+mod status;
 mod write;
+mod dynamic;
+mod lifecycle;
 
 pub use dynamic::{DefinitionError, DynamicTracepoint, Value};
 pub use field::{Field, FieldKind, F32_TEXT, F64_TEXT};
-pub use fields::{Fields, MAX_FIELDS};
-pub use section::{EVENTS_SECTION, MULTI_FORMAT, SINGLE_FORMAT};
-pub use status::{status, Status, FTRACE_MAX_PAYLOAD, PERF_MAX_PAYLOAD};
+pub use fields::Fields;
+pub use lifecycle::{init, shutdown};
+pub use status::{status, Status};
 pub use text::{Text, DISPLAY_MAX, HEX_MAX};
 pub use tracepoint::{Tracepoint, TRACEPOINTS};
+/// The kernel facts ue is built on (the user_events ABI, limits, name rules, the section format): the
+/// `ue-abi` crate.
+pub use ue_abi as abi;
+pub use ue_abi::{EVENTS_SECTION, FTRACE_MAX_PAYLOAD, MAX_FIELDS, MULTI_FORMAT, PERF_MAX_PAYLOAD, SINGLE_FORMAT};
 pub use ue_macros::{tracepoint, user_event, Field};
-
-/// Registers the tracepoints not registered yet, opening `user_events_data` if needed. This already runs before
-/// `main`; call it to retry after the environment changed (tracefs mounted, permissions granted). It also checks
-/// that the runtime's descriptor is still its own (the program may have closed or replaced it) and renews the
-/// registrations through a new one if not. Called from a signal handler that interrupted this thread's own
-/// registration, it returns at once without doing anything.
-pub fn init() {
-    #[cfg(target_os = "linux")]
-    register::register_all();
-}
-
-/// Unregisters every tracepoint of this image now, as happens at exit or unload: the kernel stops flipping their
-/// enable words and they stay disabled until [`init()`] registers them again.
-pub fn shutdown() {
-    #[cfg(target_os = "linux")]
-    register::unregister_all();
-}
 
 /// What the macros expand to; not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::desc::desc_len;
     pub use crate::encoder::Encoder;
-    pub use crate::field::{Field, FieldKind};
+    pub use crate::field::{Field, FieldKind, Sealed};
     pub use crate::fields::{dyn_count, fixed_size};
-    pub use crate::section::{entry_bytes, entry_desc, entry_from_text, entry_head, entry_len};
     pub use crate::text::Text;
     pub use crate::tracepoint::{Tracepoint, TRACEPOINTS};
+    pub use crate::write::write_parts;
     pub use linkme;
-
-    /// The supertrait that seals [`Field`]: `#[derive(Field)]` implements it.
-    pub trait Sealed {}
-
-    /// Writes one event of a macro site; off Linux, nothing.
-    #[inline(always)]
-    pub fn write_parts<'a, const FIXED: usize, const DYN: usize>(
-        tp: &Tracepoint,
-        encode: impl FnOnce(&mut Encoder<'a, '_>),
-    ) {
-        #[cfg(target_os = "linux")]
-        crate::write::write_parts::<FIXED, DYN>(tp, encode);
-        #[cfg(not(target_os = "linux"))]
-        let _ = (tp, encode);
-    }
+    pub use ue_abi::{desc_len, entry_bytes, entry_desc, entry_from_text, entry_head, entry_len};
 
     /// A string field's value from anything that reads as `str` (`String`, `&String`, `Box<str>`, `Arc<str>`…).
     #[inline(always)]

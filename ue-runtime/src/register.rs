@@ -8,101 +8,75 @@
 //!   DIAG_IOCSREG, before the index is known.
 //! - Registrations belong to the process (its mm), not to a descriptor: once our descriptor is lost, the kernel
 //!   keeps flipping the words of STALE tracepoints, and unregistering them works through any new descriptor.
-//! - `LOCK` (the holder's thread id, 0 when free) serialises registration, renewal and unregistration. A thread
-//!   never waits for a lock it holds (a signal handler calling `init()`), and the write path never waits at all.
-//!   Fork happens with it held (pthread_atfork), so a child never inherits a half-done registration.
-//! - The run-time tracepoints alive (dynamic.rs) are listed under `LOCK` and go through every step here with the
-//!   static ones ([`all`]); one is freed only after its registration is gone.
+//! - Every step runs under the registration lock (lock.rs); the write path never waits for it.
+//! - This module owns the list of every tracepoint of the image ([`all`]): the anchor, the static ones
+//!   (`TRACEPOINTS`), and the run-time ones alive (dynamic.rs lists and unlists them here, under the lock); a
+//!   run-time one is freed only after its registration is gone.
 //! - The kernel keeps a process's registrations in a context it attaches to the registering thread and shares
 //!   only with the threads created after it; a thread created before gets a context of its own at its first
 //!   registration, which dies with that thread and which no other thread can unregister from. So [`ANCHOR`] is
 //!   registered first, by the thread that loads the image (the main thread, before `main`, for an executable):
 //!   every thread created afterwards, and every tracepoint it registers, then shares that one context.
 
-use crate::abi::{self, UserReg, UserUnreg};
 use crate::descriptor::{self, Health};
-use crate::status;
-use crate::tracepoint::{Tracepoint, FAILED, REGISTERED, STALE, STUCK, TRACEPOINTS, UNREGISTERED};
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use crate::lock::{self, Guard};
+use crate::tracepoint::{Tracepoint, TRACEPOINTS};
+use crate::{counters, problems, sys, tracefs};
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Once;
 
-static LOCK: AtomicI32 = AtomicI32::new(0);
-/// Whether `atfork_prepare` took the lock (it does not when the forking thread already holds it).
-static HELD_FOR_FORK: AtomicBool = AtomicBool::new(false);
 static ATFORK: Once = Once::new();
+/// Set by each registration pass (a full pass or a renewal), taken by whoever logs once the lock is released.
+static PASSED: AtomicBool = AtomicBool::new(false);
 
-/// The registration lock, released on drop.
-pub(crate) struct Guard;
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        LOCK.store(0, Ordering::Release);
-    }
-}
-
-fn tid() -> i32 {
-    // SAFETY: gettid has no preconditions.
-    unsafe { libc::gettid() }
-}
-
-/// Waits for the lock; `None` when this thread already holds it (re-entered from a signal handler).
-pub(crate) fn lock() -> Option<Guard> {
-    let me = tid();
-    loop {
-        match LOCK.compare_exchange_weak(0, me, Ordering::Acquire, Ordering::Relaxed) {
-            Ok(_) => return Some(Guard),
-            Err(holder) if holder == me => return None,
-            Err(_) => std::thread::yield_now(),
-        }
-    }
-}
-
-fn try_lock() -> Option<Guard> {
-    LOCK.compare_exchange(0, tid(), Ordering::Acquire, Ordering::Relaxed).is_ok().then_some(Guard)
+/// Whether a registration pass ran since the last call.
+pub(crate) fn take_pass() -> bool {
+    PASSED.swap(false, Ordering::Relaxed)
 }
 
 extern "C" fn atfork_prepare() {
-    if let Some(g) = lock() {
-        std::mem::forget(g);
-        HELD_FOR_FORK.store(true, Ordering::Relaxed);
-    }
+    lock::hold_for_fork();
 }
 
 extern "C" fn atfork_release() {
-    if HELD_FOR_FORK.swap(false, Ordering::Relaxed) {
-        drop(Guard);
-    }
+    drop(lock::held_for_fork());
 }
 
-/// Runs from `.init_array` when the executable starts or the shared library loads.
-extern "C" fn on_load() {
-    ATFORK.call_once(|| {
-        // An unloaded library's handlers would be a hazard; glibc drops a DSO's atfork handlers at dlclose.
-        // SAFETY: the handlers are plain functions that only touch LOCK, mapped as long as this image is.
-        unsafe { libc::pthread_atfork(Some(atfork_prepare), Some(atfork_release), Some(atfork_release)) };
-    });
-    register_all();
+/// Installs the fork handlers, once per image: fork then happens with the registration lock held.
+pub(crate) fn install_fork_handlers() {
+    ATFORK.call_once(|| sys::at_fork(atfork_prepare, atfork_release, atfork_release));
 }
-
-/// Runs from `.fini_array` at exit or when the shared library unloads.
-extern "C" fn on_unload() {
-    unregister_all();
-}
-
-#[used]
-#[link_section = ".init_array"]
-static INIT: extern "C" fn() = on_load;
-
-#[used]
-#[link_section = ".fini_array"]
-static FINI: extern "C" fn() = on_unload;
 
 /// An event without fields, registered before the others (see the invariants above); not counted in the status.
 static ANCHOR: Tracepoint = Tracepoint::new(c"ue_runtime");
 
-/// Every tracepoint of this image: the anchor, the static ones, then the run-time ones alive.
-fn all(g: &Guard) -> impl Iterator<Item = &Tracepoint> + Clone {
-    std::iter::once(&ANCHOR).chain(TRACEPOINTS.iter().map(|tp| &**tp)).chain(crate::dynamic::live(g))
+/// The run-time tracepoints alive, changed only under the registration lock.
+struct Live(std::cell::UnsafeCell<Vec<NonNull<Tracepoint>>>);
+// SAFETY: accessed only under the registration lock.
+unsafe impl Sync for Live {}
+static LIVE: Live = Live(std::cell::UnsafeCell::new(Vec::new()));
+
+/// Lists a run-time tracepoint and registers it (dynamic.rs). It must stay alive until [`unlist`] removes it.
+pub(crate) fn list_created(g: &Guard, tp: NonNull<Tracepoint>) {
+    // SAFETY: LIVE is changed only under the lock, which the guard proves held.
+    unsafe { (*LIVE.0.get()).push(tp) };
+    // SAFETY: the caller keeps tp alive while listed.
+    register_created(g, unsafe { tp.as_ref() });
+}
+
+/// Removes a run-time tracepoint from the list (its registration is gone, dynamic.rs frees it next).
+pub(crate) fn unlist(_: &Guard, tp: NonNull<Tracepoint>) {
+    // SAFETY: LIVE is changed only under the lock, which the guard proves held.
+    unsafe { (*LIVE.0.get()).retain(|t| *t != tp) };
+}
+
+/// Every tracepoint of this image: the anchor, the static ones, then the run-time ones alive; the guard keeps
+/// the list and the run-time tracepoints unchanged while borrowed.
+fn all(_: &Guard) -> impl Iterator<Item = &Tracepoint> + Clone {
+    // SAFETY: the list and its tracepoints change only under the lock, which the caller holds for the borrow.
+    let live = unsafe { (*LIVE.0.get()).iter().map(|tp| tp.as_ref()) };
+    std::iter::once(&ANCHOR).chain(TRACEPOINTS.iter().map(|tp| &**tp)).chain(live)
 }
 
 /// (registered, declared) over every tracepoint of this image; the static ones only when called from a signal
@@ -111,7 +85,7 @@ pub(crate) fn counts() -> (usize, usize) {
     let count = |it: &mut dyn Iterator<Item = &Tracepoint>| {
         it.fold((0, 0), |(r, d), tp| (r + usize::from(tp.is_registered()), d + 1))
     };
-    match lock() {
+    match lock::lock() {
         Some(g) => count(&mut all(&g).skip(1)), // not the anchor
         None => count(&mut TRACEPOINTS.iter().map(|tp| &**tp)),
     }
@@ -121,25 +95,25 @@ pub(crate) fn counts() -> (usize, usize) {
 /// `user_events_data` if needed. Idempotent; returns at once when called from a signal handler that interrupted
 /// this thread's own registration.
 pub(crate) fn register_all() {
-    let Some(g) = lock() else { return };
+    let Some(g) = lock::lock() else { return };
+    PASSED.store(true, Ordering::Relaxed);
     if let h @ (Health::Closed | Health::Replaced) = descriptor::health() {
         lose_descriptor(&g, h);
     }
     if descriptor::fd() < 0 {
         match descriptor::open() {
-            Ok((_, path)) => status::set_available(path),
-            Err(why) => return status::set_unavailable(why),
+            Ok((_, path)) => problems::set_available(path),
+            Err(why) => return problems::set_unavailable(why),
         }
     }
     let fd = descriptor::fd();
     renew_stale(&g, fd);
     register_new(&g, fd);
-    status::log_summary();
 }
 
-/// Registers a run-time tracepoint just listed (dynamic.rs), renewing the others first if the descriptor was
-/// lost. Opens nothing when user_events was unavailable: the next `init()` registers it with the rest.
-pub(crate) fn register_created(g: &Guard, tp: &Tracepoint) {
+/// Registers a run-time tracepoint just listed, renewing the others first if the descriptor was lost. Opens
+/// nothing when user_events was unavailable: the next `init()` registers it with the rest.
+fn register_created(g: &Guard, tp: &Tracepoint) {
     if let h @ (Health::Closed | Health::Replaced) = descriptor::health() {
         renew_after_loss(g, h);
     }
@@ -160,13 +134,13 @@ pub(crate) fn unregister_dropped(g: &Guard, tp: &Tracepoint) -> bool {
         renew_after_loss(g, h);
     }
     unregister_each(g, std::iter::once(tp), false);
-    tp.state.load(Ordering::Relaxed) != STUCK
+    !tp.is_stuck()
 }
 
 /// The write path saw a write fail: if the descriptor was closed or replaced, renew everything through a new
 /// one. Never waits (another thread registering will see the loss itself); allocates only to report an error.
 pub(crate) fn after_failed_write(fd_used: i32) {
-    let Some(g) = try_lock() else { return };
+    let Some(g) = lock::try_lock() else { return };
     if descriptor::fd() != fd_used {
         return; // renewed already
     }
@@ -179,10 +153,11 @@ pub(crate) fn after_failed_write(fd_used: i32) {
 
 /// Forgets the lost descriptor and renews every registration through a new one, without allocating.
 fn renew_after_loss(g: &Guard, h: Health) {
+    PASSED.store(true, Ordering::Relaxed);
     lose_descriptor(g, h);
     match descriptor::reopen() {
         Ok(fd) => renew_stale(g, fd),
-        Err(errno) => status::set_unavailable(format!(
+        Err(errno) => problems::set_unavailable(format!(
             "the program closed or replaced the runtime's user_events_data descriptor, and reopening it failed \
              ({}); call ue_runtime::init() to retry",
             std::io::Error::from_raw_os_error(errno)
@@ -193,11 +168,9 @@ fn renew_after_loss(g: &Guard, h: Health) {
 /// Forgets a descriptor the program closed or replaced (never closing it: the number is the program's now)
 /// and marks its registrations stale, so no write goes out until they are renewed.
 fn lose_descriptor(g: &Guard, h: Health) {
-    status::count_lost(h == Health::Replaced);
+    counters::count_lost(h == Health::Replaced);
     for tp in all(g) {
-        if tp.state.load(Ordering::Relaxed) == REGISTERED {
-            tp.state.store(STALE, Ordering::Release);
-        }
+        tp.mark_stale();
     }
     descriptor::forget();
 }
@@ -206,13 +179,10 @@ fn lose_descriptor(g: &Guard, h: Health) {
 /// registration of the same word), register again. Allocates nothing unless a renewal fails.
 fn renew_stale(g: &Guard, fd: i32) {
     let mut renewed = false;
-    for tp in all(g) {
-        if tp.state.load(Ordering::Relaxed) != STALE {
-            continue;
-        }
+    for tp in all(g).filter(|tp| tp.is_stale()) {
         renewed = true;
-        if let Err(errno) = unregister_one(fd, tp) {
-            if errno != libc::ENOENT {
+        if let Err(errno) = sys::unregister(fd, tp.word_ptr()) {
+            if errno != sys::ENOENT {
                 fail_unregister(tp, errno);
                 continue;
             }
@@ -222,7 +192,7 @@ fn renew_stale(g: &Guard, fd: i32) {
         }
     }
     if renewed {
-        status::count_recovered();
+        counters::count_recovered();
     }
 }
 
@@ -230,10 +200,7 @@ fn renew_stale(g: &Guard, fd: i32) {
 /// every site of the image). A name declared with two formats in this image is told apart from a conflict
 /// with another process only when the kernel refuses one (EADDRINUSE), by a scan for the other declaration.
 fn register_new(g: &Guard, fd: i32) {
-    for tp in all(g) {
-        if tp.state.load(Ordering::Relaxed) != UNREGISTERED {
-            continue;
-        }
+    for tp in all(g).filter(|tp| tp.is_new()) {
         if let Err((kind, why)) = register_one(fd, tp) {
             fail(tp, kind, why);
         }
@@ -242,10 +209,9 @@ fn register_new(g: &Guard, fd: i32) {
 
 /// Another static tracepoint of this image registered under `tp`'s name with another format.
 fn declared_twice(tp: &Tracepoint) -> Option<&'static str> {
-    TRACEPOINTS.iter().find_map(|o| {
-        (o.state.load(Ordering::Relaxed) == REGISTERED && o.name() == tp.name() && o.format() != tp.format())
-            .then(|| o.format())
-    })
+    TRACEPOINTS
+        .iter()
+        .find_map(|o| (o.is_registered() && o.name() == tp.name() && o.format() != tp.format()).then(|| o.format()))
 }
 
 /// Set once the kernel refused USER_EVENT_REG_MULTI_FORMAT: multi-format tracepoints then register with one
@@ -258,39 +224,25 @@ pub(crate) fn registers_multi_format(tp: &Tracepoint) -> bool {
 }
 
 fn fail(tp: &Tracepoint, kind: &'static str, why: String) {
-    tp.state.store(FAILED, Ordering::Relaxed);
-    status::add_problem(kind, why);
+    tp.mark_failed();
+    problems::add(kind, why);
 }
 
 /// DIAG_IOCSREG: the write index, or the errno.
-fn ioctl_register(fd: i32, tp: &Tracepoint, flags: u16) -> Result<u32, std::io::Error> {
-    let mut reg = UserReg {
-        size: size_of::<UserReg>() as u32,
-        enable_bit: abi::ENABLE_BIT,
-        enable_size: 4,
-        flags,
-        enable_addr: tp.enable_word().as_ptr() as u64,
-        name_args: tp.desc_cstr().as_ptr() as u64,
-        write_index: 0,
-    };
+fn ioctl_register(fd: i32, tp: &Tracepoint, flags: u16) -> Result<u32, i32> {
     // The word and text stay mapped until unregistered: at unload, or before a run-time tracepoint is freed.
-    // SAFETY: reg is a valid user_reg naming memory that outlives the registration (above).
-    let rc = unsafe { libc::ioctl(fd, abi::DIAG_IOCSREG as _, &mut reg) };
-    if rc == 0 {
-        Ok(reg.write_index)
-    } else {
-        Err(std::io::Error::last_os_error())
-    }
+    // SAFETY: so the memory the registration names outlives it.
+    unsafe { sys::register(fd, tp.word_ptr(), tp.desc_cstr(), flags) }
 }
 
 fn register_one(fd: i32, tp: &Tracepoint) -> Result<(), (&'static str, String)> {
     let multi = registers_multi_format(tp);
-    let mut result = ioctl_register(fd, tp, if multi { abi::USER_EVENT_REG_MULTI_FORMAT } else { 0 });
-    if multi && matches!(&result, Err(e) if e.raw_os_error() == Some(libc::EINVAL)) {
+    let mut result = ioctl_register(fd, tp, if multi { ue_abi::USER_EVENT_REG_MULTI_FORMAT } else { 0 });
+    if multi && result == Err(sys::EINVAL) {
         // Kernels before multi-format events refuse the unknown flag: fall back to one format, if that works.
         if let Ok(index) = ioctl_register(fd, tp, 0) {
             MULTI_FORMAT_UNSUPPORTED.store(true, Ordering::Relaxed);
-            status::add_problem(
+            problems::add(
                 "multi-format unsupported",
                 format!(
                     "event '{}': this kernel lacks USER_EVENT_REG_MULTI_FORMAT (EINVAL): registered with one format, \
@@ -304,15 +256,14 @@ fn register_one(fd: i32, tp: &Tracepoint) -> Result<(), (&'static str, String)> 
     }
     let err = match result {
         Ok(index) => {
-            tp.write_index.store(index, Ordering::Relaxed);
-            tp.state.store(REGISTERED, Ordering::Release);
+            tp.publish(index);
             return Ok(());
         }
         Err(e) => e,
     };
     let name = tp.name();
-    Err(match err.raw_os_error() {
-        Some(libc::EADDRINUSE) if declared_twice(tp).is_some() => (
+    Err(match err {
+        sys::EADDRINUSE if declared_twice(tp).is_some() => (
             "format declared twice in this program",
             format!(
                 "event '{name}' is declared with two formats in this program: '{}' and '{}'",
@@ -320,53 +271,57 @@ fn register_one(fd: i32, tp: &Tracepoint) -> Result<(), (&'static str, String)> 
                 tp.format()
             ),
         ),
-        Some(libc::EADDRINUSE) => (
+        sys::EADDRINUSE => (
             "format differs from the kernel's",
             format!(
                 "event '{name}': declared here as '{}', but the kernel already has it{} (EADDRINUSE)",
                 tp.format(),
-                crate::tracefs::kernel_format(name)
+                problems::data_file()
+                    .and_then(|data| tracefs::kernel_format(&data, name))
                     .map_or_else(|| " with another format".into(), |f| format!(" as '{f}'"))
             ),
         ),
-        Some(libc::EINVAL) if crate::tracefs::kernel_predates_remote_write() => (
+        sys::EINVAL if tracefs::kernel_predates_remote_write() => (
             "kernel too old",
             format!("event '{name}': this kernel's user_events predates the remote-write ABI of Linux 6.4 (EINVAL)"),
         ),
-        Some(libc::EINVAL) => {
+        sys::EINVAL => {
             ("rejected by the kernel", format!("event '{name}': the kernel rejected '{}' (EINVAL)", tp.desc()))
         }
-        Some(libc::EMFILE | libc::ENOMEM) => (
+        sys::EMFILE | sys::ENOMEM => (
             "kernel limit reached (see sysctl kernel.user_events_max)",
-            format!("event '{name}': kernel limit reached ({err}; see sysctl kernel.user_events_max)"),
+            format!("event '{name}': kernel limit reached ({}; see sysctl kernel.user_events_max)", os_error(err)),
         ),
-        _ => ("registration failed", format!("event '{name}': DIAG_IOCSREG failed: {err}")),
+        _ => ("registration failed", format!("event '{name}': DIAG_IOCSREG failed: {}", os_error(err))),
     })
 }
 
 /// Unregisters every registration of this image, so the kernel never writes into memory that is gone. Works
 /// through a temporary descriptor when the program closed or replaced ours.
 pub(crate) fn unregister_all() {
-    let Some(g) = lock() else { return };
+    let Some(g) = lock::lock() else { return };
     unregister_each(&g, all(&g), true);
     close_if_library();
 }
 
 /// Unregisters `tps`; `ENOENT` counts as done when `enoent_is_gone` (at exit: no context of ours has it).
 fn unregister_each<'t>(g: &Guard, tps: impl Iterator<Item = &'t Tracepoint> + Clone, enoent_is_gone: bool) {
-    let live = |tp: &&Tracepoint| matches!(tp.state.load(Ordering::Relaxed), REGISTERED | STALE);
-    if !tps.clone().any(|tp| live(&tp)) {
+    if !tps.clone().any(Tracepoint::is_live) {
         return;
     }
     if let h @ (Health::Closed | Health::Replaced) = descriptor::health() {
         lose_descriptor(g, h);
     }
     let temporary = if descriptor::fd() < 0 { descriptor::open_temporary() } else { None };
-    let fd = temporary.as_ref().map_or_else(descriptor::fd, std::os::fd::AsRawFd::as_raw_fd);
-    for tp in tps.filter(live) {
-        match unregister_one(fd, tp) {
-            Ok(()) => tp.state.store(UNREGISTERED, Ordering::Relaxed),
-            Err(errno) if errno == libc::ENOENT && enoent_is_gone => tp.state.store(UNREGISTERED, Ordering::Relaxed),
+    let fd = temporary.as_ref().map_or_else(descriptor::fd, descriptor::Temporary::fd);
+    for tp in tps.filter(|tp| tp.is_live()) {
+        match sys::unregister(fd, tp.word_ptr()) {
+            // The kernel clears the bit itself; clear it too in case it could not (the page was not writable).
+            Ok(()) => {
+                tp.clear_enable_bit();
+                tp.mark_unregistered();
+            }
+            Err(sys::ENOENT) if enoent_is_gone => tp.mark_unregistered(),
             Err(errno) => fail_unregister(tp, errno),
         }
     }
@@ -382,64 +337,32 @@ fn close_if_library() {
     }
 }
 
-fn unregister_one(fd: i32, tp: &Tracepoint) -> Result<(), i32> {
-    let unreg = UserUnreg {
-        size: size_of::<UserUnreg>() as u32,
-        disable_bit: abi::ENABLE_BIT,
-        reserved: 0,
-        reserved2: 0,
-        disable_addr: tp.enable_word().as_ptr() as u64,
-    };
-    // SAFETY: unreg is a valid user_unreg naming a registration of this process.
-    let rc = unsafe { libc::ioctl(fd, abi::DIAG_IOCSUNREG as _, &unreg) };
-    if rc != 0 {
-        return Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(0));
-    }
-    // The kernel clears the bit itself; clear it too in case it could not (e.g. the page was not writable).
-    tp.enable_word().fetch_and(!(1 << abi::ENABLE_BIT), Ordering::Relaxed);
-    Ok(())
-}
-
 /// The kernel keeps a registration we could not remove: the word must stay mapped, so a library pins itself
 /// (glibc refuses a pin requested from inside `dlclose`, so this protects only what fails before unload).
 fn fail_unregister(tp: &Tracepoint, errno: i32) {
-    tp.state.store(STUCK, Ordering::Relaxed);
-    let pinned = in_shared_object() && pin_library();
-    status::add_problem(
+    tp.mark_stuck();
+    let pinned = in_shared_object() && sys::pin_library(image_address());
+    problems::add(
         "unregistration failed",
         format!(
             "event '{}': DIAG_IOCSUNREG failed ({}); the kernel may still write its enable word{}",
             tp.name(),
-            std::io::Error::from_raw_os_error(errno),
+            os_error(errno),
             if pinned { ", so this library stays loaded" } else { "" }
         ),
     );
 }
 
-/// Keeps this shared library mapped for the life of the process (`RTLD_NODELETE`).
-fn pin_library() -> bool {
-    let Some(ours) = image_of((&raw const LOCK).cast()) else { return false };
-    if ours.dli_fname.is_null() {
-        return false;
-    }
-    // SAFETY: dlopen with RTLD_NOLOAD only references an object already loaded: this one, by its loader name.
-    !unsafe { libc::dlopen(ours.dli_fname, libc::RTLD_NOW | libc::RTLD_NOLOAD | libc::RTLD_NODELETE) }.is_null()
+/// An address inside this image.
+fn image_address() -> *const u8 {
+    (&raw const ANCHOR).cast()
 }
 
 /// True when this code runs inside a shared library rather than the main executable.
 fn in_shared_object() -> bool {
-    // SAFETY: getauxval has no preconditions; AT_PHDR is the executable's program headers.
-    let phdr = unsafe { libc::getauxval(libc::AT_PHDR) } as *const libc::c_void;
-    match (image_of((&raw const LOCK).cast()), image_of(phdr)) {
-        (Some(ours), Some(main)) => ours.dli_fbase != main.dli_fbase,
-        _ => false,
-    }
+    sys::in_shared_object(image_address())
 }
 
-/// The loaded object (executable or shared library) that holds `addr`.
-fn image_of(addr: *const libc::c_void) -> Option<libc::Dl_info> {
-    // SAFETY: Dl_info is plain data for dladdr to fill.
-    let mut info: libc::Dl_info = unsafe { core::mem::zeroed() };
-    // SAFETY: dladdr only reads loader tables; any address is valid to ask about.
-    (unsafe { libc::dladdr(addr, &raw mut info) } != 0).then_some(info)
+fn os_error(errno: i32) -> std::io::Error {
+    std::io::Error::from_raw_os_error(errno)
 }

@@ -11,10 +11,14 @@ pub const HEX_MAX: usize = 1024;
 /// Up to `N` bytes of UTF-8 text formatted on the stack, with no allocation; longer text is cut at a char
 /// boundary. A field of type `Text<N>` is `__rel_loc char[]`: the macros format `Display`, `Debug` and `Hex`
 /// fields into one, and a hand-declared tracepoint can too (`TP.emit(&(Text::<64>::display(&addr),))`).
+/// Formatting into it never fails (a full buffer drops the rest), so a `Display` impl that unwraps its own
+/// `write!` cannot panic here.
 pub struct Text<const N: usize> {
     buf: [MaybeUninit<u8>; N],
-    /// Invariant: `buf[..len]` is initialised and is valid UTF-8.
+    /// Invariant: `buf[..len]` is initialised and is valid UTF-8; `len ≤ room ≤ N`.
     len: usize,
+    /// The most bytes kept.
+    room: usize,
     /// Set once some text did not fit: nothing later is kept, so the text is a prefix of the full form.
     cut: bool,
 }
@@ -23,7 +27,13 @@ impl<const N: usize> Text<N> {
     /// Empty text.
     #[must_use]
     pub fn new() -> Self {
-        Text { buf: [const { MaybeUninit::uninit() }; N], len: 0, cut: false }
+        Self::with_room(N)
+    }
+
+    /// Empty text that keeps at most `room` bytes (and at most `N`).
+    #[must_use]
+    pub fn with_room(room: usize) -> Self {
+        Text { buf: [const { MaybeUninit::uninit() }; N], len: 0, room: room.min(N), cut: false }
     }
 
     /// `value`'s `Display` form.
@@ -56,6 +66,18 @@ impl<const N: usize> Text<N> {
         t
     }
 
+    /// The length of the text in bytes.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the text is empty.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
     /// Whether the text was cut to fit `N` bytes.
     #[must_use]
     pub fn is_cut(&self) -> bool {
@@ -83,7 +105,7 @@ impl<const N: usize> Write for Text<N> {
         if self.cut {
             return Ok(());
         }
-        let mut n = s.len().min(N - self.len);
+        let mut n = s.len().min(self.room - self.len);
         while !s.is_char_boundary(n) {
             n -= 1;
         }
@@ -128,5 +150,9 @@ mod tests {
         assert_eq!((h.as_str(), h.is_cut()), ("0102", true));
         let full = Text::<4>::display(&"abcd");
         assert_eq!((full.as_str(), full.is_cut()), ("abcd", false));
+        let mut room = Text::<16>::with_room(5);
+        assert!(write!(room, "aé€").is_ok(), "a full text never fails a write");
+        assert_eq!((room.as_str(), room.len(), room.is_cut()), ("aé", 3, true));
+        assert_eq!(Text::<4>::with_room(100).room, 4);
     }
 }

@@ -1,21 +1,27 @@
-//! One static per tracepoint: the enable word the kernel flips, the write index, the descriptor.
+//! One static per tracepoint: the enable word the kernel flips, the write index, the registration text, and
+//! the registration state, changed only through the methods here (the lifecycle in register.rs drives them;
+//! the write path reads them). Writing (`emit`, `write`) is in write.rs.
+//!
+//! States: UNREGISTERED → REGISTERED (`publish`) or FAILED (`mark_failed`); REGISTERED → STALE (`mark_stale`:
+//! our descriptor was lost, the kernel still flips the word) → REGISTERED again; REGISTERED/STALE →
+//! UNREGISTERED (`mark_unregistered`) or STUCK (`mark_stuck`: unregistration failed, the word must stay).
 
-use crate::fields::Fields;
 use std::ffi::CStr;
 use std::sync::atomic::{AtomicU32, AtomicU8, Ordering};
+use ue_abi::{ENABLE_BIT, USER_EVENT_REG_MULTI_FORMAT};
 
 /// Every tracepoint of this image (executable or shared library), registered before `main` / on load.
 #[linkme::distributed_slice]
 pub static TRACEPOINTS: [&'static Tracepoint];
 
-pub(crate) const UNREGISTERED: u8 = 0;
-pub(crate) const REGISTERED: u8 = 1;
-pub(crate) const FAILED: u8 = 2;
+const UNREGISTERED: u8 = 0;
+const REGISTERED: u8 = 1;
+const FAILED: u8 = 2;
 /// Registered in the kernel (which still flips the word) through a descriptor the program has since closed or
 /// replaced: writes are dropped until the registration is renewed through a new descriptor.
-pub(crate) const STALE: u8 = 3;
+const STALE: u8 = 3;
 /// Unregistration failed: the kernel may still write the enable word, so its memory must stay.
-pub(crate) const STUCK: u8 = 4;
+const STUCK: u8 = 4;
 
 /// A statically declared user_events tracepoint.
 ///
@@ -33,8 +39,9 @@ pub struct Tracepoint {
     /// Bit 31 is set by the kernel while a tracer listens; the other bits are free for in-process use.
     /// Naturally aligned (4 bytes), as the kernel's atomic bit operations need.
     enabled: AtomicU32,
-    pub(crate) write_index: AtomicU32,
-    pub(crate) state: AtomicU8,
+    /// Valid while `state` is REGISTERED: stored before the state (Release), read after it (Acquire).
+    write_index: AtomicU32,
+    state: AtomicU8,
     /// `USER_EVENT_REG_*` flags asked for at registration.
     flags: u16,
     desc: &'static CStr,
@@ -58,44 +65,20 @@ impl Tracepoint {
     /// lacks the flag, it is registered with one format, as [`new`](Self::new) does, and [`crate::status`] says so.
     pub const fn new_multi_format(desc: &'static CStr) -> Self {
         let mut tp = Self::new(desc);
-        tp.flags = crate::abi::USER_EVENT_REG_MULTI_FORMAT;
+        tp.flags = USER_EVENT_REG_MULTI_FORMAT;
         tp
     }
 
     /// Whether this tracepoint asks for `USER_EVENT_REG_MULTI_FORMAT`.
     pub fn is_multi_format(&self) -> bool {
-        self.flags & crate::abi::USER_EVENT_REG_MULTI_FORMAT != 0
+        self.flags & USER_EVENT_REG_MULTI_FORMAT != 0
     }
 
     /// True while a tracer has the event enabled: one relaxed load and a bit test.
     #[inline(always)]
     #[must_use]
     pub fn is_enabled(&self) -> bool {
-        self.enabled.load(Ordering::Relaxed) & (1 << crate::abi::ENABLE_BIT) != 0
-    }
-
-    /// Writes the event if enabled (the write out of line). `fields` must match the declared format, in order.
-    #[inline(always)]
-    pub fn emit<F: Fields>(&self, fields: &F) {
-        #[cold]
-        #[inline(never)]
-        fn cold<F: Fields>(tp: &Tracepoint, fields: &F) {
-            tp.write(fields);
-        }
-        if self.is_enabled() {
-            cold(self, fields);
-        }
-    }
-
-    /// Writes the event now (one `writev`), whether or not a tracer listens: check [`is_enabled`](Self::is_enabled)
-    /// first, or use [`emit`](Self::emit). A write while disabled fails with `EBADF`; failures are dropped and
-    /// counted, see [`crate::status`].
-    #[inline]
-    pub fn write<F: Fields>(&self, fields: &F) {
-        #[cfg(target_os = "linux")]
-        crate::write::write(self, fields);
-        #[cfg(not(target_os = "linux"))]
-        let _ = fields;
+        self.enabled.load(Ordering::Relaxed) & (1 << ENABLE_BIT) != 0
     }
 
     /// The registration text, without its NUL.
@@ -132,5 +115,70 @@ impl Tracepoint {
     #[must_use]
     pub fn enable_word(&self) -> &AtomicU32 {
         &self.enabled
+    }
+
+    /// The write index, when registered (Acquire: the kernel may set the enable bit inside DIAG_IOCSREG, before
+    /// the index is stored, so a write racing the registration must not go out with a stale index).
+    #[inline(always)]
+    pub(crate) fn write_index(&self) -> Option<u32> {
+        (self.state.load(Ordering::Acquire) == REGISTERED).then(|| self.write_index.load(Ordering::Relaxed))
+    }
+
+    /// The enable word's address, for the kernel.
+    pub(crate) fn word_ptr(&self) -> *const u32 {
+        self.enabled.as_ptr().cast_const()
+    }
+
+    /// Clears the kernel's bit (after unregistering: the kernel clears it too, unless it could not write the page).
+    pub(crate) fn clear_enable_bit(&self) {
+        self.enabled.fetch_and(!(1 << ENABLE_BIT), Ordering::Relaxed);
+    }
+
+    /// The kernel accepted the registration: `index` goes first in every write.
+    pub(crate) fn publish(&self, index: u32) {
+        self.write_index.store(index, Ordering::Relaxed);
+        self.state.store(REGISTERED, Ordering::Release);
+    }
+
+    /// The kernel refused the registration.
+    pub(crate) fn mark_failed(&self) {
+        self.state.store(FAILED, Ordering::Relaxed);
+    }
+
+    /// Our descriptor was lost: no write goes out until the registration is renewed.
+    pub(crate) fn mark_stale(&self) {
+        if self.state.load(Ordering::Relaxed) == REGISTERED {
+            self.state.store(STALE, Ordering::Release);
+        }
+    }
+
+    /// The kernel dropped the registration.
+    pub(crate) fn mark_unregistered(&self) {
+        self.state.store(UNREGISTERED, Ordering::Relaxed);
+    }
+
+    /// The unregistration failed: the kernel may still write the word.
+    pub(crate) fn mark_stuck(&self) {
+        self.state.store(STUCK, Ordering::Relaxed);
+    }
+
+    /// Not registered yet (nor refused): the next registration pass tries it.
+    pub(crate) fn is_new(&self) -> bool {
+        self.state.load(Ordering::Relaxed) == UNREGISTERED
+    }
+
+    /// Registered through a lost descriptor: to renew.
+    pub(crate) fn is_stale(&self) -> bool {
+        self.state.load(Ordering::Relaxed) == STALE
+    }
+
+    /// Registered in the kernel (through our descriptor or a lost one): to unregister at the end.
+    pub(crate) fn is_live(&self) -> bool {
+        matches!(self.state.load(Ordering::Relaxed), REGISTERED | STALE)
+    }
+
+    /// Its unregistration failed.
+    pub(crate) fn is_stuck(&self) -> bool {
+        self.state.load(Ordering::Relaxed) == STUCK
     }
 }

@@ -1,19 +1,43 @@
-//! The write path: one `writev` of `[write_index, fixed fields, dynamic data…]`; no allocation, no lock.
+//! The write path: one `writev` of `[write_index, fixed fields, dynamic data…]`; no allocation, no lock. A
+//! failed write is dropped and counted, and lets the lifecycle check the descriptor.
 
 use crate::encoder::Encoder;
-use crate::fields::{Fields, MAX_FIELDS};
-use crate::status::{self, FTRACE_MAX_PAYLOAD};
-use crate::tracepoint::{Tracepoint, REGISTERED};
-use crate::{descriptor, register};
+use crate::fields::{Fields, MAX_IOV};
+use crate::sys::{self, IoVec};
+use crate::tracepoint::Tracepoint;
+use crate::{counters, descriptor, register, status};
 use std::mem::MaybeUninit;
-use std::sync::atomic::Ordering;
+use ue_abi::{FTRACE_MAX_PAYLOAD, MAX_FIELDS, MAX_FIELD_ARRAY_SIZE};
+
+impl Tracepoint {
+    /// Writes the event if enabled (the write out of line). `fields` must match the declared format, in order.
+    #[inline(always)]
+    pub fn emit<F: Fields>(&self, fields: &F) {
+        #[cold]
+        #[inline(never)]
+        fn cold<F: Fields>(tp: &Tracepoint, fields: &F) {
+            tp.write(fields);
+        }
+        if self.is_enabled() {
+            cold(self, fields);
+        }
+    }
+
+    /// Writes the event now (one `writev`), whether or not a tracer listens: check [`is_enabled`](Self::is_enabled)
+    /// first, or use [`emit`](Self::emit). A write while disabled fails with `EBADF`; failures are dropped and
+    /// counted, see [`crate::status`].
+    #[inline]
+    pub fn write<F: Fields>(&self, fields: &F) {
+        write(self, fields);
+    }
+}
 
 /// Calls `$write::<FIXED_CLASS, DYN_CLASS>($args…)` for the smallest stack buffer that holds a fixed part of
 /// `$fixed` bytes and iovecs for `$dyn` dynamic fields: the plain API, whose sizes are associated consts that
 /// cannot size an array in a generic function. With constant sizes one arm remains.
 macro_rules! by_class {
     ($fixed:expr, $dyn:expr, $write:ident($($arg:expr),*)) => {{
-        const BIG: usize = MAX_FIELDS * crate::abi::MAX_FIELD_ARRAY_SIZE;
+        const BIG: usize = MAX_FIELDS * MAX_FIELD_ARRAY_SIZE;
         match ($fixed, $dyn) {
             (0..=64, 0..=2) => $write::<64, 2>($($arg),*),
             (0..=64, _) => $write::<64, MAX_FIELDS>($($arg),*),
@@ -26,7 +50,7 @@ macro_rules! by_class {
 }
 
 /// Writes `fields` (the plain API).
-pub(crate) fn write<F: Fields>(tp: &Tracepoint, fields: &F) {
+fn write<F: Fields>(tp: &Tracepoint, fields: &F) {
     by_class!(F::FIXED, F::DYN, write_with(tp, F::FIXED, F::DYN, |enc| fields.encode_all(enc)));
 }
 
@@ -59,8 +83,8 @@ pub fn write_parts<'a, const FIXED: usize, const DYN: usize>(
 /// (`repr(C)` of iovec arrays has no padding), sized without const-generic arithmetic.
 #[repr(C)]
 struct Iovecs<const D: usize> {
-    head: MaybeUninit<libc::iovec>,
-    data: [[MaybeUninit<libc::iovec>; 2]; D],
+    head: MaybeUninit<IoVec>,
+    data: [[MaybeUninit<IoVec>; 2]; D],
 }
 
 /// The write index followed by the fixed part: one iovec for both (`repr(C)`: the bytes follow the index
@@ -72,7 +96,7 @@ struct Head<const N: usize> {
 }
 
 // The layouts `write_with` relies on, at the largest size.
-const _: () = assert!(size_of::<Iovecs<MAX_FIELDS>>() == crate::fields::MAX_IOV * size_of::<libc::iovec>());
+const _: () = assert!(size_of::<Iovecs<MAX_FIELDS>>() == MAX_IOV * size_of::<IoVec>());
 const _: () = assert!(std::mem::offset_of!(Head<64>, fixed) == 4);
 
 /// Lays out the record in buffers of `N` fixed bytes (`fixed_len` used) and iovecs for `D` dynamic fields
@@ -86,20 +110,17 @@ fn write_with<'a, const N: usize, const D: usize>(
     encode: impl FnOnce(&mut Encoder<'a, '_>),
 ) {
     if fixed_len > N {
-        return status::count_dropped(libc::E2BIG);
+        return counters::count_dropped(sys::E2BIG);
     }
     // The descriptor first, then the state: a renewal (register.rs) marks states stale before it replaces the
     // descriptor, and publishes the new descriptor after the new indexes. A descriptor of -1 needs no test of
     // its own: the writev fails with EBADF, and the event is dropped and counted as any failed write.
     let fd = descriptor::fd();
-    // The kernel may set the enable bit inside DIAG_IOCSREG, before the index is stored: a write racing the
-    // registration (a library loading, init() from another thread) must not go out with a stale index.
-    if tp.state.load(Ordering::Acquire) != REGISTERED {
-        return status::count_dropped(libc::EAGAIN);
-    }
-    let mut head = Head::<N> { index: tp.write_index.load(Ordering::Relaxed), fixed: [MaybeUninit::uninit(); N] };
+    // A write racing the registration (a library loading, init() from another thread) has no index yet.
+    let Some(index) = tp.write_index() else { return counters::count_dropped(sys::EAGAIN) };
+    let mut head = Head::<N> { index, fixed: [MaybeUninit::uninit(); N] };
     let mut iov = Iovecs::<D> { head: MaybeUninit::uninit(), data: [[MaybeUninit::uninit(); 2]; D] };
-    let first = iov.data.as_mut_ptr().cast::<MaybeUninit<libc::iovec>>();
+    let first = iov.data.as_mut_ptr().cast::<MaybeUninit<IoVec>>();
     // SAFETY: Iovecs is repr(C) arrays of one element type: `data` is 2·D contiguous iovecs.
     let data = unsafe { std::slice::from_raw_parts_mut(first, 2 * D) };
     let mut enc = Encoder::new(&mut head.fixed[..fixed_len], dyn_fields, data);
@@ -108,60 +129,20 @@ fn write_with<'a, const N: usize, const D: usize>(
     let ndata = data.len();
     if !complete {
         // A field wrote other than its declared size: never send a malformed record (or unwritten bytes).
-        return status::count_dropped(libc::EINVAL);
+        return counters::count_dropped(sys::EINVAL);
     }
     // The encoder counts a record its dynamic data takes past what ftrace keeps; this, one whose fixed part
     // alone does (a constant).
     if fixed_len > FTRACE_MAX_PAYLOAD {
-        status::count_oversized();
+        counters::count_oversized();
     }
-    iov.head.write(libc::iovec { iov_base: (&raw mut head).cast(), iov_len: 4 + fixed_len });
+    iov.head.write(IoVec { iov_base: (&raw mut head).cast(), iov_len: 4 + fixed_len });
     // The head was set just now and the data iovecs by the encoder; they point at the index and fixed part here
     // (every fixed byte written: `complete`) and at dynamic data borrowed for 'a (Encoder's invariant).
     // SAFETY: so the first 1 + ndata iovecs are initialised and point at live buffers.
-    let rc = unsafe { writev(fd, (&raw const iov).cast::<libc::iovec>(), 1 + ndata) };
+    let rc = unsafe { sys::writev(fd, (&raw const iov).cast::<IoVec>(), 1 + ndata) };
     if rc < 0 {
         failed(fd, -rc as i32);
-    }
-}
-
-/// `writev(2)`, returning `-errno` on failure. On x86_64 the system call is made here, not through libc's
-/// wrapper: a tracepoint is then no thread-cancellation point, and pays neither the wrapper's multi-threaded
-/// cancellation bookkeeping nor errno.
-///
-/// # Safety
-/// `iov[..n]` must be initialised iovecs pointing at live buffers.
-#[inline(always)]
-unsafe fn writev(fd: i32, iov: *const libc::iovec, n: usize) -> isize {
-    #[cfg(target_arch = "x86_64")]
-    {
-        let rc: isize;
-        // `syscall` clobbers rcx and r11 only, and touches no user stack.
-        // SAFETY: writev reads iov[..n] and the buffers they name, which the caller's contract keeps valid.
-        unsafe {
-            std::arch::asm!(
-                "syscall",
-                inlateout("rax") libc::SYS_writev as isize => rc,
-                in("rdi") fd,
-                in("rsi") iov,
-                in("rdx") n,
-                lateout("rcx") _,
-                lateout("r11") _,
-                options(nostack, preserves_flags),
-            );
-        }
-        rc
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        // SAFETY: the caller's contract.
-        let rc = unsafe { libc::writev(fd, iov, n as libc::c_int) };
-        if rc < 0 {
-            // SAFETY: __errno_location returns this thread's errno.
-            -(unsafe { *libc::__errno_location() } as isize)
-        } else {
-            rc
-        }
     }
 }
 
@@ -170,6 +151,7 @@ unsafe fn writev(fd: i32, iov: *const libc::iovec, n: usize) -> isize {
 #[cold]
 #[inline(never)]
 fn failed(fd: i32, errno: i32) {
-    status::count_dropped(errno);
+    counters::count_dropped(errno);
     register::after_failed_write(fd);
+    status::log_after_pass();
 }

@@ -146,7 +146,7 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Core {
         }
         let mut c = Collector::<TEXT>::new(&ev.kinds, ev.text_room);
         attrs.record(&mut c);
-        let data = SpanData { vals: c.vals, text: c.text.all().to_owned(), last: Instant::now(), busy: 0, idle: 0 };
+        let data = SpanData { vals: c.vals, text: c.text.as_str().to_owned(), last: Instant::now(), busy: 0, idle: 0 };
         if let Some(span) = ctx.span(id) {
             span.extensions_mut().insert(data);
         }
@@ -164,7 +164,7 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Core {
                 Val::Absent => continue,
                 Val::Text(s, l) => {
                     let start = data.text.len();
-                    data.text += c.text.get(s, l);
+                    data.text += crate::values::slice(&c.text, s, l);
                     Val::Text(start as u16, l)
                 }
                 Val::Int(i) => Val::Int(i),

@@ -12,9 +12,8 @@
 //! value of another type is converted where it can be (integers, bools, anything to text), else written as 0.
 
 use std::fmt::{self, Write as _};
-use std::mem::MaybeUninit;
 use tracing_core::field::{Field, Visit};
-use ue_runtime::{FieldKind, Value, MAX_FIELDS};
+use ue_runtime::{FieldKind, Text, Value, MAX_FIELDS};
 
 /// The most `tracing` fields a callsite has (tracing's own limit).
 pub(crate) const MAX_TRACING_FIELDS: usize = 32;
@@ -94,65 +93,27 @@ pub(crate) enum Val {
     Text(u16, u16),
 }
 
-/// Text of one record: a stack buffer, filled without allocating, cut at a character boundary when full.
-pub(crate) struct TextBuf<const N: usize> {
-    buf: [MaybeUninit<u8>; N],
-    len: usize,
-    room: usize,
-}
-
-impl<const N: usize> TextBuf<N> {
-    pub(crate) fn new(room: usize) -> Self {
-        TextBuf { buf: [MaybeUninit::uninit(); N], len: 0, room: room.min(N).min(u16::MAX as usize) }
-    }
-
-    /// All the text written.
-    pub(crate) fn all(&self) -> &str {
-        self.text(0, self.len as u16)
-    }
-
-    /// The text of one value.
-    pub(crate) fn get(&self, start: u16, len: u16) -> &str {
-        self.text(start, len)
-    }
-
-    fn text(&self, start: u16, len: u16) -> &str {
-        let (start, len) = (start as usize, len as usize);
-        debug_assert!(start + len <= self.len);
-        // Bytes below `self.len` were written by `write_str`, from whole `str`s cut at char boundaries.
-        // SAFETY: a value's range lies below `self.len`, so its bytes are initialised UTF-8.
-        unsafe { std::str::from_utf8_unchecked(std::slice::from_raw_parts(self.buf.as_ptr().add(start).cast(), len)) }
-    }
-}
-
-impl<const N: usize> fmt::Write for TextBuf<N> {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        let free = self.room - self.len;
-        let mut n = s.len().min(free);
-        while !s.is_char_boundary(n) {
-            n -= 1;
-        }
-        for (dst, &b) in self.buf[self.len..self.len + n].iter_mut().zip(s.as_bytes()) {
-            dst.write(b);
-        }
-        self.len += n;
-        if n < s.len() {
-            return Err(fmt::Error); // full: stop formatting
-        }
-        Ok(())
-    }
+/// The text of one value, `len` bytes from `start` of a collector's text (empty if out of range).
+pub(crate) fn slice<const N: usize>(text: &Text<N>, start: u16, len: u16) -> &str {
+    let start = usize::from(start);
+    text.as_str().get(start..start + usize::from(len)).unwrap_or("")
 }
 
 /// Collects one event's (or span's) values by field index, converting each to its field's kind.
 pub(crate) struct Collector<'k, const N: usize> {
     kinds: &'k [Kind],
     pub(crate) vals: [Val; MAX_TRACING_FIELDS],
-    pub(crate) text: TextBuf<N>,
+    /// Every text value, one after the other (a value's range in `vals`); a full text keeps what fit.
+    pub(crate) text: Text<N>,
 }
 
 impl<'k, const N: usize> Collector<'k, N> {
     pub(crate) fn new(kinds: &'k [Kind], room: usize) -> Self {
-        Collector { kinds, vals: [Val::Absent; MAX_TRACING_FIELDS], text: TextBuf::new(room) }
+        Collector {
+            kinds,
+            vals: [Val::Absent; MAX_TRACING_FIELDS],
+            text: Text::with_room(room.min(usize::from(u16::MAX))),
+        }
     }
 
     /// Takes back saved values whose text ranges index `text`.
@@ -161,7 +122,7 @@ impl<'k, const N: usize> Collector<'k, N> {
         self.vals = *vals;
         for v in &mut self.vals {
             if let Val::Text(s, l) = *v {
-                if s as usize + l as usize > self.text.len {
+                if usize::from(s) + usize::from(l) > self.text.len() {
                     *v = Val::Absent; // cut: the room shrank
                 }
             }
@@ -172,10 +133,10 @@ impl<'k, const N: usize> Collector<'k, N> {
         self.kinds.get(field.index()).copied()
     }
 
-    fn put_text(&mut self, field: &Field, f: impl FnOnce(&mut TextBuf<N>)) {
-        let start = self.text.len;
+    fn put_text(&mut self, field: &Field, f: impl FnOnce(&mut Text<N>)) {
+        let start = self.text.len();
         f(&mut self.text);
-        self.set(field, Val::Text(start as u16, (self.text.len - start) as u16));
+        self.set(field, Val::Text(start as u16, (self.text.len() - start) as u16));
     }
 
     fn int(&mut self, field: &Field, v: i128) {
@@ -201,7 +162,7 @@ impl<'k, const N: usize> Collector<'k, N> {
             (Kind::S64, Val::Int(x)) => Value::S64(x.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64),
             (Kind::U64, Val::Int(x)) => Value::U64(x.clamp(0, i128::from(u64::MAX)) as u64),
             (Kind::Bool, Val::Int(x)) => Value::U8(u8::from(x != 0)),
-            (Kind::Text, Val::Text(s, l)) => Value::Str(self.text.text(s, l)),
+            (Kind::Text, Val::Text(s, l)) => Value::Str(slice(&self.text, s, l)),
             (Kind::S64, _) => Value::S64(0),
             (Kind::U64, _) => Value::U64(0),
             (Kind::Bool, _) => Value::U8(0),
@@ -275,12 +236,40 @@ mod tests {
 
     #[test]
     fn text_is_cut_at_a_char_boundary_when_the_room_is_used() {
-        let mut t = TextBuf::<16>::new(5);
-        assert!(write!(t, "aé€").is_err()); // 1 + 2 + 3 bytes: the euro sign does not fit
-        assert_eq!(t.text(0, t.len as u16), "aé");
-        let mut t = TextBuf::<16>::new(100);
-        assert_eq!(t.room, 16);
+        let mut t = Text::<16>::with_room(5);
+        assert!(write!(t, "aé€").is_ok(), "a full buffer never fails the write"); // the 3-byte € does not fit
+        assert_eq!(slice(&t, 0, t.len() as u16), "aé");
+        let mut t = Text::<16>::with_room(100);
         write!(t, "{}", 12).unwrap();
-        assert_eq!(t.text(0, 2), "12");
+        assert_eq!(slice(&t, 0, 2), "12");
+        assert_eq!(slice(&t, 1, 5), "", "out of range");
     }
+
+    /// A user's `Debug` that unwraps its own `write!` (as many do) must not panic when the text is full.
+    #[test]
+    fn a_debug_impl_that_unwraps_its_writes_does_not_panic_on_a_full_buffer() {
+        struct Loud;
+        impl fmt::Debug for Loud {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                for _ in 0..100 {
+                    write!(f, "0123456789").unwrap();
+                }
+                Ok(())
+            }
+        }
+        let kinds = [Kind::Text];
+        let mut c = Collector::<64>::new(&kinds, 16);
+        let field = tracing_core::field::FieldSet::new(&["x"], tracing_core::identify_callsite!(&CALLSITE));
+        c.record_debug(&field.field("x").unwrap(), &Loud);
+        assert_eq!(c.text.as_str(), "0123456789012345");
+    }
+
+    struct Callsite;
+    impl tracing_core::callsite::Callsite for Callsite {
+        fn set_interest(&self, _: tracing_core::Interest) {}
+        fn metadata(&self) -> &tracing_core::Metadata<'_> {
+            unreachable!("not asked in these tests")
+        }
+    }
+    static CALLSITE: Callsite = Callsite;
 }

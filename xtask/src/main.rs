@@ -8,6 +8,7 @@ mod cargo_json;
 mod demo;
 mod guest;
 mod kernel;
+mod layers;
 mod spec;
 mod sys;
 mod test;

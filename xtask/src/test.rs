@@ -84,14 +84,42 @@ fn style() -> Result<bool> {
         .status()
         .map_err(|e| e.to_string())?
         .success();
+    sys::step("style: ue-runtime's modules in layers (each imports only those lib.rs lists before it)");
+    let layers_ok = match crate::layers::check(&sys::root().join("ue-runtime/src")) {
+        Ok(()) => true,
+        Err(e) => {
+            eprintln!("{e}");
+            false
+        }
+    };
+    sys::step("style: ue-runtime's no-op platform side builds (cargo check with --cfg ue_sys_none)");
+    let none_ok = cargo()
+        .args(["check", "--quiet", "-p", "ue-runtime", "--lib"])
+        .env("RUSTFLAGS", "--cfg ue_sys_none -D warnings")
+        .env("CARGO_TARGET_DIR", sys::root().join("target/sys-none"))
+        .status()
+        .map_err(|e| e.to_string())?
+        .success();
     sys::step("style: cargo package of the publishable crates (manifests, included files, a build of each)");
     let package_ok = cargo()
-        .args(["package", "--quiet", "--allow-dirty", "-p", "ue-macros", "-p", "ue-runtime", "-p", "ue-cli"])
+        .args([
+            "package",
+            "--quiet",
+            "--allow-dirty",
+            "-p",
+            "ue-abi",
+            "-p",
+            "ue-macros",
+            "-p",
+            "ue-runtime",
+            "-p",
+            "ue-cli",
+        ])
         .args(["-p", "ue-tracing"])
         .status()
         .map_err(|e| e.to_string())?
         .success();
-    Ok(fmt_ok && clippy_ok && package_ok)
+    Ok(fmt_ok && clippy_ok && layers_ok && none_ok && package_ok)
 }
 
 fn cargo() -> Command {

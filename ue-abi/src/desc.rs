@@ -1,8 +1,11 @@
-//! The registration text, `"name type field; type field"` plus NUL, built at compile time.
+//! The registration text, `"name type field; type field"`: the one builder, usable at compile time (the
+//! macros' sites) and at run time (run-time tracepoints).
 
-use crate::field::FieldKind;
+use crate::kind::FieldKind;
 
-/// The registration text, `"name type field; type field"` plus NUL: its length in bytes.
+/// The registration text of `name` with fields `names[i]` of kind `kinds[i]`: its length in bytes, NUL
+/// included.
+#[must_use]
 pub const fn desc_len(name: &str, names: &[&str], kinds: &[FieldKind]) -> usize {
     let mut n = name.len() + 1;
     let mut i = 0;
@@ -16,18 +19,9 @@ pub const fn desc_len(name: &str, names: &[&str], kinds: &[FieldKind]) -> usize 
     n
 }
 
-/// The registration text itself, NUL-terminated; `L` must be `desc_len(..)`. The macros put it in a section
-/// entry instead (section.rs); tests build the expected text with it.
-#[cfg(test)]
-pub const fn desc_bytes<const L: usize>(name: &str, names: &[&str], kinds: &[FieldKind]) -> [u8; L] {
-    let mut out = [0u8; L];
-    let at = write_desc(&mut out, 0, name, names, kinds);
-    assert!(at + 1 == L, "desc_bytes: L must be desc_len()");
-    out
-}
-
-/// Writes the registration text (without its NUL) into `out` from `at`; returns where it ends.
-pub(crate) const fn write_desc(out: &mut [u8], at: usize, name: &str, names: &[&str], kinds: &[FieldKind]) -> usize {
+/// Writes the registration text (without its NUL) into `out` from `at`; returns where it ends. `out` must
+/// have room for `desc_len(..) - 1` bytes from `at`.
+pub const fn write_desc(out: &mut [u8], at: usize, name: &str, names: &[&str], kinds: &[FieldKind]) -> usize {
     assert!(names.len() == kinds.len());
     let mut at = put(out, at, name.as_bytes());
     let mut i = 0;
@@ -44,12 +38,8 @@ pub(crate) const fn write_desc(out: &mut [u8], at: usize, name: &str, names: &[&
                 d[k] = b'0' + (v % 10) as u8;
                 v /= 10;
             }
-            let mut j = 0;
-            while j < nd {
-                out[at] = d[j];
-                at += 1;
-                j += 1;
-            }
+            let (digits, _) = d.split_at(nd);
+            at = put(out, at, digits);
             at = put(out, at, b"]");
         }
         at = put(out, at, b" ");
@@ -59,6 +49,16 @@ pub(crate) const fn write_desc(out: &mut [u8], at: usize, name: &str, names: &[&
     at
 }
 
+/// The registration text built at run time, NUL-terminated.
+#[must_use]
+pub fn desc_string(name: &str, names: &[&str], kinds: &[FieldKind]) -> Vec<u8> {
+    let mut out = vec![0u8; desc_len(name, names, kinds)];
+    let end = write_desc(&mut out, 0, name, names, kinds);
+    debug_assert_eq!(end + 1, out.len());
+    out
+}
+
+/// Copies `s` into `out` at `at`; returns where it ends.
 pub(crate) const fn put(out: &mut [u8], mut at: usize, s: &[u8]) -> usize {
     let mut i = 0;
     while i < s.len() {
@@ -98,14 +98,24 @@ mod tests {
             FieldKind::Array(1024),
         ];
         const N: &[&str] = &["a", "b", "c", "d", "e", "f", "g", "h", "s", "y", "arr"];
-        const L: usize = desc_len("ev", N, K);
-        const D: [u8; L] = desc_bytes::<L>("ev", N, K);
+        let d = desc_string("ev", N, K);
+        assert_eq!(d.len(), desc_len("ev", N, K));
         assert_eq!(
-            std::str::from_utf8(&D).unwrap(),
+            std::str::from_utf8(&d).unwrap(),
             "ev u8 a; u16 b; u32 c; u64 d; s8 e; s16 f; s32 g; s64 h; __rel_loc char[] s; __rel_loc u8[] y; \
              unsigned char[1024] arr\0"
         );
-        const E: [u8; 3] = desc_bytes::<3>("ev", &[], &[]);
-        assert_eq!(&E, b"ev\0");
+        assert_eq!(desc_string("ev", &[], &[]), b"ev\0");
+    }
+
+    #[test]
+    fn the_builder_runs_at_compile_time() {
+        const L: usize = desc_len("ev", &["n"], &[FieldKind::Array(7)]);
+        const D: [u8; L] = {
+            let mut out = [0u8; L];
+            write_desc(&mut out, 0, "ev", &["n"], &[FieldKind::Array(7)]);
+            out
+        };
+        assert_eq!(&D, b"ev unsigned char[7] n\0");
     }
 }

@@ -1,0 +1,27 @@
+//! The kernel facts of ue, each stated once: the user_events ABI (Linux 6.4+, remote-write enablement), its
+//! limits and name rules, the kernel field types and the registration text, the `ue_events` section entry
+//! format, and where tracefs is mounted. ue-macros checks sites against these at compile time, ue-runtime
+//! registers and writes with them, `ue` reads binaries and tracefs with them, ue-tracing names events by them.
+//!
+//! Layers, bottom-up: [`limits`] and [`names`] (plain facts) → [`kind`] (field types) → [`desc`] (the
+//! registration text) → [`section`] (its entry in the `ue_events` section) → [`ioctl`] (the ABI structures and
+//! calls) → [`mounts`] (tracefs discovery).
+#![deny(missing_docs)]
+
+pub mod desc;
+pub mod ioctl;
+pub mod kind;
+pub mod limits;
+pub mod mounts;
+pub mod names;
+pub mod section;
+
+pub use desc::{desc_len, desc_string, write_desc};
+pub use ioctl::*;
+pub use kind::FieldKind;
+pub use limits::*;
+pub use names::{check_event_name, check_field_name, is_kernel_name, FieldNameError, NameError, NAME_RULE};
+pub use section::{
+    entry_bytes, entry_desc, entry_from_text, entry_head, entry_len, parse_entry, ParsedEntry, EVENTS_SECTION,
+    MULTI_FORMAT, SINGLE_FORMAT,
+};

@@ -1,0 +1,161 @@
+//! Linux: the system calls behind the runtime (open, ioctl, writev, fstat…), the loader's constructor and
+//! destructor sections, and fork handlers.
+
+use std::ffi::CStr;
+
+pub(crate) use libc::iovec as IoVec;
+pub(crate) use libc::{E2BIG, EACCES, EADDRINUSE, EAGAIN, EBADF, EINVAL, EMFILE, ENOENT, ENOMEM, EPERM};
+
+/// Why user_events cannot exist here: `None`, it may (the kernel will tell).
+pub(crate) const UNSUPPORTED: Option<&str> = None;
+
+/// Runs `$load` from `.init_array` (before `main`, or when a shared library loads) and `$unload` from
+/// `.fini_array` (at exit, or when it unloads).
+macro_rules! constructor {
+    ($load:path, $unload:path) => {
+        extern "C" fn __ue_on_load() {
+            $load();
+        }
+        extern "C" fn __ue_on_unload() {
+            $unload();
+        }
+        #[used]
+        #[link_section = ".init_array"]
+        static INIT: extern "C" fn() = __ue_on_load;
+        #[used]
+        #[link_section = ".fini_array"]
+        static FINI: extern "C" fn() = __ue_on_unload;
+    };
+}
+pub(crate) use constructor;
+
+/// The calling thread's errno.
+fn errno() -> i32 {
+    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
+}
+
+/// `open(path, O_RDWR | O_CLOEXEC)`, or the errno.
+pub(crate) fn open_rdwr(path: &CStr) -> Result<i32, i32> {
+    // SAFETY: path is a valid NUL-terminated string.
+    let fd = unsafe { libc::open(path.as_ptr(), libc::O_RDWR | libc::O_CLOEXEC) };
+    if fd >= 0 {
+        Ok(fd)
+    } else {
+        Err(errno())
+    }
+}
+
+/// Closes `fd`.
+///
+/// # Safety
+/// `fd` is a descriptor the caller owns and nothing uses any more.
+pub(crate) unsafe fn close(fd: i32) {
+    // SAFETY: the caller's contract.
+    unsafe { libc::close(fd) };
+}
+
+/// The soft `RLIMIT_NOFILE`.
+pub(crate) fn nofile_limit() -> Option<u64> {
+    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: lim is a valid rlimit to fill.
+    (unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &raw mut lim) } == 0).then_some(lim.rlim_cur)
+}
+
+/// `fcntl(fd, F_DUPFD_CLOEXEC, floor)`: a copy of `fd` at the lowest free number ≥ `floor`.
+pub(crate) fn dup_at_least(fd: i32, floor: i32) -> Option<i32> {
+    // SAFETY: F_DUPFD_CLOEXEC creates a new descriptor and leaves fd alone; a bad fd gives EBADF.
+    let high = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, floor) };
+    (high >= 0).then_some(high)
+}
+
+/// The (device, inode) of the file open at `fd`, or the errno (`EBADF`: nothing open there).
+pub(crate) fn identity(fd: i32) -> Result<(u64, u64), i32> {
+    // SAFETY: st is plain data for fstat to fill.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: st is a valid stat buffer; a bad fd gives EBADF.
+    if unsafe { libc::fstat(fd, &raw mut st) } != 0 {
+        return Err(errno());
+    }
+    Ok((st.st_dev, st.st_ino))
+}
+
+/// The calling thread's id.
+pub(crate) fn tid() -> i32 {
+    // SAFETY: gettid has no preconditions.
+    unsafe { libc::gettid() }
+}
+
+pub(crate) use ue_abi::{register, unregister};
+
+/// `writev(2)`, returning `-errno` on failure. On x86_64 the system call is made here, not through libc's
+/// wrapper: a tracepoint is then no thread-cancellation point, and pays neither the wrapper's multi-threaded
+/// cancellation bookkeeping nor errno.
+///
+/// # Safety
+/// `iov[..n]` must be initialised iovecs pointing at live buffers.
+#[inline(always)]
+pub(crate) unsafe fn writev(fd: i32, iov: *const IoVec, n: usize) -> isize {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let rc: isize;
+        // `syscall` clobbers rcx and r11 only, and touches no user stack.
+        // SAFETY: writev reads iov[..n] and the buffers they name, which the caller's contract keeps valid.
+        unsafe {
+            std::arch::asm!(
+                "syscall",
+                inlateout("rax") libc::SYS_writev as isize => rc,
+                in("rdi") fd,
+                in("rsi") iov,
+                in("rdx") n,
+                lateout("rcx") _,
+                lateout("r11") _,
+                options(nostack, preserves_flags),
+            );
+        }
+        rc
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        // SAFETY: the caller's contract.
+        let rc = unsafe { libc::writev(fd, iov, n as libc::c_int) };
+        if rc < 0 {
+            -(errno() as isize)
+        } else {
+            rc
+        }
+    }
+}
+
+/// Installs fork handlers (`pthread_atfork`). glibc drops a shared library's handlers when it unloads.
+pub(crate) fn at_fork(prepare: extern "C" fn(), parent: extern "C" fn(), child: extern "C" fn()) {
+    // SAFETY: the handlers are plain functions of this image, mapped as long as it is.
+    unsafe { libc::pthread_atfork(Some(prepare), Some(parent), Some(child)) };
+}
+
+/// The loaded object (executable or shared library) that holds `addr`.
+fn image_of(addr: *const libc::c_void) -> Option<libc::Dl_info> {
+    // SAFETY: Dl_info is plain data for dladdr to fill.
+    let mut info: libc::Dl_info = unsafe { core::mem::zeroed() };
+    // SAFETY: dladdr only reads loader tables; any address is valid to ask about.
+    (unsafe { libc::dladdr(addr, &raw mut info) } != 0).then_some(info)
+}
+
+/// True when `addr` lies in a shared library rather than in the main executable.
+pub(crate) fn in_shared_object(addr: *const u8) -> bool {
+    // SAFETY: getauxval has no preconditions; AT_PHDR is the executable's program headers.
+    let phdr = unsafe { libc::getauxval(libc::AT_PHDR) } as *const libc::c_void;
+    match (image_of(addr.cast()), image_of(phdr)) {
+        (Some(ours), Some(main)) => ours.dli_fbase != main.dli_fbase,
+        _ => false,
+    }
+}
+
+/// Keeps the shared library holding `addr` mapped for the life of the process (`RTLD_NODELETE`).
+pub(crate) fn pin_library(addr: *const u8) -> bool {
+    let Some(ours) = image_of(addr.cast()) else { return false };
+    if ours.dli_fname.is_null() {
+        return false;
+    }
+    // SAFETY: dlopen with RTLD_NOLOAD only references an object already loaded: this one, by its loader name.
+    !unsafe { libc::dlopen(ours.dli_fname, libc::RTLD_NOW | libc::RTLD_NOLOAD | libc::RTLD_NODELETE) }.is_null()
+}
