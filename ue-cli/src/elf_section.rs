@@ -145,7 +145,8 @@ fn read_as<H: FileHeader<Endian = Endianness>>(
     }
     if count > MAX_SECTIONS {
         return Err(corrupt(format_args!(
-            "{count} sections; ue list reads at most {MAX_SECTIONS}, ELF's own limit for executables and shared libraries"
+            "{count} section headers; ue list reads at most {MAX_SECTIONS} (executables and shared libraries have a \
+             few dozen)"
         )));
     }
     let table_len = count * entsize;
@@ -163,10 +164,13 @@ fn read_as<H: FileHeader<Endian = Endianness>>(
         .ok_or_else(|| corrupt(format_args!("no section name table: index {names_index} of {count} sections")))?;
     let (names_at, names_len): (u64, u64) =
         (names_header.sh_offset(endian).into(), names_header.sh_size(endian).into());
-    if names_header.sh_type(endian) == SHT_NOBITS || names_len > MAX_NAMES {
+    if names_header.sh_type(endian) == SHT_NOBITS {
+        return Err(corrupt("the section name table has no contents (SHT_NOBITS)"));
+    }
+    if names_len > MAX_NAMES {
         return Err(corrupt(format_args!(
-            "a section name table of {names_len} bytes, type {}",
-            names_header.sh_type(endian).0
+            "a section name table of {names_len} bytes; ue list reads at most {MAX_NAMES} (a binary's are a few \
+             hundred)"
         )));
     }
     let names_at =

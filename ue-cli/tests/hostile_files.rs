@@ -192,5 +192,5 @@ fn huge_files_and_devices_are_refused_at_the_cost_of_their_headers() {
     let shoff = u64::from_le_bytes(f[0x28..0x30].try_into().unwrap()) as usize;
     f[0x3c..0x3e].copy_from_slice(&0u16.to_le_bytes());
     f[shoff + 0x20..shoff + 0x28].copy_from_slice(&u64::from(u32::MAX).to_le_bytes());
-    refused_cheaply(&d.file("shnum", &f), "4294967295 sections");
+    refused_cheaply(&d.file("shnum", &f), "4294967295 section headers");
 }
