@@ -1,8 +1,9 @@
-//! The events compiled into a file: the entries of its `ue_events` section (see ue-runtime's section.rs).
+//! The events compiled into a file: the entries of its `ue_events` section (see ue-abi's section.rs).
 
-use object::{Object, ObjectSection};
+use crate::elf_section::{self, FileSource, Source};
+use crate::escape;
 use std::path::Path;
-use ue_abi::{EVENTS_SECTION, MULTI_FORMAT, SINGLE_FORMAT};
+use ue_abi::{EVENTS_SECTION, MAX_EVENT_DESC, MULTI_FORMAT, SINGLE_FORMAT};
 
 /// One event as the program registers it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -41,46 +42,109 @@ impl Entry {
 }
 
 impl std::fmt::Display for Entry {
+    /// `system:name fields`, escaped: the text comes from a file anyone may have made (see escape.rs).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}", self.system(), self.text())
+        write!(f, "{}:{}", self.system(), escape::text(&self.text()))
     }
 }
+
+/// The largest section a real binary can have, and why: the kernel numbers trace events with 16 bits
+/// (TRACE_EVENT_TYPE_MAX, shared with the kernel's own) and takes registration texts of at most MAX_EVENT_DESC
+/// bytes, NUL included, each behind a `<system>:` prefix here. Checked before anything of the section is read.
+pub const MAX_SECTION: u64 = u16::MAX as u64 * (MULTI_FORMAT.len() as u64 + 1 + MAX_EVENT_DESC as u64);
+
+/// Bytes of a bad entry quoted in a message.
+pub const QUOTE_MAX: usize = 64;
 
 /// The events of an executable or shared library, sorted, each once; an error in words a user can act on.
+/// Reads the ELF headers and the section only (see elf_section.rs).
 pub fn events(path: &Path) -> Result<Vec<Entry>, String> {
-    let shown = path.display();
-    let data = std::fs::read(path).map_err(|e| format!("{shown}: cannot read: {e}"))?;
-    if !data.starts_with(b"\x7fELF") {
-        return Err(format!("{shown}: not an ELF file (ue list reads executables and shared libraries)"));
-    }
-    let file = object::File::parse(&*data).map_err(|e| format!("{shown}: truncated or corrupt ELF file ({e})"))?;
-    let Some(section) = file.section_by_name(EVENTS_SECTION) else {
-        return Err(format!(
-            "{shown}: no {EVENTS_SECTION} section: it has no ue tracepoints (or was built with a ue-runtime without \
-             the section)"
-        ));
-    };
-    let bytes = section.data().map_err(|e| format!("{shown}: truncated {EVENTS_SECTION} section ({e})"))?;
-    parse_section(bytes).map_err(|e| format!("{shown}: {e}"))
+    let shown = escape::text(&path.to_string_lossy()).into_owned();
+    let src = open(path).map_err(|e| format!("{shown}: {e}"))?;
+    section_events(&src).map_err(|e| format!("{shown}: {e}"))
 }
 
-/// Splits the section on NUL (empty strings are padding) and parses each entry.
+/// [`events`] of a file held in memory.
+pub fn events_in(bytes: &[u8]) -> Result<Vec<Entry>, String> {
+    section_events(bytes)
+}
+
+/// Opens a regular file without blocking (a FIFO would wait for a writer) and without reading it.
+fn open(path: &Path) -> Result<FileSource, String> {
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    let meta = file.metadata().map_err(|e| format!("cannot read: {e}"))?;
+    let t = meta.file_type();
+    let kind = match () {
+        () if t.is_file() => return Ok(FileSource { file, len: meta.len() }),
+        () if t.is_dir() => "a directory",
+        () if t.is_char_device() => "a character device",
+        () if t.is_block_device() => "a block device",
+        () if t.is_fifo() => "a pipe",
+        () if t.is_socket() => "a socket",
+        () => "not a regular file",
+    };
+    Err(format!("not an ELF file but {kind} (ue list reads executables and shared libraries)"))
+}
+
+fn section_events(src: &(impl Source + ?Sized)) -> Result<Vec<Entry>, String> {
+    let why_max =
+        format!("the kernel has at most {} event ids, each event's text at most {MAX_EVENT_DESC} bytes", u16::MAX);
+    match elf_section::read(src, EVENTS_SECTION, MAX_SECTION, &why_max)? {
+        Some(bytes) => parse_section(&bytes),
+        None => Err(format!(
+            "no {EVENTS_SECTION} section: it has no ue tracepoints (or was built with a ue-runtime without the \
+             section)"
+        )),
+    }
+}
+
+/// Splits the section on NUL (empty strings are padding) and parses each entry; every entry ends with its NUL.
+/// An error names the entry's offset in the section and quotes at most [`QUOTE_MAX`] bytes of it.
 pub fn parse_section(bytes: &[u8]) -> Result<Vec<Entry>, String> {
+    if bytes.is_empty() {
+        return Err(format!("the {EVENTS_SECTION} section is empty (0 bytes): no events, and no tool made it so"));
+    }
     let mut out = Vec::new();
     let mut at = 0;
     for chunk in bytes.split(|&b| b == 0) {
+        let end = at + chunk.len();
         if !chunk.is_empty() {
+            if end == bytes.len() {
+                return Err(format!(
+                    "{EVENTS_SECTION} entry at offset {at} is not terminated: the section ends inside it (cut \
+                     short?): {}",
+                    quote(chunk)
+                ));
+            }
             let entry = std::str::from_utf8(chunk).ok().and_then(Entry::parse);
-            let entry = entry.ok_or_else(|| {
-                format!("malformed {EVENTS_SECTION} entry at offset {at}: {:?}", String::from_utf8_lossy(chunk))
-            })?;
+            let entry =
+                entry.ok_or_else(|| format!("malformed {EVENTS_SECTION} entry at offset {at}: {}", quote(chunk)))?;
             out.push(entry);
         }
-        at += chunk.len() + 1;
+        at = end + 1;
+    }
+    if out.is_empty() {
+        return Err(format!("the {EVENTS_SECTION} section holds no entries ({} bytes, all NUL)", bytes.len()));
     }
     out.sort();
     out.dedup();
     Ok(out)
+}
+
+/// At most [`QUOTE_MAX`] bytes of `raw`, in quotes and escaped, and its length when cut.
+fn quote(raw: &[u8]) -> String {
+    let shown = String::from_utf8_lossy(&raw[..raw.len().min(QUOTE_MAX)]);
+    let q = escape::quoted(&shown);
+    if raw.len() > QUOTE_MAX {
+        format!("{q}… ({} bytes)", raw.len())
+    } else {
+        q
+    }
 }
 
 #[cfg(test)]
@@ -98,8 +162,37 @@ mod tests {
     }
 
     #[test]
+    fn the_section_limit_is_the_one_readme_states() {
+        assert_eq!(MAX_SECTION, 34_733_550);
+    }
+
+    #[test]
     fn malformed_entries_are_named() {
         assert!(parse_section(b"user_events:ok\0junk\0").unwrap_err().contains("offset 15"));
         assert!(parse_section(b"user_events:9bad u8 x\0").is_err());
+    }
+
+    #[test]
+    fn an_entry_without_its_nul_or_a_section_without_entries_is_an_error() {
+        let e = parse_section(b"user_events:a u8 x\0user_events:b u3").unwrap_err();
+        assert!(e.contains("offset 19 is not terminated") && e.contains("\"user_events:b u3\""), "{e}");
+        assert!(parse_section(b"").unwrap_err().contains("is empty"));
+        assert!(parse_section(b"\0\0\0").unwrap_err().contains("no entries (3 bytes, all NUL)"));
+    }
+
+    #[test]
+    fn a_bad_entry_is_quoted_short_and_escaped() {
+        let mut s = b"user_events:\x1b]0;x".to_vec();
+        s.resize(1 << 20, b'A');
+        s.push(0);
+        let e = parse_section(&s).unwrap_err();
+        assert!(e.len() < 200 && e.ends_with("… (1048576 bytes)") && e.contains("\\u001b]0;x"), "{e}");
+    }
+
+    #[test]
+    fn entries_print_escaped() {
+        let e = parse_section("user_events:a u8 x\ny\r\u{202e}\u{1b}[2J\0".as_bytes()).unwrap();
+        assert_eq!(e[0].to_string(), "user_events:a u8 x\\ny\\r\\u202e\\u001b[2J");
+        assert_eq!(e[0].text(), "a u8 x\ny\r\u{202e}\u{1b}[2J", "registered as it is");
     }
 }

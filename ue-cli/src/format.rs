@@ -1,5 +1,6 @@
 //! An event's `format` file, and the decoding of its binary records by it.
 
+use crate::escape;
 use serde_json::{Map, Value};
 
 /// A decoded field value.
@@ -21,11 +22,12 @@ impl Val {
 }
 
 impl std::fmt::Display for Val {
-    /// Numbers as they are, text quoted with JSON escapes (one line stays one line), bytes in bare hex.
+    /// Numbers as they are, text quoted with JSON escapes (one line stays one line, no character of it reaches
+    /// the terminal raw: see escape.rs), bytes in bare hex.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Val::Int(v) => write!(f, "{v}"),
-            Val::Text(s) => write!(f, "{}", Value::from(s.as_str())),
+            Val::Text(s) => f.write_str(&escape::quoted(s)),
             Val::Bytes(b) => f.write_str(&hex(b)),
         }
     }
@@ -174,12 +176,14 @@ pub fn hex(b: &[u8]) -> String {
     })
 }
 
-/// One line: `time pid event field=value …` (strings quoted with escapes, so a line stays one line).
+/// One line: `time pid event field=value …` (strings quoted with escapes, names escaped: any process may register
+/// them, so a line stays one line and shows what it holds).
 pub fn text_line(time_ns: u64, pid: i64, event: &str, fields: &[(String, Val)]) -> String {
-    let mut s = format!("{}.{:06} {pid} {event}", time_ns / 1_000_000_000, time_ns % 1_000_000_000 / 1000);
+    let (secs, micros) = (time_ns / 1_000_000_000, time_ns % 1_000_000_000 / 1000);
+    let mut s = format!("{secs}.{micros:06} {pid} {}", escape::text(event));
     for (k, v) in fields {
         s.push(' ');
-        s.push_str(k);
+        s.push_str(&escape::text(k));
         s.push('=');
         s.push_str(&v.to_string());
     }
@@ -194,7 +198,7 @@ pub fn json_line(time_ns: u64, pid: i64, event: &str, fields: Vec<(String, Val)>
     m.insert("pid".into(), Value::from(pid));
     m.insert("event".into(), Value::from(event));
     m.insert("fields".into(), Value::Object(fields.into_iter().map(|(k, v)| (k, v.json())).collect()));
-    Value::Object(m).to_string()
+    escape::json(Value::Object(m).to_string())
 }
 
 #[cfg(test)]
@@ -237,6 +241,22 @@ mod tests {
         assert_eq!(j["fields"]["a"], -2);
         assert_eq!(j["fields"]["s"], "hi");
         assert_eq!(j["fields"]["b"], "dead");
+    }
+
+    #[test]
+    fn names_and_text_from_other_processes_print_escaped() {
+        let v = vec![("k\u{1b}[31m".to_string(), Val::Text("a\nb\u{202e}c\u{9b}".into()))];
+        assert_eq!(
+            text_line(0, 1, "user_events:e\rf", &v),
+            "0.000000 1 user_events:e\\rf k\\u001b[31m=\"a\\nb\\u202ec\\u009b\""
+        );
+        let j = json_line(0, 1, "e\u{2066}", v);
+        assert!(!j.chars().any(escape::is_unsafe), "{j}");
+        let back: Value = serde_json::from_str(&j).unwrap();
+        assert_eq!(
+            (back["event"].as_str(), back["fields"]["k\u{1b}[31m"].as_str()),
+            (Some("e\u{2066}"), Some("a\nb\u{202e}c\u{9b}"))
+        );
     }
 
     #[test]

@@ -1,11 +1,14 @@
 //! The `ue` command's parts (the binary is src/main.rs): the events of a file, tracefs, format files, ring-buffer
-//! pages, and recording. Not a stable API.
+//! pages, recording, escaping and output. Not a stable API.
 
 // The public crate is the `ue` command; this library only serves it and its tests, so `missing_docs` (enforced
 // on the library crates users build against) is not.
 
 pub mod elf;
+pub mod elf_section;
+pub mod escape;
 pub mod format;
+pub mod output;
 pub mod record;
 pub mod ring;
 pub mod tracefs;

@@ -1,14 +1,16 @@
 //! `ue`: the events compiled into binaries, the user events of this machine, and recording a command's events.
 //!
 //! Exit status: 0 on success; `ue record` returns the command's status (128 + N when signal N ended it); 1 when
-//! `ue` itself fails (the message says what to do); 2 for a usage error.
+//! `ue` itself fails (the message says what to do), a write to its output included; 2 for a usage error. A closed
+//! output (`| head`) ends it quietly with 0.
 
 use clap::{Parser, Subcommand};
 use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use ue_cli::{elf, format, record, tracefs};
+use ue_cli::output::{self, WriteError};
+use ue_cli::{elf, escape, format, record, tracefs};
 
 #[derive(Parser)]
 #[command(name = "ue", version, about = "Static tracepoints on Linux user_events: list and record them")]
@@ -61,30 +63,56 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
-        Err(e) => {
-            eprintln!("ue: {e}");
+        Err(Failure::Closed) => ExitCode::SUCCESS,
+        Err(Failure::Said(e)) => {
+            output::warn(&format!("ue: {e}"));
             ExitCode::FAILURE
         }
     }
 }
 
-/// One line per event, `system:name fields`; with several files each line starts with `file: `.
-#[allow(clippy::unnecessary_wraps)] // the shape of every subcommand, matched together in main
-fn list_files(files: &[PathBuf]) -> Result<i32, String> {
+/// Why a subcommand stopped short.
+enum Failure {
+    /// Said on stderr after `ue: `.
+    Said(String),
+    /// The reader of standard output went away.
+    Closed,
+}
+
+impl From<String> for Failure {
+    fn from(e: String) -> Failure {
+        Failure::Said(e)
+    }
+}
+
+impl From<WriteError> for Failure {
+    fn from(e: WriteError) -> Failure {
+        match e {
+            WriteError::Closed => Failure::Closed,
+            WriteError::Failed(e) => Failure::Said(e),
+        }
+    }
+}
+
+/// One line per event, `system:name fields`; with several files each line starts with `file: `. Each file's
+/// lines are written as one piece once it is read, so its errors on stderr come between files, not inside one.
+fn list_files(files: &[PathBuf]) -> Result<i32, Failure> {
     let mut failed = false;
     for f in files {
         match elf::events(f) {
             Ok(entries) => {
+                let mut text = String::new();
                 for e in entries {
                     if files.len() > 1 {
-                        println!("{}: {e}", f.display());
+                        let _ = writeln!(text, "{}: {e}", escape::text(&f.to_string_lossy()));
                     } else {
-                        println!("{e}");
+                        let _ = writeln!(text, "{e}");
                     }
                 }
+                output::print(&text)?;
             }
             Err(e) => {
-                eprintln!("ue: {e}");
+                output::warn(&format!("ue: {e}"));
                 failed = true;
             }
         }
@@ -92,11 +120,13 @@ fn list_files(files: &[PathBuf]) -> Result<i32, String> {
     Ok(i32::from(failed))
 }
 
-/// The user events the kernel has now: `system:name fields`, and `# used by …` while traced.
-fn list_machine() -> Result<i32, String> {
+/// The user events the kernel has now: `system:name fields`, and `# used by …` while traced. Any process may
+/// register a name or field, so every line is escaped.
+fn list_machine() -> Result<i32, Failure> {
     let fs = tracefs::Tracefs::find()?;
     let users = fs.users();
     let events = fs.events_dir();
+    let mut text = String::new();
     for k in fs.user_events(&events) {
         let decl = tracefs::read(&k.dir(&events).join("format"))
             .ok()
@@ -107,32 +137,33 @@ fn list_machine() -> Result<i32, String> {
         if let Some((_, u)) = users.iter().find(|(n, u)| *n == k.name && !u.is_empty()) {
             let _ = write!(line, "  # used by {u}");
         }
-        println!("{line}");
+        let _ = writeln!(text, "{}", escape::text(&line));
     }
+    output::print(&text)?;
     Ok(0)
 }
 
-fn globs(events: &[String]) -> Result<Vec<glob::Pattern>, String> {
-    events.iter().map(|g| glob::Pattern::new(g).map_err(|e| format!("-e {g:?}: {e}"))).collect()
+fn globs(events: &[String]) -> Result<Vec<glob::Pattern>, Failure> {
+    events.iter().map(|g| glob::Pattern::new(g).map_err(|e| Failure::Said(format!("-e {g:?}: {e}")))).collect()
 }
 
-fn record(opts: record::Options) -> Result<i32, String> {
-    record::run(opts).map_err(|e| format!("record: {e}"))
+fn record(opts: record::Options) -> Result<i32, Failure> {
+    record::run(opts).map_err(|e| Failure::Said(format!("record: {e}")))
 }
 
 /// The runtime's own verdict (the words of `ue_runtime::status()`), from this process.
-fn status() -> Result<i32, String> {
+fn status() -> Result<i32, Failure> {
     ue_runtime::init();
     let s = ue_runtime::status();
     match (&s.unavailable, &s.data_file) {
         (Some(why), _) => {
-            println!("user_events is not usable here: {why}");
+            output::print(&format!("user_events is not usable here: {why}\n"))?;
             Ok(1)
         }
         (None, Some(file)) => {
-            println!("user_events is usable: {file}");
+            output::print(&format!("user_events is usable: {file}\n"))?;
             Ok(0)
         }
-        (None, None) => Err("the runtime did not start".into()),
+        (None, None) => Err(Failure::Said("the runtime did not start".into())),
     }
 }

@@ -13,17 +13,23 @@
 //! 3. Records are read in binary from the instance's `per_cpu/cpuN/trace_pipe_raw`, decoded by each event's
 //!    `format` file, merged by time and printed.
 //! 4. On exit, Ctrl-C, a signal or an error, the instance is removed and the registrations dropped.
+//!
+//! The output (`-o FILE` or standard output) is opened before anything else is set up. A write to it that fails
+//! ends the recording: the command is stopped (SIGTERM, SIGKILL after [`GRACE`]) rather than left running
+//! untraced, and `ue` says so and exits 1; a closed pipe (`| head`) ends it the same way, quietly, with 0.
 
 use crate::elf::{self, Entry};
+use crate::escape;
 use crate::format::{self, Format};
+use crate::output::{warn, Sink, WriteError};
 use crate::ring::{self, PageLayout};
 use crate::tracefs::{self, KernelEvent, Tracefs};
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::{CString, OsString};
-use std::io::{Read, Write};
+use std::io::Read;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, ExitStatus};
 use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
 use std::time::Duration;
 
@@ -46,6 +52,8 @@ extern "C" fn on_signal(sig: libc::c_int) {
 }
 
 const POLL: Duration = Duration::from_millis(50);
+/// How long a command stopped by `ue` (its output failed) has to exit after SIGTERM before SIGKILL.
+pub const GRACE: Duration = Duration::from_secs(2);
 const INSTANCE_PREFIX: &str = "ue-record-";
 
 /// Records the command's events; returns the command's exit status (128 + signal if a signal ended it).
@@ -73,13 +81,14 @@ pub fn run(opts: Options) -> Result<i32, String> {
     if entries.is_empty() && opts.globs.is_empty() {
         return Err("no events to record".into());
     }
+    let mut out = Output { json: opts.json, sink: Sink::create(opts.output.as_deref())? };
 
     let fs = Tracefs::find()?;
     remove_stale_instances(&fs);
     let mut session = Session::start(&fs)?;
     for e in &entries {
         if let Err(why) = session.register(e) {
-            eprintln!("ue record: {why}");
+            warn(&format!("ue record: {why}"));
         }
     }
     session.filter_to_self()?;
@@ -92,7 +101,7 @@ pub fn run(opts: Options) -> Result<i32, String> {
     };
     session.enable_new(&matcher)?;
     if session.enabled.is_empty() && entries.is_empty() {
-        eprintln!("ue record: no event matches yet; events that appear while the command runs are recorded");
+        warn("ue record: no event matches yet; events that appear while the command runs are recorded");
     }
     session.open_pipes()?;
 
@@ -101,16 +110,13 @@ pub fn run(opts: Options) -> Result<i32, String> {
         .args(&opts.command[1..])
         .spawn()
         .map_err(|e| format!("cannot run {}: {e}", opts.command[0].to_string_lossy()))?;
-    let sink: Box<dyn Write> = match &opts.output {
-        Some(p) => Box::new(std::fs::File::create(p).map_err(|e| format!("cannot create {}: {e}", p.display()))?),
-        None => Box::new(std::io::stdout()),
-    };
-    let mut out = Output { json: opts.json, broken: false, sink };
     let mut forced = false;
-    let status = loop {
-        session.drain(&mut out);
+    let (status, failed) = loop {
+        if let Err(e) = session.drain(&mut out) {
+            break (None, Some(e));
+        }
         if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
-            break status;
+            break (Some(status), None);
         }
         let sig = SIGNAL.swap(0, Ordering::Relaxed);
         if sig == libc::SIGTERM || sig == libc::SIGHUP {
@@ -122,15 +128,43 @@ pub fn run(opts: Options) -> Result<i32, String> {
             forced = true;
         }
         if let Err(e) = session.enable_new(&matcher) {
-            eprintln!("ue record: {e}");
+            warn(&format!("ue record: {e}"));
         }
         std::thread::sleep(POLL);
     };
-    session.drain(&mut out);
+    let (status, failed) = match status {
+        Some(status) => (Ok(status), session.drain(&mut out).err()),
+        None => (Err(stop(&mut child)), failed),
+    };
     session.report_losses();
     drop(session);
     use std::os::unix::process::ExitStatusExt;
-    Ok(status.code().unwrap_or_else(|| 128 + status.signal().unwrap_or(0)))
+    let code = |s: ExitStatus| s.code().unwrap_or_else(|| 128 + s.signal().unwrap_or(0));
+    match (failed, status) {
+        (None | Some(WriteError::Closed), Ok(s)) => Ok(code(s)),
+        (Some(WriteError::Closed), Err(_)) => Ok(0),
+        (Some(WriteError::Failed(e)), Ok(_)) => Err(e),
+        (Some(WriteError::Failed(e)), Err(how)) => Err(format!("{e}; {how}")),
+        (None, Err(how)) => Err(how),
+    }
+}
+
+/// Ends a command whose events can no longer be written: SIGTERM, then SIGKILL if it is still there after
+/// [`GRACE`]. Says how, for the message.
+fn stop(child: &mut Child) -> String {
+    let pid = child.id();
+    // SAFETY: kill has no memory preconditions; the pid is our child's, not yet reaped.
+    unsafe { libc::kill(pid as libc::pid_t, libc::SIGTERM) };
+    let t0 = std::time::Instant::now();
+    while t0.elapsed() < GRACE {
+        match child.try_wait() {
+            Ok(Some(_)) | Err(_) => return format!("the command (pid {pid}) was stopped with SIGTERM"),
+            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    format!("the command (pid {pid}) ignored SIGTERM for {} s and was killed", GRACE.as_secs())
 }
 
 /// A command name as the shell would find it.
@@ -173,9 +207,7 @@ fn remove_stale_instances(fs: &Tracefs) {
 
 struct Output {
     json: bool,
-    /// The output closed (`| head`): stop printing, keep the command running.
-    broken: bool,
-    sink: Box<dyn Write>,
+    sink: Sink,
 }
 
 /// Everything `ue record` set up, undone on drop.
@@ -269,7 +301,7 @@ impl Session {
             }
             let dir = k.dir(&events);
             let Ok(text) = tracefs::read(&dir.join("format")) else { continue };
-            let fmt = Format::parse(&text).map_err(|e| format!("{key}: {e}"))?;
+            let fmt = Format::parse(&text).map_err(|e| format!("{}: {e}", escape::text(&key)))?;
             if let Err(e) = tracefs::write(&dir.join("enable"), "1") {
                 // The event went away between the listing and now: not an error.
                 if dir.exists() {
@@ -297,8 +329,8 @@ impl Session {
         Ok(())
     }
 
-    /// Reads every page ready on every CPU and prints the records in time order.
-    fn drain(&mut self, out: &mut Output) {
+    /// Reads every page ready on every CPU and prints the records in time order; stops at a failed write.
+    fn drain(&mut self, out: &mut Output) -> Result<(), WriteError> {
         let mut recs = Vec::new();
         let mut page = vec![0u8; self.layout.page_size];
         for pipe in &mut self.pipes {
@@ -311,7 +343,6 @@ impl Session {
             }
         }
         recs.sort_by_key(|(ts, _)| *ts);
-        let w = &mut out.sink;
         for (ts, rec) in recs {
             let Some(id) = rec.get(..2).map(|b| u16::from_ne_bytes([b[0], b[1]])) else { continue };
             let Some((name, fmt)) = self.formats.get(&id) else { continue };
@@ -321,13 +352,9 @@ impl Session {
             } else {
                 format::text_line(ts, pid, name, &fields)
             };
-            if !out.broken && writeln!(w, "{line}").is_err() {
-                out.broken = true;
-            }
+            out.sink.line(&line)?;
         }
-        if !out.broken && w.flush().is_err() {
-            out.broken = true;
-        }
+        out.sink.flush()
     }
 
     /// Records the kernel could not keep (a full buffer), said on stderr.
@@ -343,7 +370,7 @@ impl Session {
             }
         }
         if lost > 0 {
-            eprintln!("ue record: {lost} records lost: the trace buffer overflowed");
+            warn(&format!("ue record: {lost} records lost: the trace buffer overflowed"));
         }
     }
 }
@@ -353,7 +380,7 @@ impl Drop for Session {
         // The pipes hold the instance busy; removing it disables its events and frees its buffers.
         self.pipes.clear();
         if let Err(e) = std::fs::remove_dir(&self.instance) {
-            eprintln!("ue record: cannot remove {}: {e}", self.instance.display());
+            warn(&format!("ue record: cannot remove {}: {e}", self.instance.display()));
         }
         use std::os::fd::AsRawFd;
         for word in &self.words {

@@ -129,8 +129,10 @@ fn ctrl_c_ends_the_command_and_cleans_up() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
+    // The reader stays open to the end: a closed pipe would end the recording by itself.
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
     let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    reader.read_line(&mut first).unwrap();
     assert!(first.contains("user_events:handle_request id=1 "), "{first}");
     // SAFETY: kill has no memory preconditions; the group is the child's, made above.
     assert_eq!(unsafe { libc::kill(-(child.id() as i32), libc::SIGINT) }, 0);
@@ -138,6 +140,7 @@ fn ctrl_c_ends_the_command_and_cleans_up() {
     let status = child.wait().unwrap();
     assert!(t0.elapsed() < Duration::from_secs(5), "ended at once");
     assert_eq!(status.code(), Some(128 + libc::SIGINT), "the command's fate, as a shell reports it");
+    drop(reader);
     assert_nothing_left(&["user_events/handle_request", "user_events/cache_lookup"]);
 }
 
@@ -245,4 +248,109 @@ fn a_crate_prefix_is_the_name_the_kernel_registers() {
             ("user_events:ue_t_by_hand".to_string(), "x=9".to_string()),
         ]
     );
+}
+
+/// Processes whose command line holds `arg` as one of its arguments.
+fn processes_with(arg: &str) -> Vec<i32> {
+    let mut pids = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<i32>() else { continue };
+        let cmdline = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
+        if cmdline.split(|&b| b == 0).any(|a| a == arg.as_bytes()) {
+            pids.push(pid);
+        }
+    }
+    pids
+}
+
+#[test]
+#[ignore = "needs user_events: cargo xtask test"]
+fn an_output_that_cannot_be_created_is_refused_before_the_command_starts() {
+    let mark = format!("30.{}", std::process::id());
+    // stderr to a file, not a pipe: a command left running would hold a pipe open, and reading it to its end
+    // would wait for that command.
+    let log = std::env::temp_dir().join(format!("ue-record-unwritable-{}.err", std::process::id()));
+    let status = ue()
+        .args(["record", "--events-from"])
+        .arg(example("one_shot"))
+        .args(["-o", "/no/such/dir/events.txt", "--", "sleep", &mark])
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .status()
+        .unwrap();
+    let left = processes_with(&mark);
+    for pid in &left {
+        // SAFETY: kill has no memory preconditions; cleaning up what the failed run left.
+        unsafe { libc::kill(*pid, libc::SIGKILL) };
+    }
+    let err = std::fs::read_to_string(&log).unwrap();
+    std::fs::remove_file(&log).unwrap();
+    assert_eq!(status.code(), Some(1), "{err}");
+    assert_eq!(
+        err.trim_end(),
+        "ue: record: cannot create /no/such/dir/events.txt: No such file or directory (os error 2)"
+    );
+    assert!(left.is_empty(), "the command was started and left running: {left:?}");
+    assert_nothing_left(&["user_events/ue_one_shot"]);
+}
+
+#[test]
+#[ignore = "needs user_events: cargo xtask test"]
+fn a_failed_write_stops_the_command_and_says_so() {
+    let full = || std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    for (to_file, mark) in [(true, "31"), (false, "32")] {
+        let mut cmd = ue();
+        cmd.arg("record");
+        if to_file {
+            cmd.args(["-o", "/dev/full"]);
+        } else {
+            cmd.stdout(full());
+        }
+        let t0 = Instant::now();
+        let (code, _, err) = run(cmd.arg("--").arg(example("quickstart")).args(["--seconds", mark, "--quiet"]));
+        assert_eq!(code, 1, "{err}");
+        let name = if to_file { "/dev/full" } else { "standard output (/dev/full)" };
+        let want =
+            format!("ue: record: cannot write to {name}: No space left on device (os error 28); the command (pid ");
+        assert!(err.contains(&want) && err.trim_end().ends_with(") was stopped with SIGTERM"), "{err}");
+        assert!(t0.elapsed() < Duration::from_secs(10), "stopped at the first failed write, not after {mark} s");
+        assert!(processes_with(mark).is_empty(), "quickstart --seconds {mark} is still running");
+        assert_nothing_left(&["user_events/handle_request", "user_events/cache_lookup"]);
+    }
+}
+
+#[test]
+#[ignore = "needs user_events: cargo xtask test"]
+fn a_closed_pipe_ends_the_recording_quietly() {
+    let mut fds = [0; 2];
+    // SAFETY: fds is valid for two ints.
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    // SAFETY: pipe() just returned these descriptors, owned by nothing else.
+    let (read, write) = unsafe {
+        use std::os::fd::FromRawFd;
+        (std::os::fd::OwnedFd::from_raw_fd(fds[0]), std::os::fd::OwnedFd::from_raw_fd(fds[1]))
+    };
+    drop(read);
+    let t0 = Instant::now();
+    let (code, _, err) = run(ue()
+        .args(["record", "--"])
+        .arg(example("quickstart"))
+        .args(["--seconds", "33", "--quiet"])
+        .stdout(Stdio::from(write)));
+    assert_eq!((code, err.as_str()), (0, ""));
+    assert!(t0.elapsed() < Duration::from_secs(10), "ended at the first write, not after 33 s");
+    assert!(processes_with("33").is_empty(), "quickstart --seconds 33 is still running");
+    assert_nothing_left(&["user_events/handle_request", "user_events/cache_lookup"]);
+}
+
+#[test]
+#[ignore = "needs user_events: cargo xtask test"]
+fn the_machine_s_events_list_escaped_whoever_registered_them() {
+    // Any process may register a name with an escape sequence and a field with a bidi override.
+    ue_runtime::static_tracepoint!(static HOSTILE = "ue_t_esc\x1b[2J u32 n\u{202e}x");
+    assert!(HOSTILE.is_registered(), "{}", ue_runtime::status());
+    let (code, out, err) = run(ue().arg("list"));
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains('\x1b') && !out.contains('\u{202e}'), "{out:?}");
+    assert!(out.lines().any(|l| l == "user_events:ue_t_esc\\u001b[2J u32 n\\u202ex"), "{out}");
 }
