@@ -4,7 +4,7 @@
 //!
 //! One file a job, in the order `run` does them: host (disabled sites timed), bed (enabled writes, callgrind),
 //! startup (generated programs), compile (generated crates), report (BENCHMARKS.md and README.md), tracing
-//! (section 5). generated.rs writes the generated crates of startup and compile.
+//! (section 5), spans (section 6). generated.rs writes the generated crates of startup and compile.
 
 // The generated programs' source is built with format! in iterators, once per bench run; the report is one table
 // after another in the order BENCHMARKS.md shows them.
@@ -15,6 +15,7 @@ mod compile;
 mod generated;
 mod host;
 mod report;
+mod spans;
 mod startup;
 mod tracing;
 
@@ -105,7 +106,7 @@ pub fn run() -> Result<i32> {
     let raw: String = f.iter().map(|(k, v)| format!("{k} {v}\n")).collect();
     std::fs::write(sys::target_dir().join("ue-bench/figures.txt"), raw).map_err(|e| e.to_string())?;
     let r = report::Report::new(&f, &text, &accel);
-    let md = r.markdown() + &tracing::section()?;
+    let md = r.markdown() + &tracing::section()? + &spans::section()?;
     std::fs::write(sys::root().join("BENCHMARKS.md"), &md).map_err(|e| e.to_string())?;
     report::readme(&r.readme_paragraph())?;
     println!("{md}");
