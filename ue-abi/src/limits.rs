@@ -15,5 +15,8 @@ pub const COMMON_FIELDS: &[&str] = &["common_type", "common_flags", "common_pree
 pub const FTRACE_MAX_PAYLOAD: usize = 4064;
 /// Largest payload perf keeps: ALIGN(8 + payload, 8) ≤ PERF_MAX_TRACE_SIZE (8192).
 pub const PERF_MAX_PAYLOAD: usize = 8184;
+/// `TRACE_EVENT_TYPE_MAX` (include/linux/trace_events.h): trace events are numbered with 16 bits, shared with
+/// the kernel's own, so no machine has more user events.
+pub const MAX_EVENT_IDS: usize = (1 << 16) - 1;
 /// ue's own limit: the most fields an event has (the plain API implements `Fields` for tuples up to it).
 pub const MAX_FIELDS: usize = 32;

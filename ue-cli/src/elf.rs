@@ -3,7 +3,7 @@
 use crate::elf_section::{self, FileSource, Source};
 use crate::escape;
 use std::path::Path;
-use ue_abi::{EVENTS_SECTION, MAX_EVENT_DESC, MULTI_FORMAT, SINGLE_FORMAT};
+use ue_abi::{EVENTS_SECTION, MAX_EVENT_DESC, MAX_EVENT_IDS, MULTI_FORMAT, SINGLE_FORMAT};
 
 /// One event as the program registers it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -51,7 +51,7 @@ impl std::fmt::Display for Entry {
 /// The largest section a real binary can have, and why: the kernel numbers trace events with 16 bits
 /// (TRACE_EVENT_TYPE_MAX, shared with the kernel's own) and takes registration texts of at most MAX_EVENT_DESC
 /// bytes, NUL included, each behind a `<system>:` prefix here. Checked before anything of the section is read.
-pub const MAX_SECTION: u64 = u16::MAX as u64 * (MULTI_FORMAT.len() as u64 + 1 + MAX_EVENT_DESC as u64);
+pub const MAX_SECTION: u64 = MAX_EVENT_IDS as u64 * (MULTI_FORMAT.len() as u64 + 1 + MAX_EVENT_DESC as u64);
 
 /// Bytes of a bad entry quoted in a message.
 pub const QUOTE_MAX: usize = 64;
@@ -93,7 +93,7 @@ fn open(path: &Path) -> Result<FileSource, String> {
 
 fn section_events(src: &(impl Source + ?Sized)) -> Result<Vec<Entry>, String> {
     let why_max =
-        format!("the kernel has at most {} event ids, each event's text at most {MAX_EVENT_DESC} bytes", u16::MAX);
+        format!("the kernel has at most {MAX_EVENT_IDS} event ids, each event's text at most {MAX_EVENT_DESC} bytes");
     match elf_section::read(src, EVENTS_SECTION, MAX_SECTION, &why_max)? {
         Some(bytes) => parse_section(&bytes),
         None => Err(format!(
