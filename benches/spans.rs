@@ -141,19 +141,8 @@ fn floor(a: u32, b: u64) -> u64 {
 
 fn raw_register() -> Raw {
     let reg = |fd: i32, word: &AtomicU32, text: &std::ffi::CStr| {
-        let mut reg = ue_runtime::abi::UserReg {
-            size: 28,
-            enable_bit: 31,
-            enable_size: 4,
-            flags: 0,
-            enable_addr: word.as_ptr() as u64,
-            name_args: text.as_ptr() as u64,
-            write_index: 0,
-        };
-        // SAFETY: the registration names a static word and a static NUL-terminated text.
-        let rc = unsafe { libc::ioctl(fd, ue_runtime::abi::DIAG_IOCSREG as _, &raw mut reg) };
-        assert_eq!(rc, 0, "raw register {text:?}");
-        reg.write_index
+        // SAFETY: the registration names a static word.
+        unsafe { ue_runtime::abi::register(fd, word.as_ptr(), text, 0) }.expect("raw register")
     };
     // SAFETY: a valid NUL-terminated path.
     let fd = unsafe { libc::open(c"/sys/kernel/tracing/user_events_data".as_ptr(), libc::O_RDWR | libc::O_CLOEXEC) };
@@ -250,53 +239,13 @@ fn setup(name: &str) {
 
 // ---- measurement ----
 
-/// The time-stamp counter (the bed's kernel clock may be jiffies under TCG), calibrated once.
-fn ticks() -> u64 {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: rdtsc has no preconditions on x86_64.
-    return unsafe { std::arch::x86_64::_rdtsc() };
-    #[cfg(not(target_arch = "x86_64"))]
-    return monotonic_ns();
-}
-
-fn ns_per_tick() -> f64 {
-    static CAL: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
-    *CAL.get_or_init(|| {
-        let (c0, t0) = (monotonic_ns(), ticks());
-        std::thread::sleep(std::time::Duration::from_millis(500));
-        (monotonic_ns() - c0) as f64 / (ticks() - t0) as f64
-    })
-}
-
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
 fn time(w: &str, rounds: usize, iters: u64, names: &[String]) {
     world(w);
     if names.iter().any(|n| n.starts_with("en_")) {
         setup_enabled();
     }
     let loops: Vec<Loop> = names.iter().map(|n| variant(n)).collect();
-    let scale = ns_per_tick();
-    for f in &loops {
-        f(iters / 10);
-    }
-    let mut t = vec![Vec::new(); loops.len()];
-    for r in 0..rounds {
-        for k in 0..loops.len() {
-            let j = (r + k) % loops.len();
-            let t0 = ticks();
-            loops[j](iters);
-            t[j].push((ticks() - t0) as f64 * scale / iters as f64);
-        }
-    }
-    for (name, v) in names.iter().zip(&mut t) {
-        let min = v.iter().copied().fold(f64::INFINITY, f64::min);
-        println!("figure ns.{name}.min {min:.3}");
-        println!("figure ns.{name}.median {:.3}", median(v));
-    }
+    ue_test_support::clock::interleaved(rounds, iters, names, |j, n| loops[j](n));
     if names.iter().any(|n| n.starts_with("en_")) {
         println!("figure dropped_writes {}", ue_runtime::status().dropped_writes);
     }
@@ -308,29 +257,7 @@ fn count(name: &str, iters: u64) {
 }
 
 fn callgrind(iters: u64, names: &[String]) {
-    let exe = std::env::current_exe().expect("own path");
-    let total = |name: &str, n: u64| -> u64 {
-        let out = std::env::temp_dir().join(format!("ue-spans-callgrind.{}.{name}.{n}", std::process::id()));
-        let st = std::process::Command::new("valgrind")
-            .args(["--tool=callgrind", "-q"])
-            .arg(format!("--callgrind-out-file={}", out.display()))
-            .arg(&exe)
-            .args(["count", name, &n.to_string()])
-            .stdout(std::process::Stdio::null())
-            .status()
-            .expect("run valgrind");
-        assert!(st.success(), "valgrind {name} failed");
-        let text = std::fs::read_to_string(&out).expect("callgrind output");
-        let _ = std::fs::remove_file(&out);
-        text.lines()
-            .find_map(|l| l.strip_prefix("totals: ").or_else(|| l.strip_prefix("summary: ")))
-            .and_then(|v| v.split_whitespace().next()?.parse().ok())
-            .expect("callgrind totals")
-    };
-    for name in names {
-        let (one, two) = (total(name, iters), total(name, 2 * iters));
-        println!("figure ir.{name} {:.2}", (two as f64 - one as f64) / iters as f64);
-    }
+    ue_test_support::callgrind::by_difference(iters, names);
 }
 
 /// Every row this machine can measure.

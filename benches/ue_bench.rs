@@ -361,34 +361,14 @@ fn raw_register() -> Raw {
 
 // ---- measurement ----
 
-fn now_ns() -> u64 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: ts is a valid timespec to fill.
-    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC_RAW, &raw mut ts) };
-    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
-}
+use ue_test_support::clock::{median, now_ns, ticks};
 
-/// The time-stamp counter: fine-grained in the test bed too, whose kernel clock falls back to jiffies under TCG
-/// (`refined-jiffies`, steps of a jiffy) when it finds the TSC unstable.
-fn ticks() -> u64 {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: rdtsc has no preconditions on x86_64.
-    return unsafe { std::arch::x86_64::_rdtsc() };
-    #[cfg(not(target_arch = "x86_64"))]
-    return now_ns();
-}
-
-/// Nanoseconds per tick, calibrated once against CLOCK_MONOTONIC_RAW over one second (a jiffy-sized clock step is a
-/// small part of that; ratios between rows do not depend on the calibration at all).
+/// Nanoseconds per tick (ue-test-support's clock), printed once for the report.
 fn ns_per_tick() -> f64 {
-    static CAL: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
-    *CAL.get_or_init(|| {
-        let (c0, t0) = (now_ns(), ticks());
-        std::thread::sleep(std::time::Duration::from_secs(1));
-        let v = (now_ns() - c0) as f64 / (ticks() - t0) as f64;
-        println!("figure tsc_ns_per_tick {v:.5}");
-        v
-    })
+    static SHOWN: std::sync::Once = std::sync::Once::new();
+    let v = ue_test_support::clock::ns_per_tick();
+    SHOWN.call_once(|| println!("figure tsc_ns_per_tick {v:.5}"));
+    v
 }
 
 fn clock() {
@@ -420,38 +400,12 @@ fn clock() {
     println!("clocksource {}", src.unwrap_or_default().trim());
 }
 
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        f64::midpoint(v[n / 2 - 1], v[n / 2])
-    }
-}
-
 fn time(w: &str, rounds: usize, iters: u64, names: &[String]) {
     world(w);
     setup(names.iter().any(|n| n.starts_with("en_")));
     let loops: Vec<Loop> = names.iter().map(|n| variant(n)).collect();
-    ns_per_tick();
-    for f in &loops {
-        f(iters / 10, NAME); // warm up
-    }
-    let mut t = vec![Vec::new(); loops.len()];
-    for r in 0..rounds {
-        for k in 0..loops.len() {
-            let j = (r + k) % loops.len();
-            let t0 = ticks();
-            loops[j](iters, NAME);
-            t[j].push((ticks() - t0) as f64 * ns_per_tick() / iters as f64);
-        }
-    }
-    for (name, v) in names.iter().zip(&mut t) {
-        let min = v.iter().copied().fold(f64::INFINITY, f64::min);
-        println!("figure ns.{name}.min {min:.3}");
-        println!("figure ns.{name}.median {:.3}", median(v));
-    }
+    ns_per_tick(); // calibrated (and shown) before the rounds
+    ue_test_support::clock::interleaved(rounds, iters, names, |j, n| loops[j](n, NAME));
     if names.iter().any(|n| n.starts_with("en_")) {
         println!("figure dropped_writes {}", ue_runtime::status().dropped_writes);
     }
@@ -463,30 +417,8 @@ fn count(name: &str, iters: u64) {
     variant(name)(iters, NAME);
 }
 
-/// Runs `count` under callgrind for `iters` and `2·iters` calls; the difference is the loop's work.
 fn callgrind(iters: u64, names: &[String]) {
-    let exe = std::env::current_exe().expect("own path");
-    let total = |name: &str, n: u64| -> u64 {
-        let out = format!("/tmp/ue-callgrind.{name}.{n}");
-        let st = std::process::Command::new("valgrind")
-            .args(["--tool=callgrind", "-q", &format!("--callgrind-out-file={out}")])
-            .arg(&exe)
-            .args(["count", name, &n.to_string()])
-            .stdout(std::process::Stdio::null())
-            .status()
-            .expect("run valgrind");
-        assert!(st.success(), "valgrind {name} failed");
-        let text = std::fs::read_to_string(&out).expect("callgrind output");
-        let _ = std::fs::remove_file(&out);
-        text.lines()
-            .find_map(|l| l.strip_prefix("totals: ").or_else(|| l.strip_prefix("summary: ")))
-            .and_then(|v| v.split_whitespace().next()?.parse().ok())
-            .expect("callgrind totals")
-    };
-    for name in names {
-        let (one, two) = (total(name, iters), total(name, 2 * iters));
-        println!("figure ir.{name} {:.2}", (two as f64 - one as f64) / iters as f64);
-    }
+    ue_test_support::callgrind::by_difference(iters, names);
 }
 
 fn allocs(iters: u64) {

@@ -2,6 +2,8 @@
 //! one place for each, used as a dev-dependency instead of `#[path]` includes. Not published.
 
 pub mod alloc;
+pub mod callgrind;
+pub mod clock;
 mod plugin;
 mod printed;
 mod process;
