@@ -84,8 +84,14 @@ impl Format {
         self.fields.iter().map(FieldDef::decl).collect::<Vec<_>>().join("; ")
     }
 
-    pub fn pid(&self, rec: &[u8]) -> i64 {
+    /// The thread that wrote the record (`common_pid` is the kernel's pid of a task: a thread id).
+    pub fn tid(&self, rec: &[u8]) -> i64 {
         self.pid.as_ref().and_then(|f| int(rec, f)).unwrap_or(-1)
+    }
+
+    /// The integer field `name` of a record, if the format has it and the record holds it.
+    pub fn int_field(&self, rec: &[u8], name: &str) -> Option<i64> {
+        int(rec, self.fields.iter().find(|f| f.name == name)?)
     }
 
     /// The field values of one record, typed; a field outside the record is left out.
@@ -157,10 +163,12 @@ fn value(rec: &[u8], f: &FieldDef) -> Option<Val> {
     }))
 }
 
-/// Text for `char` arrays (up to the first NUL), lowercase hex for bytes (`u8[]`, `unsigned char[N]`).
+/// As the kernel prints them (trace_events_user.c, `user_field_format` and `user_field_is_dyn_string`): an array
+/// whose element type names `char` (`char[N]`, `unsigned char[N]`, `__rel_loc char[]`) is text up to the first
+/// NUL (floats, ue-tracing's `level`); other data (`__rel_loc u8[]`) is bytes, in hex.
 fn data_value(ty: &str, data: &[u8]) -> Val {
     let elem = ty.trim_start_matches("__rel_loc").trim_start_matches("__data_loc").trim();
-    if elem.starts_with("char") {
+    if elem.contains("char") {
         let end = data.iter().position(|&b| b == 0).unwrap_or(data.len());
         Val::Text(String::from_utf8_lossy(&data[..end]).into_owned())
     } else {
@@ -176,11 +184,19 @@ pub fn hex(b: &[u8]) -> String {
     })
 }
 
-/// One line: `time pid event field=value …` (strings quoted with escapes, names escaped: any process may register
-/// them, so a line stays one line and shows what it holds).
-pub fn text_line(time_ns: u64, pid: i64, event: &str, fields: &[(String, Val)]) -> String {
+/// Who wrote a record: the thread (`common_pid`) and its process, if known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Writer {
+    pub pid: Option<i64>,
+    pub tid: i64,
+}
+
+/// One line: `time pid tid event field=value …` (an unknown pid is `-`; strings quoted with escapes, names
+/// escaped: any process may register them, so a line stays one line and shows what it holds).
+pub fn text_line(time_ns: u64, who: Writer, event: &str, fields: &[(String, Val)]) -> String {
     let (secs, micros) = (time_ns / 1_000_000_000, time_ns % 1_000_000_000 / 1000);
-    let mut s = format!("{secs}.{micros:06} {pid} {}", escape::text(event));
+    let pid = who.pid.map_or_else(|| "-".to_string(), |p| p.to_string());
+    let mut s = format!("{secs}.{micros:06} {pid} {} {}", who.tid, escape::text(event));
     for (k, v) in fields {
         s.push(' ');
         s.push_str(&escape::text(k));
@@ -190,12 +206,15 @@ pub fn text_line(time_ns: u64, pid: i64, event: &str, fields: &[(String, Val)]) 
     s
 }
 
-/// One JSON object: `{"time":…, "time_ns":…, "pid":…, "event":"…", "fields":{…}}`.
-pub fn json_line(time_ns: u64, pid: i64, event: &str, fields: Vec<(String, Val)>) -> String {
+/// One JSON object (the schema is README's, "`ue record --json`"):
+/// `{"type":"record", "time":…, "time_ns":…, "pid":…|null, "tid":…, "event":"…", "fields":{…}}`.
+pub fn json_line(time_ns: u64, who: Writer, event: &str, fields: Vec<(String, Val)>) -> String {
     let mut m = Map::new();
+    m.insert("type".into(), Value::from("record"));
     m.insert("time".into(), Value::from(time_ns as f64 / 1e9));
     m.insert("time_ns".into(), Value::from(time_ns));
-    m.insert("pid".into(), Value::from(pid));
+    m.insert("pid".into(), who.pid.map_or(Value::Null, Value::from));
+    m.insert("tid".into(), Value::from(who.tid));
     m.insert("event".into(), Value::from(event));
     m.insert("fields".into(), Value::Object(fields.into_iter().map(|(k, v)| (k, v.json())).collect()));
     escape::json(Value::Object(m).to_string())
@@ -231,13 +250,16 @@ mod tests {
         rec.extend([0x00, 0x7f]);
         rec.extend(b"hi\0");
         rec.extend([0xde, 0xad]);
-        assert_eq!(f.pid(&rec), 42);
+        assert_eq!(f.tid(&rec), 42);
         let v = f.decode(&rec);
+        let who = Writer { pid: Some(40), tid: 42 };
         assert_eq!(
-            text_line(1_500_000_123, 42, "user_events:ev", &v),
-            "1.500000 42 user_events:ev a=-2 s=\"hi\" b=dead arr=007f"
+            text_line(1_500_000_123, who, "user_events:ev", &v),
+            "1.500000 40 42 user_events:ev a=-2 s=\"hi\" b=dead arr=\"\""
         );
-        let j: Value = serde_json::from_str(&json_line(7, 42, "e", v)).unwrap();
+        assert_eq!(text_line(0, Writer { pid: None, tid: 42 }, "e", &[]), "0.000000 - 42 e");
+        let j: Value = serde_json::from_str(&json_line(7, who, "e", v)).unwrap();
+        assert_eq!((j["type"].as_str(), j["pid"].as_i64(), j["tid"].as_i64()), (Some("record"), Some(40), Some(42)));
         assert_eq!(j["fields"]["a"], -2);
         assert_eq!(j["fields"]["s"], "hi");
         assert_eq!(j["fields"]["b"], "dead");
@@ -247,16 +269,32 @@ mod tests {
     fn names_and_text_from_other_processes_print_escaped() {
         let v = vec![("k\u{1b}[31m".to_string(), Val::Text("a\nb\u{202e}c\u{9b}".into()))];
         assert_eq!(
-            text_line(0, 1, "user_events:e\rf", &v),
-            "0.000000 1 user_events:e\\rf k\\u001b[31m=\"a\\nb\\u202ec\\u009b\""
+            text_line(0, Writer { pid: Some(1), tid: 1 }, "user_events:e\rf", &v),
+            "0.000000 1 1 user_events:e\\rf k\\u001b[31m=\"a\\nb\\u202ec\\u009b\""
         );
-        let j = json_line(0, 1, "e\u{2066}", v);
+        let j = json_line(0, Writer { pid: None, tid: 1 }, "e\u{2066}", v);
         assert!(!j.chars().any(escape::is_unsafe), "{j}");
         let back: Value = serde_json::from_str(&j).unwrap();
         assert_eq!(
             (back["event"].as_str(), back["fields"]["k\u{1b}[31m"].as_str()),
             (Some("e\u{2066}"), Some("a\nb\u{202e}c\u{9b}"))
         );
+    }
+
+    #[test]
+    fn char_arrays_read_as_text_up_to_the_first_nul_as_the_kernel_prints_them() {
+        let fmt = "ID: 7\n\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\
+            \tfield:unsigned char[6] level;\toffset:8;\tsize:6;\tsigned:0;\n\
+            \tfield:unsigned char[8] ratio;\toffset:14;\tsize:8;\tsigned:0;\n\
+            \tfield:char comm[4];\toffset:22;\tsize:4;\tsigned:0;\n";
+        let f = Format::parse(fmt).unwrap();
+        let mut rec = vec![0u8; 8];
+        rec.extend(b"INFO\0\0");
+        rec.extend(b"0.25\0\0\0\0");
+        rec.extend(b"sh\0x");
+        let v = f.decode(&rec);
+        let who = Writer { pid: Some(1), tid: 1 };
+        assert_eq!(text_line(0, who, "e", &v), "0.000000 1 1 e level=\"INFO\" ratio=\"0.25\" comm=\"sh\"");
     }
 
     #[test]

@@ -11,4 +11,5 @@ pub mod format;
 pub mod output;
 pub mod record;
 pub mod ring;
+pub mod threads;
 pub mod tracefs;

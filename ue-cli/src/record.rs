@@ -20,9 +20,10 @@
 
 use crate::elf::{self, Entry};
 use crate::escape;
-use crate::format::{self, Format};
+use crate::format::{self, Format, Writer};
 use crate::output::{warn, Sink, WriteError};
 use crate::ring::{self, PageLayout};
+use crate::threads::Threads;
 use crate::tracefs::{self, KernelEvent, Tracefs};
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::{CString, OsString};
@@ -225,6 +226,9 @@ struct Session {
     /// Event id → its name and format.
     formats: BTreeMap<u16, (String, Format)>,
     pipes: Vec<std::fs::File>,
+    /// `task:task_newtask` in the instance (id, format), if the kernel has it: see threads.rs.
+    newtask: Option<(u16, Format)>,
+    threads: Threads,
 }
 
 impl Session {
@@ -253,6 +257,8 @@ impl Session {
             enabled: BTreeSet::new(),
             formats: BTreeMap::new(),
             pipes: Vec::new(),
+            newtask: None,
+            threads: Threads::default(),
         };
         // A clock shared by all CPUs (CLOCK_MONOTONIC), so records of several CPUs merge in order.
         let _ = tracefs::write(&s.instance.join("trace_clock"), "mono");
@@ -284,10 +290,18 @@ impl Session {
         unsafe { ue_abi::register(self.data.as_raw_fd(), word.as_ptr(), text, flags) }.map(|_| ())
     }
 
-    /// Records only `ue` and what it starts: the filter takes our pid and follows forks.
-    fn filter_to_self(&self) -> Result<(), String> {
+    /// Records only `ue` and what it starts: the filter takes our pid and follows forks. The tasks created are
+    /// recorded too (`task:task_newtask`), for the process of each thread.
+    fn filter_to_self(&mut self) -> Result<(), String> {
         tracefs::write(&self.instance.join("options/event-fork"), "1")?;
-        tracefs::write(&self.instance.join("set_event_pid"), &std::process::id().to_string())
+        tracefs::write(&self.instance.join("set_event_pid"), &std::process::id().to_string())?;
+        let dir = self.instance.join("events/task/task_newtask");
+        if let Ok(fmt) = tracefs::read(&dir.join("format")).map_err(|e| e.to_string()).and_then(|t| Format::parse(&t)) {
+            if tracefs::write(&dir.join("enable"), "1").is_ok() {
+                self.newtask = Some((fmt.id, fmt));
+            }
+        }
+        Ok(())
     }
 
     /// Enables, in the instance, each user event that matches and is not enabled yet.
@@ -345,12 +359,19 @@ impl Session {
         recs.sort_by_key(|(ts, _)| *ts);
         for (ts, rec) in recs {
             let Some(id) = rec.get(..2).map(|b| u16::from_ne_bytes([b[0], b[1]])) else { continue };
+            if let Some((_, f)) = self.newtask.as_ref().filter(|(nid, _)| *nid == id) {
+                if let (Some(child), Some(flags)) = (f.int_field(&rec, "pid"), f.int_field(&rec, "clone_flags")) {
+                    self.threads.created(f.tid(&rec), child, flags);
+                }
+                continue;
+            }
             let Some((name, fmt)) = self.formats.get(&id) else { continue };
-            let (pid, fields) = (fmt.pid(&rec), fmt.decode(&rec));
+            let tid = fmt.tid(&rec);
+            let (who, fields) = (Writer { pid: self.threads.tgid(tid), tid }, fmt.decode(&rec));
             let line = if out.json {
-                format::json_line(ts, pid, name, fields)
+                format::json_line(ts, who, name, fields)
             } else {
-                format::text_line(ts, pid, name, &fields)
+                format::text_line(ts, who, name, &fields)
             };
             out.sink.line(&line)?;
         }

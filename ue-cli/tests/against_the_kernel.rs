@@ -37,12 +37,12 @@ fn assert_nothing_left(events: &[&str]) {
     }
 }
 
-/// The fields part of each line (after `time pid event`), with the event.
+/// The fields part of each line (after `time pid tid event`), with the event.
 fn events_of(out: &str) -> Vec<(String, String)> {
     out.lines()
         .map(|l| {
-            let mut it = l.splitn(4, ' ');
-            let (_, _, ev, rest) = (it.next(), it.next(), it.next().unwrap_or(""), it.next().unwrap_or(""));
+            let mut it = l.splitn(5, ' ');
+            let (ev, rest) = (it.nth(3).unwrap_or(""), it.next().unwrap_or(""));
             (ev.to_string(), rest.to_string())
         })
         .collect()
@@ -62,8 +62,11 @@ fn quickstart_is_recorded_from_its_first_event_with_every_field() {
     );
     assert_eq!(ev[1], ("user_events:cache_lookup".into(), "key=\"user:1\" hit=1 latency_ns=1201".into()));
     assert!(ev.len() >= 20, "about 20 rounds of two events in a second: {}", ev.len());
-    let pids: std::collections::BTreeSet<&str> = out.lines().map(|l| l.split(' ').nth(1).unwrap()).collect();
-    assert_eq!(pids.len(), 1, "one process: {pids:?}");
+    let who: std::collections::BTreeSet<(&str, &str)> =
+        out.lines().map(|l| (l.split(' ').nth(1).unwrap(), l.split(' ').nth(2).unwrap())).collect();
+    assert_eq!(who.len(), 1, "one process, one thread: {who:?}");
+    let (pid, tid) = who.first().unwrap();
+    assert!(pid.parse::<u32>().unwrap() > 1 && pid == tid, "its main thread: {who:?}");
     let times: Vec<f64> = out.lines().map(|l| l.split(' ').next().unwrap().parse().unwrap()).collect();
     assert!(times.windows(2).all(|w| w[0] <= w[1]), "in time order");
     assert_nothing_left(&["user_events/handle_request", "user_events/cache_lookup"]);
@@ -83,8 +86,33 @@ fn json_lines_parse_and_carry_typed_values() {
     );
     assert_eq!(v[1]["fields"], serde_json::json!({"key": "user:1", "hit": 1, "latency_ns": 1201}));
     assert!(v[0]["fields"]["id"].is_u64() && v[0]["pid"].as_i64().unwrap() > 1 && v[0]["time_ns"].is_u64());
+    assert_eq!((&v[0]["type"], &v[0]["tid"]), (&serde_json::json!("record"), &v[0]["pid"]), "{}", v[0]);
     let keys: Vec<&String> = v[0]["fields"].as_object().unwrap().keys().collect();
     assert_eq!(keys, ["id", "peer", "path", "payload"], "fields in format order");
+}
+
+#[test]
+#[ignore = "needs user_events: cargo xtask test"]
+fn char_arrays_read_as_the_kernel_prints_them_floats_and_tracing_levels_as_text() {
+    let (code, out, err) = run(ue().args(["record", "--json", "--"]).arg(example("every_type")).args(["x", "1"]));
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value =
+        serde_json::from_str(out.lines().find(|l| l.starts_with('{')).expect("a record")).unwrap();
+    let f = &v["fields"];
+    assert_eq!(
+        (&f["p"], &f["q"], &f["o"]),
+        (&serde_json::json!("0.25"), &serde_json::json!("-1.5"), &serde_json::json!("abcd")),
+        "{v}"
+    );
+    // ue-tracing's callsites register as they first fire, so `-e` enables them as they appear.
+    let (code, out, err) = run(ue()
+        .args(["record", "-e", "*request_done*", "--"])
+        .arg(example("tracing_bridge"))
+        .args(["--seconds", "1", "--quiet"]));
+    assert_eq!(code, 0, "{err}");
+    // (The program prints `ready` to the same standard output.)
+    let ev: Vec<_> = events_of(&out).into_iter().filter(|(e, _)| e.ends_with("request_done")).collect();
+    assert!(!ev.is_empty() && ev.iter().all(|(_, f)| f.starts_with("level=\"INFO\" ")), "{out}\n{err}");
 }
 
 #[test]
@@ -180,6 +208,8 @@ fn two_programs_with_different_formats_of_a_multi_format_name_are_both_recorded(
     assert_ne!(v1.0, v2.0, "one event per format");
     let pids: Vec<&str> = out.lines().map(|l| l.split(' ').nth(1).unwrap()).collect();
     assert_ne!(pids[0], pids[1], "two processes, v2 a child of v1");
+    // v2 has exited when its record is decoded: its process comes from its creation (task_newtask), not /proc.
+    assert!(pids.iter().all(|p| p.parse::<u32>().is_ok()), "{out}");
     let v1_dir = format!("events/{}", v1.0.replace(':', "/"));
     let v2_dir = format!("events/{}", v2.0.replace(':', "/"));
     assert_nothing_left(&[&v1_dir, &v2_dir]);
