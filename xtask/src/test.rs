@@ -31,7 +31,7 @@ pub fn run(args: &[String]) -> Result<i32> {
 
     // The real-tool tests (tests/decoded_by_tools.rs, tests/tracing_decoded_by_tools.rs) run Debian's trace-cmd
     // and perf inside the VM.
-    sys::ensure_packages(&["trace-cmd", "linux-perf"])?;
+    sys::ensure_packages(&["trace-cmd", "linux-perf", "bpftrace"])?;
     sys::step("building the kernel-backed tests");
     let bins = test_executables()?;
     let bed = vm::prepare()?;
