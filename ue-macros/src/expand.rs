@@ -24,13 +24,26 @@ pub fn statics(site: &Site, tag: &str, exit_of: Option<&Ident>) -> TokenStream {
     let name = site.full_name();
     let multi = site.multi_format;
     let new = if multi { quote!(new_multi_format) } else { quote!(new) };
-    let names = site.fields.iter().map(|f| &f.name);
-    let kinds = site.fields.iter().map(|f| {
+    let marks_id = item(tag, "FIELD_NAMES");
+    let marks: Vec<Ident> = site.fields.iter().map(|f| marker(&f.name)).collect();
+    let parts = site.fields.iter().zip(&marks).map(|(f, mark)| {
         let ty = kind_type(&f.form);
-        quote_spanned!(f.form.span()=> <#ty as ::ue_runtime::__private::Field>::KIND)
+        let name = &f.name;
+        // The one lookup of the field's type: an unsupported type's error names the field (`FieldNamed`), or
+        // for a span's `ret` (`Ret<'_, T>`), T and the `ret` forms (`RetField`).
+        let parts = match ret_inner(&f.form) {
+            Some(inner) => {
+                let inner = replace_lifetimes(inner, "'static");
+                quote_spanned!(f.form.span()=> <#inner as ::ue_runtime::__private::RetField>::PARTS)
+            }
+            None => {
+                quote_spanned!(f.form.span()=> <#ty as ::ue_runtime::__private::FieldNamed<#marks_id::#mark>>::PARTS)
+            }
+        };
+        quote!(.field(#name, #parts))
     });
-    let [names_id, kinds_id, len_id, entry_id, tp_id, site_id] =
-        ["NAMES", "KINDS", "LEN", "ENTRY", "TP", "SITE"].map(|w| item(tag, w));
+    let [flat_id, all_id, names_id, kinds_id, len_id, entry_id, tp_id, site_id] =
+        ["FLAT", "ALL_NAMES", "NAMES", "KINDS", "LEN", "ENTRY", "TP", "SITE"].map(|w| item(tag, w));
     let limit = quote_spanned!(site.name_span=>
         const _: () = ::core::assert!(
             ::ue_runtime::__private::desc_len(#name, #names_id, #kinds_id) <= ::ue_runtime::abi::MAX_EVENT_DESC,
@@ -46,8 +59,16 @@ pub fn statics(site: &Site, tag: &str, exit_of: Option<&Ident>) -> TokenStream {
     let share = exit_of.map(|e| quote!(.exit_of(&#e)));
     quote! {
         #manifest
-        const #names_id: &[&str] = &[#(#names),*];
-        const #kinds_id: &[::ue_runtime::__private::FieldKind] = &[#(#kinds),*];
+        // Types named as the fields, for the messages of unsupported types.
+        #[allow(non_snake_case, non_camel_case_types, dead_code)]
+        mod #marks_id {
+            #(pub struct #marks;)*
+        }
+        // The fields' kernel fields: one each, or several for an `Option` or a derived struct.
+        const #flat_id: &::ue_runtime::__private::Flat = &::ue_runtime::__private::Flat::EMPTY #(#parts)* .checked();
+        const #all_id: [&str; ::ue_runtime::MAX_FIELDS] = #flat_id.names();
+        const #names_id: &[&str] = ::ue_runtime::__private::first(&#all_id, #flat_id.len());
+        const #kinds_id: &[::ue_runtime::__private::FieldKind] = #flat_id.kinds();
         #limit
         const #len_id: usize = ::ue_runtime::__private::entry_len(#multi, #name, #names_id, #kinds_id);
         #[link_section = #section]
@@ -58,6 +79,32 @@ pub fn statics(site: &Site, tag: &str, exit_of: Option<&Ident>) -> TokenStream {
         #[::ue_runtime::__private::linkme::distributed_slice(::ue_runtime::__private::TRACEPOINTS)]
         #[linkme(crate = ::ue_runtime::__private::linkme)]
         static #site_id: &::ue_runtime::__private::Tracepoint = &#tp_id;
+    }
+}
+
+/// `T` of a span's `ret` field, `::ue_runtime::__private::Ret<'_, T>` (span.rs).
+fn ret_inner(form: &Form) -> Option<&Type> {
+    let Form::Typed(ty) = form else { return None };
+    let Type::Path(p) = &**ty else { return None };
+    let names: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+    if names != ["ue_runtime", "__private", "Ret"] {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(a) = &p.path.segments.last()?.arguments else { return None };
+    a.args.iter().find_map(|g| match g {
+        syn::GenericArgument::Type(t) => Some(t),
+        _ => None,
+    })
+}
+
+/// A type named as the field `name` (raw for a keyword; `__ue_field` for one that cannot be raw).
+fn marker(name: &str) -> Ident {
+    if syn::parse_str::<Ident>(name).is_ok() {
+        Ident::new(name, Span::call_site())
+    } else if ["self", "Self", "super", "crate", "_"].contains(&name) {
+        Ident::new("__ue_field", Span::call_site())
+    } else {
+        Ident::new_raw(name, Span::call_site())
     }
 }
 
@@ -156,13 +203,13 @@ fn slot(f: &SiteField, param: &Ident, local: &Ident, enc: &Ident, coerce: bool) 
                 };
             }
             let ty = replace_lifetimes(ty, "'_");
-            // The same type and span as the KIND lookup, so an unsupported type is reported once.
             let (param_ty, by) = if f.by_ref { (quote!(&#ty), quote!()) } else { (quote!(#ty), quote!(&)) };
+            // Through `Enc`: an unsupported type is reported by the site's lookup alone (site.rs).
             Slot {
                 param_ty,
                 arg: quote!(#value),
                 prep: quote!(),
-                encode: quote_spanned!(span=> <#ty as #private::Field>::encode(#by #param, #enc);),
+                encode: quote_spanned!(span=> (&#private::Enc(#by #param)).ue_encode(#enc);),
             }
         }
     }
@@ -241,6 +288,8 @@ pub fn write(site: &Site, coerce: bool, tag: &str) -> TokenStream {
         fn __ue_write(#(#params: #tys),*) {
             const __UE_FIXED: usize = #private::fixed_size(#kinds_id);
             const __UE_DYN: usize = #private::dyn_count(#kinds_id);
+            #[allow(unused_imports)]
+            use #private::{EncField as _, EncNone as _};
             #(#preps)*
             #private::write_parts::<__UE_FIXED, __UE_DYN>(&#tp_id, |#enc| { #(#encodes)* });
         }
