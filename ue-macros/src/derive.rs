@@ -35,14 +35,20 @@ pub fn field(input: TokenStream) -> syn::Result<TokenStream> {
                     ))
                 }
             };
+            // Each field's type is looked up once, for its PARTS: the encode calls go through `Enc`/`EncZero`
+            // (ue-runtime's site.rs), so an unsupported type is one error, at it.
+            let encode_one = |place: TokenStream, ty: &syn::Type| quote_spanned!(ty.span()=> (&#private::Enc(&#place)).ue_encode(enc););
+            let zero_one =
+                |ty: &syn::Type| quote_spanned!(ty.span()=> (&#private::EncZero::<#ty>::NEW).ue_encode_zero(enc););
+            let kind = quote!(<Self as #private::Field>::PARTS.first_kind());
             if let Some((field, inner)) = newtype {
                 let ty = &inner.ty;
                 parts = Some(quote_spanned!(ty.span()=> <#ty as #private::Field>::PARTS));
-                zero = Some(quote_spanned!(ty.span()=> <#ty as #private::Field>::encode_zero(enc)));
+                zero = Some(zero_one(ty));
                 (
-                    quote_spanned!(ty.span()=> <#ty as #private::Field>::KIND),
-                    quote_spanned!(ty.span()=> <#ty as #private::Field>::encode(&self.#field, enc)),
-                    // Bounded only when generic: a concrete inner type is checked (once) by the KIND lookup.
+                    kind,
+                    encode_one(quote!(self.#field), ty),
+                    // Bounded only when generic: a concrete inner type is checked (once) by the PARTS lookup.
                     (!input.generics.params.is_empty()).then(|| quote_spanned!(ty.span()=> #ty: #private::Field)),
                 )
             } else {
@@ -50,24 +56,13 @@ pub fn field(input: TokenStream) -> syn::Result<TokenStream> {
                 let ids: Vec<&Ident> = s.fields.iter().filter_map(|f| f.ident.as_ref()).collect();
                 let tys: Vec<&syn::Type> = s.fields.iter().map(|f| &f.ty).collect();
                 let suffixes = ids.iter().map(|id| format!("_{}", unraw(id)));
-                let each = |what: TokenStream| {
-                    let private = &private;
-                    tys.iter().map(|ty| quote_spanned!(ty.span()=> <#ty as #private::Field>::#what)).collect::<Vec<_>>()
-                };
-                let (of_parts, zeros) = (each(quote!(PARTS)), each(quote!(encode_zero(enc))));
+                let of_parts = tys.iter().map(|ty| quote_spanned!(ty.span()=> <#ty as #private::Field>::PARTS));
                 parts = Some(quote!(#private::Parts::EMPTY #(.then(#suffixes, #of_parts))*));
-                zero = Some(quote!(#(#zeros;)*));
-                let encodes = ids
-                    .iter()
-                    .zip(&tys)
-                    .map(|(id, ty)| quote_spanned!(ty.span()=> <#ty as #private::Field>::encode(&self.#id, enc);));
-                let first = tys[0];
+                let zeros = tys.iter().map(|ty| zero_one(ty));
+                zero = Some(quote!(#(#zeros)*));
+                let encodes = ids.iter().zip(&tys).map(|(id, ty)| encode_one(quote!(self.#id), ty));
                 let bounds = tys.iter().map(|ty| quote_spanned!(ty.span()=> #ty: #private::Field));
-                (
-                    quote_spanned!(first.span()=> <#first as #private::Field>::KIND),
-                    quote!(#(#encodes)*),
-                    (!input.generics.params.is_empty()).then(|| quote!(#(#bounds),*)),
-                )
+                (kind, quote!(#(#encodes)*), (!input.generics.params.is_empty()).then(|| quote!(#(#bounds),*)))
             }
         }
         Data::Enum(e) => {
@@ -112,6 +107,8 @@ pub fn field(input: TokenStream) -> syn::Result<TokenStream> {
         quote! {
             #[inline]
             fn encode_zero(enc: &mut #private::Encoder<'_, '_>) {
+                #[allow(unused_imports)]
+                use #private::{ZeroField as _, ZeroNone as _};
                 #z
             }
         }
@@ -129,6 +126,8 @@ pub fn field(input: TokenStream) -> syn::Result<TokenStream> {
             #parts_item
             #[inline]
             fn encode<'__ue>(&'__ue self, enc: &mut #private::Encoder<'__ue, '_>) {
+                #[allow(unused_imports)]
+                use #private::{EncField as _, EncNone as _};
                 #encode
             }
             #zero_item

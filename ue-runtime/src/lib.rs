@@ -57,7 +57,7 @@ pub mod __private {
     pub use crate::field::{Field, FieldKind, Sealed};
     pub use crate::fields::{dyn_count, fixed_size};
     pub use crate::parts::{first, Flat, Parts};
-    pub use crate::site::{Enc, EncField, EncNone, FieldNamed, RetField};
+    pub use crate::site::{Enc, EncField, EncNone, EncZero, FieldNamed, RetField, ZeroField, ZeroNone};
     pub use crate::span::{clock_reads, once, span_on, InSpan, Nothing, Ret, Span, SpanEnd};
     pub use crate::text::Text;
     pub use crate::tracepoint::{Tracepoint, TRACEPOINTS};

@@ -75,6 +75,16 @@ impl Parts {
         self.len == 0
     }
 
+    /// The first field's kind (`u8` when there is none): `Field::KIND` of a type of several fields.
+    #[must_use]
+    pub const fn first_kind(&self) -> FieldKind {
+        if self.len == 0 {
+            FieldKind::U8
+        } else {
+            self.kinds[0]
+        }
+    }
+
     /// The kinds, in order.
     #[must_use]
     pub fn kinds(&self) -> &[FieldKind] {

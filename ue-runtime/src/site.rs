@@ -67,3 +67,35 @@ impl<'a, T: ?Sized> EncNone<'a> for &&Enc<'a, T> {
     #[inline(always)]
     fn ue_encode(self, _: &mut Encoder<'a, '_>) {}
 }
+
+/// As [`Enc`] for `Field::encode_zero`, which takes no value: `(&EncZero::<T>::NEW).ue_encode_zero(enc)`.
+pub struct EncZero<T: ?Sized>(core::marker::PhantomData<T>);
+
+impl<T: ?Sized> EncZero<T> {
+    /// The marker.
+    pub const NEW: Self = EncZero(core::marker::PhantomData);
+}
+
+/// The zero encode call of a `Field` type.
+pub trait ZeroField {
+    /// `Field::encode_zero`.
+    fn ue_encode_zero(self, enc: &mut Encoder<'_, '_>);
+}
+
+impl<T: Field + ?Sized> ZeroField for &EncZero<T> {
+    #[inline(always)]
+    fn ue_encode_zero(self, enc: &mut Encoder<'_, '_>) {
+        T::encode_zero(enc);
+    }
+}
+
+/// The zero encode call of a type that is not a `Field` (only in code that does not compile).
+pub trait ZeroNone {
+    /// Nothing.
+    fn ue_encode_zero(self, enc: &mut Encoder<'_, '_>);
+}
+
+impl<T: ?Sized> ZeroNone for &&EncZero<T> {
+    #[inline(always)]
+    fn ue_encode_zero(self, _: &mut Encoder<'_, '_>) {}
+}
