@@ -62,7 +62,7 @@ pub fn statics(site: &Site, tag: &str, exit_of: Option<&Ident>) -> TokenStream {
         // Types named as the fields, for the messages of unsupported types.
         #[allow(non_snake_case, non_camel_case_types, dead_code)]
         mod #marks_id {
-            #(pub struct #marks;)*
+            #(pub(super) struct #marks;)*
         }
         // The fields' kernel fields: one each, or several for an `Option` or a derived struct.
         const #flat_id: &::ue_runtime::__private::Flat = &::ue_runtime::__private::Flat::EMPTY #(#parts)* .checked();
