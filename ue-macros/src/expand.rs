@@ -103,16 +103,17 @@ fn compiled_out(site: &Site) -> TokenStream {
     })
 }
 
-/// One field at the out-of-line write: its parameter, the argument passed, and how it is encoded.
+/// One field at the out-of-line write: its parameter, the argument passed, and its reference in the tuple.
 struct Slot {
     param_ty: TokenStream,
     arg: TokenStream,
     /// Formats the parameter into a local, for the text forms.
     prep: TokenStream,
-    encode: TokenStream,
+    /// The reference to the value in the tuple passed to the shared write.
+    elem: TokenStream,
 }
 
-fn slot(f: &SiteField, param: &Ident, local: &Ident, enc: &Ident, coerce: bool) -> Slot {
+fn slot(f: &SiteField, param: &Ident, local: &Ident, coerce: bool) -> Slot {
     let value = &f.value;
     let vspan = syn::spanned::Spanned::span(value);
     let private = quote!(::ue_runtime::__private);
@@ -122,7 +123,7 @@ fn slot(f: &SiteField, param: &Ident, local: &Ident, enc: &Ident, coerce: bool) 
             param_ty: ty,
             arg,
             prep: quote!(let #local = #private::Text::<{ #max }>::#ctor(#param);),
-            encode: quote_spanned!(span=> <#private::Text<{ #max }> as #private::Field>::encode(&#local, #enc);),
+            elem: quote!(&#local),
         }
     };
     match &f.form {
@@ -152,18 +153,13 @@ fn slot(f: &SiteField, param: &Ident, local: &Ident, enc: &Ident, coerce: bool) 
                     param_ty: quote!(&#target),
                     arg: quote!(#private::#conv(&(#value))),
                     prep: quote!(),
-                    encode: quote_spanned!(span=> <#target as #private::Field>::encode(#param, #enc);),
+                    elem: quote!(#param),
                 };
             }
             let ty = replace_lifetimes(ty, "'_");
             // The same type and span as the KIND lookup, so an unsupported type is reported once.
             let (param_ty, by) = if f.by_ref { (quote!(&#ty), quote!()) } else { (quote!(#ty), quote!(&)) };
-            Slot {
-                param_ty,
-                arg: quote!(#value),
-                prep: quote!(),
-                encode: quote_spanned!(span=> <#ty as #private::Field>::encode(#by #param, #enc);),
-            }
+            Slot { param_ty, arg: quote!(#value), prep: quote!(), elem: quote!(#by #param) }
         }
     }
 }
@@ -216,22 +212,23 @@ fn body(site: &Site, coerce: bool) -> TokenStream {
     }}
 }
 
-/// The cold write function of the tracepoint `tag` names, and its call with the field values.
+/// The cold write function of the tracepoint `tag` names, and its call with the field values. It formats the
+/// text forms and passes references to every value to the write shared by the crate's sites of the same field
+/// types (`Site::write_site`): the write path is compiled once per shape, not once per site.
 pub fn write(site: &Site, coerce: bool, tag: &str) -> TokenStream {
-    let [kinds_id, tp_id] = ["KINDS", "TP"].map(|w| item(tag, w));
-    let enc = Ident::new("__ue_enc", Span::mixed_site());
+    let tp_id = item(tag, "TP");
     let mut params = Vec::new();
     let mut slots = Vec::new();
     for (i, f) in site.fields.iter().enumerate() {
         let param = Ident::new(&format!("__ue_f{i}"), Span::mixed_site());
         let local = Ident::new(&format!("__ue_t{i}"), Span::mixed_site());
-        slots.push(slot(f, &param, &local, &enc, coerce));
+        slots.push(slot(f, &param, &local, coerce));
         params.push(param);
     }
     let tys = slots.iter().map(|s| &s.param_ty);
     let args = slots.iter().map(|s| &s.arg);
     let preps = slots.iter().map(|s| &s.prep);
-    let encodes = slots.iter().map(|s| &s.encode);
+    let elems = slots.iter().map(|s| &s.elem);
     let private = quote!(::ue_runtime::__private);
     let prep = &site.prep;
     quote! {
@@ -239,10 +236,9 @@ pub fn write(site: &Site, coerce: bool, tag: &str) -> TokenStream {
         #[inline(never)]
         #[allow(clippy::too_many_arguments)]
         fn __ue_write(#(#params: #tys),*) {
-            const __UE_FIXED: usize = #private::fixed_size(#kinds_id);
-            const __UE_DYN: usize = #private::dyn_count(#kinds_id);
+            use #private::{WriteNothing as _, WriteSite as _};
             #(#preps)*
-            #private::write_parts::<__UE_FIXED, __UE_DYN>(&#tp_id, |#enc| { #(#encodes)* });
+            (&#private::Site(&#tp_id, (#(#elems,)*))).write_site();
         }
         #(#prep)*
         __ue_write(#(#args),*);

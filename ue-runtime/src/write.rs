@@ -54,6 +54,40 @@ fn write<F: Fields>(tp: &Tracepoint, fields: &F) {
     by_class!(F::FIXED, F::DYN, write_with(tp, F::FIXED, F::DYN, |enc| fields.encode_all(enc)));
 }
 
+/// A macro site's write: its tracepoint and a tuple of references to its values. Out of line and generic over
+/// the tuple's type only, so every site of a crate with the same field types shares one copy of the write path
+/// (all of it inlined there: the layout still folds to constant stores).
+#[doc(hidden)]
+pub struct Site<'t, F>(pub &'t Tracepoint, pub F);
+
+/// `(&Site(..)).write_site()` at a site: this impl when the values' types are all [`Field`](crate::Field)s…
+#[doc(hidden)]
+pub trait WriteSite {
+    fn write_site(&self);
+}
+
+impl<F: Fields> WriteSite for Site<'_, F> {
+    #[inline(always)]
+    fn write_site(&self) {
+        write_site(self.0, &self.1);
+    }
+}
+
+/// …else this one, which does nothing: the site's unsupported type is reported once, at its token, by the
+/// `Field` lookup of its kind (the call never compiles into a program).
+#[doc(hidden)]
+pub trait WriteNothing {
+    #[inline(always)]
+    fn write_site(&self) {}
+}
+
+impl<T> WriteNothing for &T {}
+
+#[inline(never)]
+fn write_site<F: Fields>(tp: &Tracepoint, fields: &F) {
+    by_class!(F::FIXED, F::DYN, write_with(tp, F::FIXED, F::DYN, |enc| fields.encode_all(enc)));
+}
+
 /// What a run-time tracepoint's write sends (dynamic.rs): a fixed part of `fixed_len()` bytes and `dyn_fields()`
 /// `__rel_loc` fields, laid out by `encode`; the sizes are known when the tracepoint is created.
 pub(crate) trait Record {
@@ -66,17 +100,6 @@ pub(crate) trait Record {
 pub(crate) fn write_record<R: Record + ?Sized>(tp: &Tracepoint, rec: &R) {
     let (fixed, dyns) = (rec.fixed_len(), rec.dyn_fields());
     by_class!(fixed, dyns, write_with(tp, fixed, dyns, |enc| rec.encode(enc)));
-}
-
-/// Writes a record of `FIXED` fixed bytes and `DYN` dynamic fields that `encode` lays out (the macros' sites:
-/// each field encoded by its own `Field` impl, so an unsupported type is reported once, at its token). The
-/// buffers have exactly the record's sizes, so the layout folds to constant stores.
-#[inline(always)]
-pub fn write_parts<'a, const FIXED: usize, const DYN: usize>(
-    tp: &Tracepoint,
-    encode: impl FnOnce(&mut Encoder<'a, '_>),
-) {
-    write_with::<FIXED, DYN>(tp, FIXED, DYN, encode);
 }
 
 /// The iovecs of one write: the index with the fixed part, and two per dynamic field (data, NUL), contiguous
@@ -112,13 +135,7 @@ fn write_with<'a, const N: usize, const D: usize>(
     if fixed_len > N {
         return counters::count_dropped(sys::E2BIG);
     }
-    // The descriptor first, then the state: a renewal (register.rs) marks states stale before it replaces the
-    // descriptor, and publishes the new descriptor after the new indexes. A descriptor of -1 needs no test of
-    // its own: the writev fails with EBADF, and the event is dropped and counted as any failed write.
-    let fd = descriptor::fd();
-    // A write racing the registration (a library loading, init() from another thread) has no index yet.
-    let Some(index) = tp.write_index() else { return counters::count_dropped(sys::EAGAIN) };
-    let mut head = Head::<N> { index, fixed: [MaybeUninit::uninit(); N] };
+    let mut head = Head::<N> { index: 0, fixed: [MaybeUninit::uninit(); N] };
     let mut iov = Iovecs::<D> { head: MaybeUninit::uninit(), data: [[MaybeUninit::uninit(); 2]; D] };
     let first = iov.data.as_mut_ptr().cast::<MaybeUninit<IoVec>>();
     // SAFETY: Iovecs is repr(C) arrays of one element type: `data` is 2·D contiguous iovecs.
@@ -136,11 +153,32 @@ fn write_with<'a, const N: usize, const D: usize>(
     if fixed_len > FTRACE_MAX_PAYLOAD {
         counters::count_oversized();
     }
-    iov.head.write(IoVec { iov_base: (&raw mut head).cast(), iov_len: 4 + fixed_len });
-    // The head was set just now and the data iovecs by the encoder; they point at the index and fixed part here
-    // (every fixed byte written: `complete`) and at dynamic data borrowed for 'a (Encoder's invariant).
-    // SAFETY: so the first 1 + ndata iovecs are initialised and point at live buffers.
-    let rc = unsafe { sys::writev(fd, (&raw const iov).cast::<IoVec>(), 1 + ndata) };
+    // SAFETY: the head is followed by `fixed_len` bytes all written (`complete`), and `iov` holds a free first
+    // iovec then the `ndata` the encoder filled, pointing at dynamic data borrowed for 'a (Encoder's invariant);
+    // all of it lives until `send` returns.
+    unsafe { send(tp, &raw mut head.index, 4 + fixed_len, (&raw mut iov).cast::<IoVec>(), 1 + ndata) }
+}
+
+/// Sends a laid-out record: the write index put in front of the fixed part, the first iovec pointed at both,
+/// one `writev`. Out of line, shared by every site: each keeps only its layout.
+///
+/// # Safety
+/// `head` points at a u32 followed by the rest of `head_len` initialised bytes; `iov` at `n` iovecs whose
+/// first is free and whose others point at live data.
+#[inline(never)]
+unsafe fn send(tp: &Tracepoint, head: *mut u32, head_len: usize, iov: *mut IoVec, n: usize) {
+    // The descriptor first, then the state: a renewal (register.rs) marks states stale before it replaces the
+    // descriptor, and publishes the new descriptor after the new indexes. A descriptor of -1 needs no test of
+    // its own: the writev fails with EBADF, and the event is dropped and counted as any failed write.
+    let fd = descriptor::fd();
+    // A write racing the registration (a library loading, init() from another thread) has no index yet.
+    let Some(index) = tp.write_index() else { return counters::count_dropped(sys::EAGAIN) };
+    // SAFETY: the caller's contract: head and iov point at live buffers of those sizes.
+    let rc = unsafe {
+        head.write(index);
+        iov.write(IoVec { iov_base: head.cast(), iov_len: head_len });
+        sys::writev(fd, iov, n)
+    };
     if rc < 0 {
         failed(fd, -rc as i32);
     }
