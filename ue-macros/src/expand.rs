@@ -1,5 +1,6 @@
 //! The code at a tracepoint site: one static tracepoint in the runtime's slice, an inline check of its enable
-//! word, and a call to the out-of-line write.
+//! word, and a call to the out-of-line write that every site of the crate with the same field types shares
+//! (through a cold function of the site's own when it has text to format first).
 
 use crate::model::{Form, Site, SiteField};
 use proc_macro2::{Span, TokenStream};
@@ -103,14 +104,15 @@ fn compiled_out(site: &Site) -> TokenStream {
     })
 }
 
-/// One field at the out-of-line write: its parameter, the argument passed, and its reference in the tuple.
+/// One field at the out-of-line write: its parameter, the argument passed, and what the shared write takes.
 struct Slot {
     param_ty: TokenStream,
     arg: TokenStream,
     /// Formats the parameter into a local, for the text forms.
     prep: TokenStream,
-    /// The reference to the value in the tuple passed to the shared write.
+    /// The value passed to the shared write, and its type.
     elem: TokenStream,
+    elem_ty: TokenStream,
 }
 
 fn slot(f: &SiteField, param: &Ident, local: &Ident, coerce: bool) -> Slot {
@@ -124,6 +126,7 @@ fn slot(f: &SiteField, param: &Ident, local: &Ident, coerce: bool) -> Slot {
             arg,
             prep: quote!(let #local = #private::Text::<{ #max }>::#ctor(#param);),
             elem: quote!(&#local),
+            elem_ty: quote!(&#private::Text<{ #max }>),
         }
     };
     match &f.form {
@@ -154,12 +157,19 @@ fn slot(f: &SiteField, param: &Ident, local: &Ident, coerce: bool) -> Slot {
                     arg: quote!(#private::#conv(&(#value))),
                     prep: quote!(),
                     elem: quote!(#param),
+                    elem_ty: quote!(&#target),
                 };
             }
             let ty = replace_lifetimes(ty, "'_");
             // The same type and span as the KIND lookup, so an unsupported type is reported once.
-            let (param_ty, by) = if f.by_ref { (quote!(&#ty), quote!()) } else { (quote!(#ty), quote!(&)) };
-            Slot { param_ty, arg: quote!(#value), prep: quote!(), elem: quote!(#by #param) }
+            let param_ty = if f.by_ref { quote!(&#ty) } else { quote!(#ty) };
+            Slot {
+                param_ty: param_ty.clone(),
+                arg: quote!(#value),
+                prep: quote!(),
+                elem: quote!(#param),
+                elem_ty: param_ty,
+            }
         }
     }
 }
@@ -212,9 +222,9 @@ fn body(site: &Site, coerce: bool) -> TokenStream {
     }}
 }
 
-/// The cold write function of the tracepoint `tag` names, and its call with the field values. It formats the
-/// text forms and passes references to every value to the write shared by the crate's sites of the same field
-/// types (`Site::write_site`): the write path is compiled once per shape, not once per site.
+/// The call of the write shared by the crate's sites of the same field types (`Site::write_site`, compiled once
+/// per shape, not once per site) with the field values; a site with text forms or `let` entries puts them, and
+/// that call, in a cold function of its own taking the values as arguments.
 pub fn write(site: &Site, coerce: bool, tag: &str) -> TokenStream {
     let tp_id = item(tag, "TP");
     let mut params = Vec::new();
@@ -229,16 +239,29 @@ pub fn write(site: &Site, coerce: bool, tag: &str) -> TokenStream {
     let args = slots.iter().map(|s| &s.arg);
     let preps = slots.iter().map(|s| &s.prep);
     let elems = slots.iter().map(|s| &s.elem);
+    let elem_tys = slots.iter().map(|s| &s.elem_ty);
+    let n = slots.len();
+    let [site_trait, nothing_trait] =
+        [format!("WriteSite{n}"), format!("WriteNothing{n}")].map(|t| Ident::new(&t, Span::call_site()));
     let private = quote!(::ue_runtime::__private);
     let prep = &site.prep;
+    let write = quote!((&#private::Site::<(#(#elem_tys,)*)>(&#tp_id, ::core::marker::PhantomData)).write_site);
+    let uses = quote!(use #private::{#nothing_trait as _, #site_trait as _};);
+    if prep.is_empty() && slots.iter().all(|s| s.prep.is_empty()) {
+        // Nothing to format: the site passes its values to the shared write itself.
+        return quote! {
+            #uses
+            #write(#(#args),*);
+        };
+    }
     quote! {
         #[cold]
         #[inline(never)]
         #[allow(clippy::too_many_arguments)]
         fn __ue_write(#(#params: #tys),*) {
-            use #private::{WriteNothing as _, WriteSite as _};
+            #uses
             #(#preps)*
-            (&#private::Site(&#tp_id, (#(#elems,)*))).write_site();
+            #write(#(#elems),*);
         }
         #(#prep)*
         __ue_write(#(#args),*);
