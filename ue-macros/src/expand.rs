@@ -1,5 +1,6 @@
 //! The code at a tracepoint site: one static tracepoint in the runtime's slice, an inline check of its enable
-//! word, and a call to the out-of-line write.
+//! word, and a call to the out-of-line write that every site of the crate with the same field types shares
+//! (through a cold function of the site's own when it has text to format first).
 
 use crate::model::{Form, Site, SiteField};
 use proc_macro2::{Span, TokenStream};
@@ -103,16 +104,18 @@ fn compiled_out(site: &Site) -> TokenStream {
     })
 }
 
-/// One field at the out-of-line write: its parameter, the argument passed, and how it is encoded.
+/// One field at the out-of-line write: its parameter, the argument passed, and what the shared write takes.
 struct Slot {
     param_ty: TokenStream,
     arg: TokenStream,
     /// Formats the parameter into a local, for the text forms.
     prep: TokenStream,
-    encode: TokenStream,
+    /// The value passed to the shared write, and its type.
+    elem: TokenStream,
+    elem_ty: TokenStream,
 }
 
-fn slot(f: &SiteField, param: &Ident, local: &Ident, enc: &Ident, coerce: bool) -> Slot {
+fn slot(f: &SiteField, param: &Ident, local: &Ident, coerce: bool) -> Slot {
     let value = &f.value;
     let vspan = syn::spanned::Spanned::span(value);
     let private = quote!(::ue_runtime::__private);
@@ -122,7 +125,8 @@ fn slot(f: &SiteField, param: &Ident, local: &Ident, enc: &Ident, coerce: bool) 
             param_ty: ty,
             arg,
             prep: quote!(let #local = #private::Text::<{ #max }>::#ctor(#param);),
-            encode: quote_spanned!(span=> <#private::Text<{ #max }> as #private::Field>::encode(&#local, #enc);),
+            elem: quote!(&#local),
+            elem_ty: quote!(&#private::Text<{ #max }>),
         }
     };
     match &f.form {
@@ -152,17 +156,19 @@ fn slot(f: &SiteField, param: &Ident, local: &Ident, enc: &Ident, coerce: bool) 
                     param_ty: quote!(&#target),
                     arg: quote!(#private::#conv(&(#value))),
                     prep: quote!(),
-                    encode: quote_spanned!(span=> <#target as #private::Field>::encode(#param, #enc);),
+                    elem: quote!(#param),
+                    elem_ty: quote!(&#target),
                 };
             }
             let ty = replace_lifetimes(ty, "'_");
             // The same type and span as the KIND lookup, so an unsupported type is reported once.
-            let (param_ty, by) = if f.by_ref { (quote!(&#ty), quote!()) } else { (quote!(#ty), quote!(&)) };
+            let param_ty = if f.by_ref { quote!(&#ty) } else { quote!(#ty) };
             Slot {
-                param_ty,
+                param_ty: param_ty.clone(),
                 arg: quote!(#value),
                 prep: quote!(),
-                encode: quote_spanned!(span=> <#ty as #private::Field>::encode(#by #param, #enc);),
+                elem: quote!(#param),
+                elem_ty: param_ty,
             }
         }
     }
@@ -216,33 +222,46 @@ fn body(site: &Site, coerce: bool) -> TokenStream {
     }}
 }
 
-/// The cold write function of the tracepoint `tag` names, and its call with the field values.
+/// The call of the write shared by the crate's sites of the same field types (`Site::write_site`, compiled once
+/// per shape, not once per site) with the field values; a site with text forms or `let` entries puts them, and
+/// that call, in a cold function of its own taking the values as arguments.
 pub fn write(site: &Site, coerce: bool, tag: &str) -> TokenStream {
-    let [kinds_id, tp_id] = ["KINDS", "TP"].map(|w| item(tag, w));
-    let enc = Ident::new("__ue_enc", Span::mixed_site());
+    let tp_id = item(tag, "TP");
     let mut params = Vec::new();
     let mut slots = Vec::new();
     for (i, f) in site.fields.iter().enumerate() {
         let param = Ident::new(&format!("__ue_f{i}"), Span::mixed_site());
         let local = Ident::new(&format!("__ue_t{i}"), Span::mixed_site());
-        slots.push(slot(f, &param, &local, &enc, coerce));
+        slots.push(slot(f, &param, &local, coerce));
         params.push(param);
     }
     let tys = slots.iter().map(|s| &s.param_ty);
     let args = slots.iter().map(|s| &s.arg);
     let preps = slots.iter().map(|s| &s.prep);
-    let encodes = slots.iter().map(|s| &s.encode);
+    let elems = slots.iter().map(|s| &s.elem);
+    let elem_tys = slots.iter().map(|s| &s.elem_ty);
+    let n = slots.len();
+    let [site_trait, nothing_trait] =
+        [format!("WriteSite{n}"), format!("WriteNothing{n}")].map(|t| Ident::new(&t, Span::call_site()));
     let private = quote!(::ue_runtime::__private);
     let prep = &site.prep;
+    let write = quote!((&#private::Site::<(#(#elem_tys,)*)>(&#tp_id, ::core::marker::PhantomData)).write_site);
+    let uses = quote!(use #private::{#nothing_trait as _, #site_trait as _};);
+    if prep.is_empty() && slots.iter().all(|s| s.prep.is_empty()) {
+        // Nothing to format: the site passes its values to the shared write itself.
+        return quote! {
+            #uses
+            #write(#(#args),*);
+        };
+    }
     quote! {
         #[cold]
         #[inline(never)]
         #[allow(clippy::too_many_arguments)]
         fn __ue_write(#(#params: #tys),*) {
-            const __UE_FIXED: usize = #private::fixed_size(#kinds_id);
-            const __UE_DYN: usize = #private::dyn_count(#kinds_id);
+            #uses
             #(#preps)*
-            #private::write_parts::<__UE_FIXED, __UE_DYN>(&#tp_id, |#enc| { #(#encodes)* });
+            #write(#(#elems),*);
         }
         #(#prep)*
         __ue_write(#(#args),*);

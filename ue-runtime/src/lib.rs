@@ -53,7 +53,7 @@ pub mod __private {
     pub use crate::span::{clock_reads, once, span_on, InSpan, Nothing, Ret, Span, SpanEnd};
     pub use crate::text::Text;
     pub use crate::tracepoint::{Tracepoint, TRACEPOINTS};
-    pub use crate::write::write_parts;
+    pub use crate::write::*;
     pub use linkme;
     pub use ue_abi::{desc_len, entry_bytes, entry_desc, entry_from_text, entry_head, entry_len};
 
