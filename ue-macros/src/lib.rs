@@ -11,7 +11,9 @@ mod derive;
 mod expand;
 mod model;
 mod namespace;
+mod owner;
 mod parse;
+mod seen;
 mod span;
 
 use proc_macro::TokenStream;
@@ -51,8 +53,43 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn user_event(attr: TokenStream, item: TokenStream) -> TokenStream {
     let item: proc_macro2::TokenStream = item.into();
-    let expanded = syn::parse2::<syn::ItemFn>(item.clone()).and_then(|mut func| {
-        let (site, span, generics) = parse::user_event(attr.into(), &func)?;
+    if let Ok(block) = syn::parse2::<syn::ItemImpl>(item.clone()) {
+        return owner::impl_block(attr.into(), block)
+            .unwrap_or_else(|e| {
+                let mut ts = e.into_compile_error();
+                ts.extend(item);
+                ts
+            })
+            .into();
+    }
+    match syn::parse2::<syn::ItemFn>(item.clone()) {
+        Ok(func) => match function(attr.into(), func, None) {
+            Ok(func) => quote::quote!(#func).into(),
+            Err(failed) => {
+                let (e, func) = *failed;
+                let mut ts = e.into_compile_error();
+                ts.extend(quote::quote!(#func));
+                ts.into()
+            }
+        },
+        Err(e) => {
+            let mut ts = e.into_compile_error();
+            ts.extend(item);
+            ts.into()
+        }
+    }
+}
+
+/// `#[user_event(attr)]` on `func`, a method of `owner`'s impl block if given: the function with its site, or
+/// the error and the function as written.
+fn function(
+    attr: proc_macro2::TokenStream,
+    mut func: syn::ItemFn,
+    owner: Option<&owner::Owner>,
+) -> Result<syn::ItemFn, Box<(syn::Error, syn::ItemFn)>> {
+    let original = func.clone();
+    let result = (|| {
+        let (site, span, generics) = parse::user_event(attr, &func, owner)?;
         check::site(&site, &generics)?;
         if let Some(span) = &span {
             check::site(&span.exit, &generics)?;
@@ -60,15 +97,11 @@ pub fn user_event(attr: TokenStream, item: TokenStream) -> TokenStream {
         } else {
             func.block.stmts.insert(0, syn::parse2(expand::user_event(&site))?);
         }
-        Ok(quote::quote!(#func))
-    });
-    match expanded {
-        Ok(ts) => ts.into(),
-        Err(e) => {
-            let mut ts = e.into_compile_error();
-            ts.extend(item);
-            ts.into()
-        }
+        Ok(())
+    })();
+    match result {
+        Ok(()) => Ok(func),
+        Err(e) => Err(Box::new((e, original))),
     }
 }
 
