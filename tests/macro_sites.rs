@@ -164,7 +164,7 @@ fn methods_of_two_types_with_one_name_register_and_record_apart() {
     for e in ["UeMA_new", "UeMB_new"] {
         set_enabled(e, false);
     }
-    assert_eq!(records("UeMA_new"), ["id=7"]);
+    assert_eq!(records("UeMA_new"), ["id=0x7 (7)"]);
     assert_eq!(records("UeMB_new"), ["name=b"]);
     assert!(!ue_runtime::status().to_string().contains("two formats"), "{}", ue_runtime::status());
 }
