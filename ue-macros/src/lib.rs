@@ -22,7 +22,11 @@ use proc_macro::TokenStream;
 ///
 /// - Field names are the parameter names; kernel types come from the Rust types through `ue_runtime::Field`
 ///   (see its table). `self` receivers are left out.
-/// - Options: `name = "…"` (default: the function's name), `skip(a, b)` to leave arguments out,
+/// - On an `impl` block (which then takes only `crate = path`), it names the events of the methods marked
+///   `#[user_event]` in it `Type_method` (`Type_Trait_method` in a trait impl); a method with a `self` receiver or
+///   `Self` in its signature needs that, or `name = "…"` (a compile error says so).
+/// - Options: `name = "…"` (default: the function's name), `crate = path` (where the runtime is, when not
+///   `::ue_runtime` or the manifest's name for it), `skip(a, b)` to leave arguments out,
 ///   `display(a)`, `debug(b)` to record any `Display`/`Debug` argument as text, `hex(c)` for bytes as hex text.
 /// - The event is written at the top of the body: for an `async fn` that is its first poll, not the call.
 /// - `span`: each call is an interval: the entry event gets `u64 span_id; u64 parent_id`, and an event
