@@ -14,9 +14,21 @@ pub fn item(tag: &str, what: &str) -> Ident {
     Ident::new(&format!("__UE{tag}_{what}"), Span::call_site())
 }
 
+/// The runtime's path with every token at `span`, so that an error in an expression it starts is reported there.
+pub fn path_at(k: &syn::Path, span: Span) -> TokenStream {
+    quote::ToTokens::to_token_stream(k)
+        .into_iter()
+        .map(|mut t| {
+            t.set_span(span);
+            t
+        })
+        .collect()
+}
+
 /// The static tracepoint, whose registration text lives in its entry of the `ue_events` section
 /// (ue-abi's section.rs); `exit_of` names the entry tracepoint of the span whose exit event this is.
 pub fn statics(site: &Site, tag: &str, exit_of: Option<&Ident>) -> TokenStream {
+    let k = &site.krate;
     let section = ue_abi::EVENTS_SECTION;
     let too_long = format!(
         "this event's registration text (name, fields, NUL) exceeds the kernel's {}-byte MAX_EVENT_DESC",
@@ -27,14 +39,15 @@ pub fn statics(site: &Site, tag: &str, exit_of: Option<&Ident>) -> TokenStream {
     let new = if multi { quote!(new_multi_format) } else { quote!(new) };
     let names = site.fields.iter().map(|f| &f.name);
     let kinds = site.fields.iter().map(|f| {
-        let ty = kind_type(&f.form);
-        quote_spanned!(f.form.span()=> <#ty as ::ue_runtime::__private::Field>::KIND)
+        let ty = kind_type(&f.form, k);
+        let k = path_at(k, f.form.span());
+        quote_spanned!(f.form.span()=> <#ty as #k::__private::Field>::KIND)
     });
     let [names_id, kinds_id, len_id, entry_id, tp_id, site_id] =
         ["NAMES", "KINDS", "LEN", "ENTRY", "TP", "SITE"].map(|w| item(tag, w));
     let limit = quote_spanned!(site.name_span=>
         const _: () = ::core::assert!(
-            ::ue_runtime::__private::desc_len(#name, #names_id, #kinds_id) <= ::ue_runtime::abi::MAX_EVENT_DESC,
+            #k::__private::desc_len(#name, #names_id, #kinds_id) <= #k::abi::MAX_EVENT_DESC,
             #too_long
         );
     );
@@ -45,49 +58,96 @@ pub fn statics(site: &Site, tag: &str, exit_of: Option<&Ident>) -> TokenStream {
         )
     });
     let share = exit_of.map(|e| quote!(.exit_of(&#e)));
+    let one_format = one_format(site, &name, &names_id, &kinds_id, tag);
     quote! {
         #manifest
+        #one_format
         const #names_id: &[&str] = &[#(#names),*];
-        const #kinds_id: &[::ue_runtime::__private::FieldKind] = &[#(#kinds),*];
+        const #kinds_id: &[#k::__private::FieldKind] = &[#(#kinds),*];
         #limit
-        const #len_id: usize = ::ue_runtime::__private::entry_len(#multi, #name, #names_id, #kinds_id);
+        const #len_id: usize = #k::__private::entry_len(#multi, #name, #names_id, #kinds_id);
         #[link_section = #section]
         static #entry_id: [u8; #len_id] =
-            ::ue_runtime::__private::entry_bytes::<#len_id>(#multi, #name, #names_id, #kinds_id);
-        static #tp_id: ::ue_runtime::__private::Tracepoint =
-            ::ue_runtime::__private::Tracepoint::#new(::ue_runtime::__private::entry_desc(&#entry_id, #multi))#share;
-        #[::ue_runtime::__private::linkme::distributed_slice(::ue_runtime::__private::TRACEPOINTS)]
-        #[linkme(crate = ::ue_runtime::__private::linkme)]
-        static #site_id: &::ue_runtime::__private::Tracepoint = &#tp_id;
+            #k::__private::entry_bytes::<#len_id>(#multi, #name, #names_id, #kinds_id);
+        static #tp_id: #k::__private::Tracepoint =
+            #k::__private::Tracepoint::#new(#k::__private::entry_desc(&#entry_id, #multi))#share;
+        #[#k::__private::linkme::distributed_slice(#k::__private::TRACEPOINTS)]
+        #[linkme(crate = #k::__private::linkme)]
+        static #site_id: &#k::__private::Tracepoint = &#tp_id;
+    }
+}
+
+/// One name, one format in a crate (seen.rs): the first site of a name declares its fields; a later one asserts
+/// at its name that its fields are the same.
+fn one_format(site: &Site, name: &str, names_id: &Ident, kinds_id: &Ident, tag: &str) -> TokenStream {
+    let k = &site.krate;
+    let (role, key) = crate::seen::role(site, name);
+    let (nh, ch) = (key.name, key.krate);
+    let key = quote!(#k::__private::EventKey::<#nh, #ch>);
+    match role {
+        crate::seen::Role::None => quote!(),
+        crate::seen::Role::First => {
+            let first = item(tag, "FIRST");
+            quote! {
+                #[allow(dead_code, non_camel_case_types)]
+                struct #first;
+                #[allow(non_local_definitions)]
+                impl #k::__private::FirstSite<#first> for #key {
+                    const NAMES: &'static [&'static str] = #names_id;
+                    const KINDS: &'static [#k::__private::FieldKind] = #kinds_id;
+                }
+            }
+        }
+        crate::seen::Role::Later { at, fields } => {
+            let message = format!(
+                "event `{name}` is declared at {at} with other fields ({fields}); here it has {}: one name has one \
+                 format in a program (the kernel refuses the second), so rename one (`#[user_event(name = \"…\")]`, \
+                 another name in `tracepoint!`) or make both multi-format",
+                crate::seen::fields(site)
+            );
+            quote_spanned! {site.name_span=>
+                const _: () = ::core::assert!(
+                    #k::__private::same_format(
+                        #k::__private::first_names(&#key),
+                        #k::__private::first_kinds(&#key),
+                        #names_id,
+                        #kinds_id
+                    ),
+                    #message
+                );
+            }
+        }
     }
 }
 
 /// The type whose `Field` impl gives the kernel type (consts cannot name the function's lifetimes: `&'a str`
 /// becomes `&'static str`).
-fn kind_type(form: &Form) -> TokenStream {
+fn kind_type(form: &Form, k: &syn::Path) -> TokenStream {
     match form {
         Form::Typed(ty) => {
             let ty = replace_lifetimes(ty, "'static");
             quote!(#ty)
         }
-        Form::Display(_) | Form::Debug(_) => quote!(::ue_runtime::__private::Text<{ ::ue_runtime::DISPLAY_MAX }>),
-        Form::Hex(_) => quote!(::ue_runtime::__private::Text<{ ::ue_runtime::HEX_MAX }>),
+        Form::Display(_) | Form::Debug(_) => quote!(#k::__private::Text<{ #k::DISPLAY_MAX }>),
+        Form::Hex(_) => quote!(#k::__private::Text<{ #k::HEX_MAX }>),
     }
 }
 
 /// `tracepoint!`: the values are evaluated only when enabled; a string or byte field takes anything that reads
 /// as `str` or `[u8]` (an owned temporary lives for the write).
 pub fn tracepoint(site: &Site) -> TokenStream {
+    let k = &site.krate;
     let on = body(site, true);
     let off = compiled_out(site);
-    quote!(::ue_runtime::__ue_site! { {#on} {#off} })
+    quote!(#k::__ue_site! { {#on} {#off} })
 }
 
 /// `#[user_event]`: the statement put first in the body; the fields are the arguments.
 pub fn user_event(site: &Site) -> TokenStream {
+    let k = &site.krate;
     let on = body(site, false);
     let off = compiled_out(site);
-    quote!(::ue_runtime::__ue_site! { {#on} {#off} })
+    quote!(#k::__ue_site! { {#on} {#off} })
 }
 
 /// A site under the `compile-out` feature: the values type-checked (so a variable used only there is still
@@ -115,10 +175,10 @@ struct Slot {
     elem_ty: TokenStream,
 }
 
-fn slot(f: &SiteField, param: &Ident, local: &Ident, coerce: bool) -> Slot {
+fn slot(f: &SiteField, param: &Ident, local: &Ident, coerce: bool, k: &syn::Path) -> Slot {
     let value = &f.value;
     let vspan = syn::spanned::Spanned::span(value);
-    let private = quote!(::ue_runtime::__private);
+    let private = quote!(#k::__private);
     let text = |ty: TokenStream, arg: TokenStream, ctor: &str, max: TokenStream, span: Span| {
         let ctor = Ident::new(ctor, span);
         Slot {
@@ -133,11 +193,11 @@ fn slot(f: &SiteField, param: &Ident, local: &Ident, coerce: bool) -> Slot {
         // The value's span on its conversion, so a value of the wrong kind is reported at the value.
         Form::Display(s) => {
             let arg = if f.by_ref { quote_spanned!(vspan=> #value) } else { quote_spanned!(vspan=> &#value) };
-            text(quote!(&dyn ::core::fmt::Display), arg, "display", quote!(::ue_runtime::DISPLAY_MAX), *s)
+            text(quote!(&dyn ::core::fmt::Display), arg, "display", quote!(#k::DISPLAY_MAX), *s)
         }
         Form::Debug(s) => {
             let arg = if f.by_ref { quote_spanned!(vspan=> #value) } else { quote_spanned!(vspan=> &#value) };
-            text(quote!(&dyn ::core::fmt::Debug), arg, "debug", quote!(::ue_runtime::DISPLAY_MAX), *s)
+            text(quote!(&dyn ::core::fmt::Debug), arg, "debug", quote!(#k::DISPLAY_MAX), *s)
         }
         Form::Hex(s) => {
             let arg = if f.by_ref {
@@ -145,7 +205,7 @@ fn slot(f: &SiteField, param: &Ident, local: &Ident, coerce: bool) -> Slot {
             } else {
                 quote_spanned!(vspan=> #private::as_bytes(&(#value)))
             };
-            text(quote!(&[u8]), arg, "hex", quote!(::ue_runtime::HEX_MAX), *s)
+            text(quote!(&[u8]), arg, "hex", quote!(#k::HEX_MAX), *s)
         }
         Form::Typed(ty) => {
             let span = f.form.span();
@@ -232,7 +292,7 @@ pub fn write(site: &Site, coerce: bool, tag: &str) -> TokenStream {
     for (i, f) in site.fields.iter().enumerate() {
         let param = Ident::new(&format!("__ue_f{i}"), Span::mixed_site());
         let local = Ident::new(&format!("__ue_t{i}"), Span::mixed_site());
-        slots.push(slot(f, &param, &local, coerce));
+        slots.push(slot(f, &param, &local, coerce, &site.krate));
         params.push(param);
     }
     let tys = slots.iter().map(|s| &s.param_ty);
@@ -243,7 +303,8 @@ pub fn write(site: &Site, coerce: bool, tag: &str) -> TokenStream {
     let n = slots.len();
     let [site_trait, nothing_trait] =
         [format!("WriteSite{n}"), format!("WriteNothing{n}")].map(|t| Ident::new(&t, Span::call_site()));
-    let private = quote!(::ue_runtime::__private);
+    let k = &site.krate;
+    let private = quote!(#k::__private);
     let prep = &site.prep;
     let write = quote!((&#private::Site::<(#(#elem_tys,)*)>(&#tp_id, ::core::marker::PhantomData)).write_site);
     let uses = quote!(use #private::{#nothing_trait as _, #site_trait as _};);
