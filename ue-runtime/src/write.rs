@@ -207,9 +207,9 @@ fn write_with<'a, const N: usize, const D: usize>(
     if fixed_len > FTRACE_MAX_PAYLOAD {
         counters::count_oversized();
     }
-    // SAFETY: the head is followed by `fixed_len` bytes all written (`complete`), and `iov` holds a free first
-    // iovec then the `ndata` the encoder filled, pointing at dynamic data borrowed for 'a (Encoder's invariant);
-    // all of it lives until `send` returns.
+    // The head is followed by `fixed_len` bytes all written (`complete`), and `iov` holds a free first iovec then
+    // the `ndata` the encoder filled, pointing at dynamic data borrowed for 'a (Encoder's invariant).
+    // SAFETY: so send's contract holds, and all of it lives until `send` returns.
     unsafe { send(tp, &raw mut head.index, 4 + fixed_len, (&raw mut iov).cast::<IoVec>(), 1 + ndata) }
 }
 
