@@ -32,6 +32,7 @@ fn install(case: &str) {
     match case {
         "none" => {}
         "ue" => tracing_subscriber::registry().with(ue_tracing::layer()).init(),
+        "ue-alone" => ue_tracing::layer().try_init().expect("no other global subscriber"),
         "etw" => tracing_subscriber::registry()
             .with(tracing_etw::LayerBuilder::new(ETW_PROVIDER).build().expect("tracing-etw layer"))
             .init(),
@@ -69,7 +70,7 @@ fn run_case(case: &str, enabled: bool) {
     site(0); // registers the callsite (ue: defines its user_event)
     if enabled {
         match case {
-            "ue" => enable(LAYER_EVENT, true),
+            "ue" | "ue-alone" => enable(LAYER_EVENT, true),
             "etw" => enable(ETW_EVENT, true),
             _ => {}
         }
@@ -79,7 +80,7 @@ fn run_case(case: &str, enabled: bool) {
     let mut ns = 0.0;
     let allocs = alloc::allocations_in(|| ns = time(n, rounds, enabled)) as f64 / (n * rounds as u64) as f64;
     if enabled {
-        enable(if case == "ue" { LAYER_EVENT } else { ETW_EVENT }, false);
+        enable(if case.starts_with("ue") { LAYER_EVENT } else { ETW_EVENT }, false);
     }
     println!("{ns:.2} {allocs:.3}");
 }
@@ -92,11 +93,16 @@ fn main() {
     let enabled = args.iter().any(|a| a == "--enabled");
     let exe = std::env::current_exe().unwrap();
     let cases: &[(&str, &str)] = if enabled {
-        &[("ue", "ue-tracing layer, event enabled"), ("etw", "tracing-etw layer, event enabled")]
+        &[
+            ("ue", "ue-tracing layer, event enabled"),
+            ("ue-alone", "ue-tracing alone (`layer().try_init()`), event enabled"),
+            ("etw", "tracing-etw layer, event enabled"),
+        ]
     } else {
         &[
             ("none", "tracing, no subscriber"),
             ("ue", "ue-tracing layer, nobody tracing"),
+            ("ue-alone", "ue-tracing alone (`layer().try_init()`), nobody tracing"),
             ("etw", "tracing-etw layer, nobody tracing"),
         ]
     };

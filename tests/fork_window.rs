@@ -1,7 +1,9 @@
 //! After `fork`, an event enabled at once is enabled at once, in the parent and in the child: the runtime makes
 //! every enable word's page private again in its fork handlers, so the kernel need not set the bit from a work
-//! item later (losing the writes of that moment). The tracepoint's word is alone in its page here, so nothing
-//! else of the program can make the page private by chance.
+//! item later (losing the writes of that moment). "At once" starts when the child has run: until its handler
+//! has, its page is still shared copy-on-write (nothing in the child can change that before it runs), so the
+//! child says when it is running before the parent enables. The tracepoint's word is alone in its page here, so
+//! nothing else of the program can make the page private by chance.
 
 use std::time::Duration;
 use ue_runtime::Tracepoint;
@@ -33,13 +35,17 @@ fn fork_and_enable(round: usize) {
     let tp = &ALONE.0;
     set_enabled("ue_t_fork_window", false);
     ue_test_support::clear_trace();
-    let mut go = [0; 2];
-    // SAFETY: go is a valid array of two ints for pipe to fill.
+    let (mut go, mut running) = ([0; 2], [0; 2]);
+    // SAFETY: go and running are valid arrays of two ints for pipe to fill.
     assert_eq!(unsafe { libc::pipe(go.as_mut_ptr()) }, 0);
+    // SAFETY: as above.
+    assert_eq!(unsafe { libc::pipe(running.as_mut_ptr()) }, 0);
     // SAFETY: the child only reads a pipe, checks a word, writes events and leaves with _exit.
     let pid = unsafe { libc::fork() };
     assert!(pid >= 0, "fork: {}", std::io::Error::last_os_error());
     if pid == 0 {
+        // SAFETY: writes one byte to our end of the pipe: the fork handlers have run.
+        unsafe { libc::write(running[1], [1u8].as_ptr().cast(), 1) };
         let mut b = 0u8;
         // SAFETY: reads one byte into b from our end of the pipe.
         unsafe { libc::read(go[0], (&raw mut b).cast(), 1) };
@@ -55,6 +61,9 @@ fn fork_and_enable(round: usize) {
         // SAFETY: ends the child without running the harness's exit handlers.
         unsafe { libc::_exit(code) };
     }
+    let mut b = 0u8;
+    // SAFETY: reads one byte into b from our end of the pipe.
+    unsafe { libc::read(running[0], (&raw mut b).cast(), 1) };
     set_enabled("ue_t_fork_window", true);
     let parent_enabled = tp.is_enabled();
     // SAFETY: writes one byte to our end of the pipe.
@@ -62,6 +71,10 @@ fn fork_and_enable(round: usize) {
     let mut st = 0;
     // SAFETY: pid is our child.
     unsafe { libc::waitpid(pid, &raw mut st, 0) };
+    for fd in go.into_iter().chain(running) {
+        // SAFETY: closes the pipes made above, used no more.
+        unsafe { libc::close(fd) };
+    }
     // The parent's writes after the child's, so the child's records come first.
     for n in 0..WRITES {
         tp.emit(&(WRITES + n,));

@@ -131,3 +131,40 @@ fn disabled_sites_do_not_evaluate_their_fields() {
     set_enabled("ue_m_lazy", false);
     assert_eq!(evaluated.get(), 1, "enabled: evaluated once");
 }
+
+struct UeMA;
+struct UeMB;
+
+#[user_event]
+impl UeMA {
+    #[user_event]
+    fn new(id: u32) -> UeMA {
+        let _ = id;
+        UeMA
+    }
+}
+
+#[user_event]
+impl UeMB {
+    #[user_event]
+    fn new(name: &str) -> UeMB {
+        let _ = name;
+        UeMB
+    }
+}
+
+#[test]
+#[ignore = "needs user_events: cargo xtask test"]
+fn methods_of_two_types_with_one_name_register_and_record_apart() {
+    for e in ["UeMA_new", "UeMB_new"] {
+        set_enabled(e, true);
+    }
+    clear_trace();
+    let _ = (UeMA::new(7), UeMB::new("b"));
+    for e in ["UeMA_new", "UeMB_new"] {
+        set_enabled(e, false);
+    }
+    assert_eq!(records("UeMA_new"), ["id=0x7 (7)"]);
+    assert_eq!(records("UeMB_new"), ["name=b"]);
+    assert!(!ue_runtime::status().to_string().contains("two formats"), "{}", ue_runtime::status());
+}

@@ -149,3 +149,36 @@ fn a_fmt_layer_beside_it_sees_every_event_enabled_or_not() {
     }
     assert_eq!(records("tracing_layer_both").len(), 2, "ue wrote the two enabled ones");
 }
+
+#[test]
+#[ignore = "needs user_events: cargo xtask test"]
+fn alone_it_skips_an_event_nobody_traces_before_it_is_built_and_writes_one_traced_from_then_on() {
+    static BUILT: AtomicUsize = AtomicUsize::new(0);
+    let built = |n: u64| {
+        BUILT.fetch_add(1, Ordering::Relaxed);
+        n
+    };
+    let fire = |n: u64| info!(name: "alone", n = built(n), "alone {n}");
+    let dispatch = ue_tracing::layer().with_span_close(true).dispatch();
+    tracing::dispatcher::with_default(&dispatch, || {
+        fire(0); // the first event defines the tracepoint from its values
+        assert!(event_exists("tracing_layer_alone"));
+        let before = BUILT.load(Ordering::Relaxed);
+        for n in 1..100 {
+            fire(n);
+        }
+        assert_eq!(BUILT.load(Ordering::Relaxed), before, "no value evaluated while nobody traces");
+        set_enabled("tracing_layer_alone", true); // a tracer attaching later: the very next event is written
+        clear_trace();
+        fire(100);
+        fire(101);
+        set_enabled("tracing_layer_alone", false);
+        fire(102);
+        let span = info_span!("alone_work", id = 5u64);
+        drop(span.enter());
+        assert!(event_exists("tracing_layer_alone_work_close"), "span close events work alone too");
+    });
+    let recs = records("tracing_layer_alone");
+    assert_eq!(recs.len(), 2, "{recs:?}");
+    assert!(recs[0].contains(&int_field("n", 8, 100)) && recs[1].contains(&int_field("n", 8, 101)), "{recs:?}");
+}

@@ -19,6 +19,45 @@ pub const fn desc_len(name: &str, names: &[&str], kinds: &[FieldKind]) -> usize 
     n
 }
 
+/// Whether two field lists make the same registration text (the kernel's test of "the same format"): the same
+/// names and kernel types, in order. Usable at compile time: the macros compare two sites of one event name.
+#[must_use]
+pub const fn same_format(names_a: &[&str], kinds_a: &[FieldKind], names_b: &[&str], kinds_b: &[FieldKind]) -> bool {
+    if names_a.len() != names_b.len() || kinds_a.len() != kinds_b.len() || names_a.len() != kinds_a.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < kinds_a.len() {
+        let same_len = match (kinds_a[i], kinds_b[i]) {
+            (FieldKind::Array(a), FieldKind::Array(b)) => a == b,
+            _ => true,
+        };
+        if !same_len
+            || !same_str(names_a[i], names_b[i])
+            || !same_str(kinds_a[i].kernel_type(), kinds_b[i].kernel_type())
+        {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+const fn same_str(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 /// Writes the registration text (without its NUL) into `out` from `at`; returns where it ends. `out` must
 /// have room for `desc_len(..) - 1` bytes from `at`.
 pub const fn write_desc(out: &mut [u8], at: usize, name: &str, names: &[&str], kinds: &[FieldKind]) -> usize {
@@ -81,6 +120,17 @@ const fn digits(mut v: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn same_format_compares_names_and_kernel_types_in_order() {
+        use FieldKind::{Array, Str, U32, U64};
+        assert!(same_format(&["n", "s"], &[U32, Str], &["n", "s"], &[U32, Str]));
+        assert!(!same_format(&["n"], &[U32], &["n"], &[U64]));
+        assert!(!same_format(&["n"], &[U32], &["m"], &[U32]));
+        assert!(!same_format(&["n", "s"], &[U32, Str], &["s", "n"], &[Str, U32]));
+        assert!(!same_format(&["a"], &[Array(4)], &["a"], &[Array(5)]));
+        assert!(!same_format(&[], &[], &["n"], &[U32]) && same_format(&[], &[], &[], &[]));
+    }
 
     #[test]
     fn registration_text_for_every_kind() {

@@ -16,7 +16,7 @@ pub mod mounts;
 pub mod names;
 pub mod section;
 
-pub use desc::{desc_len, desc_string, write_desc};
+pub use desc::{desc_len, desc_string, same_format, write_desc};
 pub use ioctl::*;
 pub use kind::FieldKind;
 pub use limits::*;

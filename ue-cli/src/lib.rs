@@ -4,6 +4,7 @@
 // The public crate is the `ue` command; this library only serves it and its tests, so `missing_docs` (enforced
 // on the library crates users build against) is not.
 
+pub mod conflicts;
 pub mod elf;
 pub mod elf_section;
 pub mod escape;

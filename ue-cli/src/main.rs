@@ -23,9 +23,15 @@ struct Cli {
 enum Cmd {
     /// List the events compiled into binaries (their `ue_events` section), or with no file, the user events
     /// registered on this machine now, with their formats and who traces them.
+    ///
+    /// An event name declared with two formats in the files (the executable and libraries of one program) is
+    /// reported on stderr: the kernel would refuse the second.
     List {
         /// Executables or shared libraries.
         files: Vec<PathBuf>,
+        /// Exit with status 1 when the files declare one event name with two formats (for CI).
+        #[arg(long, requires = "files")]
+        check: bool,
     },
     /// Run a command and print its events, from the first one: one line per event (`time pid event
     /// field=value …`, text quoted, bytes in hex) or one JSON object per line. Needs root.
@@ -54,8 +60,8 @@ enum Cmd {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Cmd::List { files } if files.is_empty() => list_machine(),
-        Cmd::List { files } => list_files(&files),
+        Cmd::List { files, .. } if files.is_empty() => list_machine(),
+        Cmd::List { files, check } => list_files(&files, check),
         Cmd::Record { events, events_from, json, output, command } => {
             globs(&events).and_then(|globs| record(record::Options { globs, events_from, json, output, command }))
         }
@@ -96,13 +102,15 @@ impl From<WriteError> for Failure {
 
 /// One line per event, `system:name fields`; with several files each line starts with `file: `. Each file's
 /// lines are written as one piece once it is read, so its errors on stderr come between files, not inside one.
-fn list_files(files: &[PathBuf]) -> Result<i32, Failure> {
+/// Then each name declared with two formats, on stderr; with `check`, those make the status 1.
+fn list_files(files: &[PathBuf], check: bool) -> Result<i32, Failure> {
     let mut failed = false;
+    let mut read = Vec::new();
     for f in files {
         match elf::events(f) {
             Ok(entries) => {
                 let mut text = String::new();
-                for e in entries {
+                for e in &entries {
                     if files.len() > 1 {
                         let _ = writeln!(text, "{}: {e}", escape::text(&f.to_string_lossy()));
                     } else {
@@ -110,6 +118,7 @@ fn list_files(files: &[PathBuf]) -> Result<i32, Failure> {
                     }
                 }
                 output::print(&text)?;
+                read.push((f.clone(), entries));
             }
             Err(e) => {
                 output::warn(&format!("ue: {e}"));
@@ -117,7 +126,11 @@ fn list_files(files: &[PathBuf]) -> Result<i32, Failure> {
             }
         }
     }
-    Ok(i32::from(failed))
+    let conflicts = ue_cli::conflicts::find(&read);
+    for c in &conflicts {
+        output::warn(&format!("ue: {c}"));
+    }
+    Ok(i32::from(failed || (check && !conflicts.is_empty())))
 }
 
 /// The user events the kernel has now: `system:name fields`, and `# used by …` while traced. Any process may

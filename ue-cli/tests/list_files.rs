@@ -110,3 +110,25 @@ fn a_crate_prefix_reaches_every_macro_event_and_no_hand_declared_one() {
         ["user_events:ue_t_by_hand u8 x", "user_events:ue_t_ns_request u32 id", "user_events:ue_t_ns_tick u64 n"]
     );
 }
+
+#[test]
+fn a_pair_of_libraries_declaring_one_name_with_two_formats_is_reported_and_check_fails() {
+    use common::elf_file::{elf, Sec, LE64};
+    let dir = std::env::temp_dir().join(format!("ue-list-check-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (a, b) = (dir.join("liba.so"), dir.join("libb.so"));
+    std::fs::write(&a, elf(&[Sec::events(&["user_events:done u32 n", "user_events:a_only"])], LE64)).unwrap();
+    std::fs::write(&b, elf(&[Sec::events(&["user_events:done u64 n"])], LE64)).unwrap();
+    let (code, out, err) = run(ue().arg("list").arg(&a).arg(&b));
+    assert_eq!(code, 0, "without --check the conflict is reported, not a failure: {err}");
+    assert_eq!(out.lines().count(), 3, "{out}");
+    let said =
+        format!("ue: event 'done' is declared with 2 formats: 'u32 n' in {}; 'u64 n' in {}", a.display(), b.display());
+    assert!(err.contains(&said), "{err}");
+    let (code, _, err) = run(ue().arg("list").arg("--check").arg(&a).arg(&b));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains(&said), "{err}");
+    let (code, _, err) = run(ue().arg("list").arg("--check").arg(&a));
+    assert_eq!((code, err.as_str()), (0, ""));
+    let _ = std::fs::remove_dir_all(&dir);
+}

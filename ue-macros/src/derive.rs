@@ -9,8 +9,9 @@ use syn::{Data, DeriveInput, Fields, Ident};
 #[allow(clippy::too_many_lines)] // one match over the shapes derived, each arm short
 pub fn field(input: TokenStream) -> syn::Result<TokenStream> {
     let input: DeriveInput = syn::parse2(input)?;
-    let repr = ue_repr(&input)?;
-    let private = quote!(::ue_runtime::__private);
+    let (repr, krate) = ue_options(&input)?;
+    let k = crate::namespace::current().unwrap_or_default().runtime_path(krate);
+    let private = quote!(#k::__private);
     let mut parts = None;
     let mut zero = None;
     let (kind, encode, bound) = match &input.data {
@@ -135,20 +136,23 @@ pub fn field(input: TokenStream) -> syn::Result<TokenStream> {
     })
 }
 
-/// The span of `#[ue(repr)]`, if present.
-fn ue_repr(input: &DeriveInput) -> syn::Result<Option<proc_macro2::Span>> {
-    let mut found = None;
+/// The span of `#[ue(repr)]`, if present, and the path of `#[ue(crate = path)]`.
+fn ue_options(input: &DeriveInput) -> syn::Result<(Option<proc_macro2::Span>, Option<syn::Path>)> {
+    let (mut found, mut krate) = (None, None);
     for attr in input.attrs.iter().filter(|a| a.path().is_ident("ue")) {
         attr.parse_nested_meta(|m| {
             if m.path.is_ident("repr") {
                 found = Some(m.path.span());
                 Ok(())
+            } else if m.path.is_ident("crate") {
+                krate = Some(crate::parse::crate_path(&m.value()?.parse()?)?);
+                Ok(())
             } else {
-                Err(m.error("unknown option: expected `#[ue(repr)]`"))
+                Err(m.error("unknown option: expected `#[ue(repr)]` or `#[ue(crate = path)]`"))
             }
         })?;
     }
-    Ok(found)
+    Ok((found, krate))
 }
 
 /// The integer type of `#[repr(u8)]` and the like; `isize` (Rust's default discriminant type) without one.

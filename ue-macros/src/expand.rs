@@ -1,5 +1,6 @@
 //! The code at a tracepoint site: one static tracepoint in the runtime's slice, an inline check of its enable
-//! word, and a call to the out-of-line write.
+//! word, and a call to the out-of-line write that every site of the crate with the same field types shares
+//! (through a cold function of the site's own when it has text to format first).
 
 use crate::model::{Form, Site, SiteField};
 use proc_macro2::{Span, TokenStream};
@@ -13,9 +14,21 @@ pub fn item(tag: &str, what: &str) -> Ident {
     Ident::new(&format!("__UE{tag}_{what}"), Span::call_site())
 }
 
+/// The runtime's path with every token at `span`, so that an error in an expression it starts is reported there.
+pub fn path_at(k: &syn::Path, span: Span) -> TokenStream {
+    quote::ToTokens::to_token_stream(k)
+        .into_iter()
+        .map(|mut t| {
+            t.set_span(span);
+            t
+        })
+        .collect()
+}
+
 /// The static tracepoint, whose registration text lives in its entry of the `ue_events` section
 /// (ue-abi's section.rs); `exit_of` names the entry tracepoint of the span whose exit event this is.
 pub fn statics(site: &Site, tag: &str, exit_of: Option<&Ident>) -> TokenStream {
+    let k = &site.krate;
     let section = ue_abi::EVENTS_SECTION;
     let too_long = format!(
         "this event's registration text (name, fields, NUL) exceeds the kernel's {}-byte MAX_EVENT_DESC",
@@ -27,18 +40,17 @@ pub fn statics(site: &Site, tag: &str, exit_of: Option<&Ident>) -> TokenStream {
     let marks_id = item(tag, "FIELD_NAMES");
     let marks: Vec<Ident> = site.fields.iter().map(|f| marker(&f.name)).collect();
     let parts = site.fields.iter().zip(&marks).map(|(f, mark)| {
-        let ty = kind_type(&f.form);
+        let ty = kind_type(&f.form, k);
         let name = &f.name;
+        let k = path_at(k, f.form.span());
         // The one lookup of the field's type: an unsupported type's error names the field (`FieldNamed`), or
         // for a span's `ret` (`Ret<'_, T>`), T and the `ret` forms (`RetField`).
         let parts = match ret_inner(&f.form) {
             Some(inner) => {
                 let inner = replace_lifetimes(inner, "'static");
-                quote_spanned!(f.form.span()=> <#inner as ::ue_runtime::__private::RetField>::PARTS)
+                quote_spanned!(f.form.span()=> <#inner as #k::__private::RetField>::PARTS)
             }
-            None => {
-                quote_spanned!(f.form.span()=> <#ty as ::ue_runtime::__private::FieldNamed<#marks_id::#mark>>::PARTS)
-            }
+            None => quote_spanned!(f.form.span()=> <#ty as #k::__private::FieldNamed<#marks_id::#mark>>::PARTS),
         };
         quote!(.field(#name, #parts))
     });
@@ -46,7 +58,7 @@ pub fn statics(site: &Site, tag: &str, exit_of: Option<&Ident>) -> TokenStream {
         ["FLAT", "ALL_NAMES", "NAMES", "KINDS", "LEN", "ENTRY", "TP", "SITE"].map(|w| item(tag, w));
     let limit = quote_spanned!(site.name_span=>
         const _: () = ::core::assert!(
-            ::ue_runtime::__private::desc_len(#name, #names_id, #kinds_id) <= ::ue_runtime::abi::MAX_EVENT_DESC,
+            #k::__private::desc_len(#name, #names_id, #kinds_id) <= #k::abi::MAX_EVENT_DESC,
             #too_long
         );
     );
@@ -57,6 +69,7 @@ pub fn statics(site: &Site, tag: &str, exit_of: Option<&Ident>) -> TokenStream {
         )
     });
     let share = exit_of.map(|e| quote!(.exit_of(&#e)));
+    let one_format = one_format(site, &name, &names_id, &kinds_id, tag);
     quote! {
         #manifest
         // Types named as the fields, for the messages of unsupported types.
@@ -65,29 +78,73 @@ pub fn statics(site: &Site, tag: &str, exit_of: Option<&Ident>) -> TokenStream {
             #(pub(super) struct #marks;)*
         }
         // The fields' kernel fields: one each, or several for an `Option` or a derived struct.
-        const #flat_id: &::ue_runtime::__private::Flat = &::ue_runtime::__private::Flat::EMPTY #(#parts)* .checked();
-        const #all_id: [&str; ::ue_runtime::MAX_FIELDS] = #flat_id.names();
-        const #names_id: &[&str] = ::ue_runtime::__private::first(&#all_id, #flat_id.len());
-        const #kinds_id: &[::ue_runtime::__private::FieldKind] = #flat_id.kinds();
+        const #flat_id: &#k::__private::Flat = &#k::__private::Flat::EMPTY #(#parts)* .checked();
+        const #all_id: [&str; #k::MAX_FIELDS] = #flat_id.names();
+        const #names_id: &[&str] = #k::__private::first(&#all_id, #flat_id.len());
+        const #kinds_id: &[#k::__private::FieldKind] = #flat_id.kinds();
+        #one_format
         #limit
-        const #len_id: usize = ::ue_runtime::__private::entry_len(#multi, #name, #names_id, #kinds_id);
+        const #len_id: usize = #k::__private::entry_len(#multi, #name, #names_id, #kinds_id);
         #[link_section = #section]
         static #entry_id: [u8; #len_id] =
-            ::ue_runtime::__private::entry_bytes::<#len_id>(#multi, #name, #names_id, #kinds_id);
-        static #tp_id: ::ue_runtime::__private::Tracepoint =
-            ::ue_runtime::__private::Tracepoint::#new(::ue_runtime::__private::entry_desc(&#entry_id, #multi))#share;
-        #[::ue_runtime::__private::linkme::distributed_slice(::ue_runtime::__private::TRACEPOINTS)]
-        #[linkme(crate = ::ue_runtime::__private::linkme)]
-        static #site_id: &::ue_runtime::__private::Tracepoint = &#tp_id;
+            #k::__private::entry_bytes::<#len_id>(#multi, #name, #names_id, #kinds_id);
+        static #tp_id: #k::__private::Tracepoint =
+            #k::__private::Tracepoint::#new(#k::__private::entry_desc(&#entry_id, #multi))#share;
+        #[#k::__private::linkme::distributed_slice(#k::__private::TRACEPOINTS)]
+        #[linkme(crate = #k::__private::linkme)]
+        static #site_id: &#k::__private::Tracepoint = &#tp_id;
     }
 }
 
-/// `T` of a span's `ret` field, `::ue_runtime::__private::Ret<'_, T>` (span.rs).
+/// One name, one format in a crate (seen.rs): the first site of a name declares its fields; a later one asserts
+/// at its name that its fields are the same.
+fn one_format(site: &Site, name: &str, names_id: &Ident, kinds_id: &Ident, tag: &str) -> TokenStream {
+    let k = &site.krate;
+    let (role, key) = crate::seen::role(site, name);
+    let (nh, ch) = (key.name, key.krate);
+    let key = quote!(#k::__private::EventKey::<#nh, #ch>);
+    match role {
+        crate::seen::Role::None => quote!(),
+        crate::seen::Role::First => {
+            let first = item(tag, "FIRST");
+            quote! {
+                #[allow(dead_code, non_camel_case_types)]
+                struct #first;
+                #[allow(non_local_definitions)]
+                impl #k::__private::FirstSite<#first> for #key {
+                    const NAMES: &'static [&'static str] = #names_id;
+                    const KINDS: &'static [#k::__private::FieldKind] = #kinds_id;
+                }
+            }
+        }
+        crate::seen::Role::Later { at, fields } => {
+            let message = format!(
+                "event `{name}` is declared at {at} with other fields ({fields}); here it has {}: one name has one \
+                 format in a program (the kernel refuses the second), so rename one (`#[user_event(name = \"…\")]`, \
+                 another name in `tracepoint!`) or make both multi-format",
+                crate::seen::fields(site)
+            );
+            quote_spanned! {site.name_span=>
+                const _: () = ::core::assert!(
+                    #k::__private::same_format(
+                        #k::__private::first_names(&#key),
+                        #k::__private::first_kinds(&#key),
+                        #names_id,
+                        #kinds_id
+                    ),
+                    #message
+                );
+            }
+        }
+    }
+}
+
+/// `T` of a span's `ret` field, `…::__private::Ret<'_, T>` (span.rs).
 fn ret_inner(form: &Form) -> Option<&Type> {
     let Form::Typed(ty) = form else { return None };
     let Type::Path(p) = &**ty else { return None };
     let names: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
-    if names != ["ue_runtime", "__private", "Ret"] {
+    if !names.ends_with(&["__private".to_owned(), "Ret".to_owned()]) {
         return None;
     }
     let syn::PathArguments::AngleBracketed(a) = &p.path.segments.last()?.arguments else { return None };
@@ -110,30 +167,32 @@ fn marker(name: &str) -> Ident {
 
 /// The type whose `Field` impl gives the kernel type (consts cannot name the function's lifetimes: `&'a str`
 /// becomes `&'static str`).
-fn kind_type(form: &Form) -> TokenStream {
+fn kind_type(form: &Form, k: &syn::Path) -> TokenStream {
     match form {
         Form::Typed(ty) => {
             let ty = replace_lifetimes(ty, "'static");
             quote!(#ty)
         }
-        Form::Display(_) | Form::Debug(_) => quote!(::ue_runtime::__private::Text<{ ::ue_runtime::DISPLAY_MAX }>),
-        Form::Hex(_) => quote!(::ue_runtime::__private::Text<{ ::ue_runtime::HEX_MAX }>),
+        Form::Display(_) | Form::Debug(_) => quote!(#k::__private::Text<{ #k::DISPLAY_MAX }>),
+        Form::Hex(_) => quote!(#k::__private::Text<{ #k::HEX_MAX }>),
     }
 }
 
 /// `tracepoint!`: the values are evaluated only when enabled; a string or byte field takes anything that reads
 /// as `str` or `[u8]` (an owned temporary lives for the write).
 pub fn tracepoint(site: &Site) -> TokenStream {
+    let k = &site.krate;
     let on = body(site, true);
     let off = compiled_out(site);
-    quote!(::ue_runtime::__ue_site! { {#on} {#off} })
+    quote!(#k::__ue_site! { {#on} {#off} })
 }
 
 /// `#[user_event]`: the statement put first in the body; the fields are the arguments.
 pub fn user_event(site: &Site) -> TokenStream {
+    let k = &site.krate;
     let on = body(site, false);
     let off = compiled_out(site);
-    quote!(::ue_runtime::__ue_site! { {#on} {#off} })
+    quote!(#k::__ue_site! { {#on} {#off} })
 }
 
 /// A site under the `compile-out` feature: the values type-checked (so a variable used only there is still
@@ -150,37 +209,40 @@ fn compiled_out(site: &Site) -> TokenStream {
     })
 }
 
-/// One field at the out-of-line write: its parameter, the argument passed, and how it is encoded.
+/// One field at the out-of-line write: its parameter, the argument passed, and what the shared write takes.
 struct Slot {
     param_ty: TokenStream,
     arg: TokenStream,
     /// Formats the parameter into a local, for the text forms.
     prep: TokenStream,
-    encode: TokenStream,
+    /// The value passed to the shared write, and its type.
+    elem: TokenStream,
+    elem_ty: TokenStream,
 }
 
-fn slot(f: &SiteField, param: &Ident, local: &Ident, enc: &Ident, coerce: bool) -> Slot {
+fn slot(f: &SiteField, param: &Ident, local: &Ident, coerce: bool, k: &syn::Path) -> Slot {
     let value = &f.value;
     let vspan = syn::spanned::Spanned::span(value);
-    let private = quote!(::ue_runtime::__private);
+    let private = quote!(#k::__private);
     let text = |ty: TokenStream, arg: TokenStream, ctor: &str, max: TokenStream, span: Span| {
         let ctor = Ident::new(ctor, span);
         Slot {
             param_ty: ty,
             arg,
             prep: quote!(let #local = #private::Text::<{ #max }>::#ctor(#param);),
-            encode: quote_spanned!(span=> <#private::Text<{ #max }> as #private::Field>::encode(&#local, #enc);),
+            elem: quote!(&#local),
+            elem_ty: quote!(&#private::Text<{ #max }>),
         }
     };
     match &f.form {
         // The value's span on its conversion, so a value of the wrong kind is reported at the value.
         Form::Display(s) => {
             let arg = if f.by_ref { quote_spanned!(vspan=> #value) } else { quote_spanned!(vspan=> &#value) };
-            text(quote!(&dyn ::core::fmt::Display), arg, "display", quote!(::ue_runtime::DISPLAY_MAX), *s)
+            text(quote!(&dyn ::core::fmt::Display), arg, "display", quote!(#k::DISPLAY_MAX), *s)
         }
         Form::Debug(s) => {
             let arg = if f.by_ref { quote_spanned!(vspan=> #value) } else { quote_spanned!(vspan=> &#value) };
-            text(quote!(&dyn ::core::fmt::Debug), arg, "debug", quote!(::ue_runtime::DISPLAY_MAX), *s)
+            text(quote!(&dyn ::core::fmt::Debug), arg, "debug", quote!(#k::DISPLAY_MAX), *s)
         }
         Form::Hex(s) => {
             let arg = if f.by_ref {
@@ -188,7 +250,7 @@ fn slot(f: &SiteField, param: &Ident, local: &Ident, enc: &Ident, coerce: bool) 
             } else {
                 quote_spanned!(vspan=> #private::as_bytes(&(#value)))
             };
-            text(quote!(&[u8]), arg, "hex", quote!(::ue_runtime::HEX_MAX), *s)
+            text(quote!(&[u8]), arg, "hex", quote!(#k::HEX_MAX), *s)
         }
         Form::Typed(ty) => {
             let span = f.form.span();
@@ -199,17 +261,20 @@ fn slot(f: &SiteField, param: &Ident, local: &Ident, enc: &Ident, coerce: bool) 
                     param_ty: quote!(&#target),
                     arg: quote!(#private::#conv(&(#value))),
                     prep: quote!(),
-                    encode: quote_spanned!(span=> <#target as #private::Field>::encode(#param, #enc);),
+                    elem: quote!(#param),
+                    elem_ty: quote!(&#target),
                 };
             }
             let ty = replace_lifetimes(ty, "'_");
-            let (param_ty, by) = if f.by_ref { (quote!(&#ty), quote!()) } else { (quote!(#ty), quote!(&)) };
-            // Through `Enc`: an unsupported type is reported by the site's lookup alone (site.rs).
+            // An unsupported type is reported once, by the site's `FieldNamed` lookup: its write resolves to
+            // `WriteNothingN` (write.rs).
+            let param_ty = if f.by_ref { quote!(&#ty) } else { quote!(#ty) };
             Slot {
-                param_ty,
+                param_ty: param_ty.clone(),
                 arg: quote!(#value),
                 prep: quote!(),
-                encode: quote_spanned!(span=> (&#private::Enc(#by #param)).ue_encode(#enc);),
+                elem: quote!(#param),
+                elem_ty: param_ty,
             }
         }
     }
@@ -263,35 +328,47 @@ fn body(site: &Site, coerce: bool) -> TokenStream {
     }}
 }
 
-/// The cold write function of the tracepoint `tag` names, and its call with the field values.
+/// The call of the write shared by the crate's sites of the same field types (`Site::write_site`, compiled once
+/// per shape, not once per site) with the field values; a site with text forms or `let` entries puts them, and
+/// that call, in a cold function of its own taking the values as arguments.
 pub fn write(site: &Site, coerce: bool, tag: &str) -> TokenStream {
-    let [kinds_id, tp_id] = ["KINDS", "TP"].map(|w| item(tag, w));
-    let enc = Ident::new("__ue_enc", Span::mixed_site());
+    let tp_id = item(tag, "TP");
     let mut params = Vec::new();
     let mut slots = Vec::new();
     for (i, f) in site.fields.iter().enumerate() {
         let param = Ident::new(&format!("__ue_f{i}"), Span::mixed_site());
         let local = Ident::new(&format!("__ue_t{i}"), Span::mixed_site());
-        slots.push(slot(f, &param, &local, &enc, coerce));
+        slots.push(slot(f, &param, &local, coerce, &site.krate));
         params.push(param);
     }
     let tys = slots.iter().map(|s| &s.param_ty);
     let args = slots.iter().map(|s| &s.arg);
     let preps = slots.iter().map(|s| &s.prep);
-    let encodes = slots.iter().map(|s| &s.encode);
-    let private = quote!(::ue_runtime::__private);
+    let elems = slots.iter().map(|s| &s.elem);
+    let elem_tys = slots.iter().map(|s| &s.elem_ty);
+    let n = slots.len();
+    let [site_trait, nothing_trait] =
+        [format!("WriteSite{n}"), format!("WriteNothing{n}")].map(|t| Ident::new(&t, Span::call_site()));
+    let k = &site.krate;
+    let private = quote!(#k::__private);
     let prep = &site.prep;
+    let write = quote!((&#private::Site::<(#(#elem_tys,)*)>(&#tp_id, ::core::marker::PhantomData)).write_site);
+    let uses = quote!(use #private::{#nothing_trait as _, #site_trait as _};);
+    if prep.is_empty() && slots.iter().all(|s| s.prep.is_empty()) {
+        // Nothing to format: the site passes its values to the shared write itself.
+        return quote! {
+            #uses
+            #write(#(#args),*);
+        };
+    }
     quote! {
         #[cold]
         #[inline(never)]
         #[allow(clippy::too_many_arguments)]
         fn __ue_write(#(#params: #tys),*) {
-            const __UE_FIXED: usize = #private::fixed_size(#kinds_id);
-            const __UE_DYN: usize = #private::dyn_count(#kinds_id);
-            #[allow(unused_imports)]
-            use #private::{EncField as _, EncNone as _};
+            #uses
             #(#preps)*
-            #private::write_parts::<__UE_FIXED, __UE_DYN>(&#tp_id, |#enc| { #(#encodes)* });
+            #write(#(#elems),*);
         }
         #(#prep)*
         __ue_write(#(#args),*);

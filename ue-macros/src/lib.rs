@@ -11,7 +11,9 @@ mod derive;
 mod expand;
 mod model;
 mod namespace;
+mod owner;
 mod parse;
+mod seen;
 mod span;
 
 use proc_macro::TokenStream;
@@ -21,7 +23,11 @@ use proc_macro::TokenStream;
 /// - Field names are the parameter names; kernel types come from the Rust types through `ue_runtime::Field`
 ///   (see its table). `self` receivers are left out, and so are arguments bound by a pattern rather than a
 ///   name (`_`, `(a, b)`, `Point { x, y }`, `ref x`): they have no field name (bind a name to record one).
-/// - Options: `name = "…"` (default: the function's name), `skip(a, b)` to leave arguments out,
+/// - On an `impl` block (which then takes only `crate = path`), it names the events of the methods marked
+///   `#[user_event]` in it `Type_method` (`Type_Trait_method` in a trait impl); a method with a `self` receiver or
+///   `Self` in its signature needs that, or `name = "…"` (a compile error says so).
+/// - Options: `name = "…"` (default: the function's name), `crate = path` (where the runtime is, when not
+///   `::ue_runtime` or the manifest's name for it), `skip(a, b)` to leave arguments out,
 ///   `display(a)`, `debug(b)` to record any `Display`/`Debug` argument as text, `hex(c)` for bytes as hex text.
 /// - The event is written at the top of the body: for an `async fn` that is its first poll, not the call.
 /// - `span`: each call is an interval: the entry event gets `u64 span_id; u64 parent_id`, and an event
@@ -52,8 +58,43 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn user_event(attr: TokenStream, item: TokenStream) -> TokenStream {
     let item: proc_macro2::TokenStream = item.into();
-    let expanded = syn::parse2::<syn::ItemFn>(item.clone()).and_then(|mut func| {
-        let (site, span, generics) = parse::user_event(attr.into(), &func)?;
+    if let Ok(block) = syn::parse2::<syn::ItemImpl>(item.clone()) {
+        return owner::impl_block(attr.into(), block)
+            .unwrap_or_else(|e| {
+                let mut ts = e.into_compile_error();
+                ts.extend(item);
+                ts
+            })
+            .into();
+    }
+    match syn::parse2::<syn::ItemFn>(item.clone()) {
+        Ok(func) => match function(attr.into(), func, None) {
+            Ok(func) => quote::quote!(#func).into(),
+            Err(failed) => {
+                let (e, func) = *failed;
+                let mut ts = e.into_compile_error();
+                ts.extend(quote::quote!(#func));
+                ts.into()
+            }
+        },
+        Err(e) => {
+            let mut ts = e.into_compile_error();
+            ts.extend(item);
+            ts.into()
+        }
+    }
+}
+
+/// `#[user_event(attr)]` on `func`, a method of `owner`'s impl block if given: the function with its site, or
+/// the error and the function as written.
+fn function(
+    attr: proc_macro2::TokenStream,
+    mut func: syn::ItemFn,
+    owner: Option<&owner::Owner>,
+) -> Result<syn::ItemFn, Box<(syn::Error, syn::ItemFn)>> {
+    let original = func.clone();
+    let result = (|| {
+        let (site, span, generics) = parse::user_event(attr, &func, owner)?;
         check::site(&site, &generics)?;
         if let Some(span) = &span {
             check::site(&span.exit, &generics)?;
@@ -61,15 +102,11 @@ pub fn user_event(attr: TokenStream, item: TokenStream) -> TokenStream {
         } else {
             func.block.stmts.insert(0, syn::parse2(expand::user_event(&site))?);
         }
-        Ok(quote::quote!(#func))
-    });
-    match expanded {
-        Ok(ts) => ts.into(),
-        Err(e) => {
-            let mut ts = e.into_compile_error();
-            ts.extend(item);
-            ts.into()
-        }
+        Ok(())
+    })();
+    match result {
+        Ok(()) => Ok(func),
+        Err(e) => Err(Box::new((e, original))),
     }
 }
 

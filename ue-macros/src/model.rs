@@ -17,6 +17,9 @@ pub struct Site {
     pub fields: Vec<SiteField>,
     /// `tracepoint!`'s `let` bindings: run while enabled, before the fields are evaluated.
     pub prep: Vec<syn::Stmt>,
+    /// The path of the runtime crate in the expansion: `::ue_runtime`, the manifest's name for a renamed
+    /// dependency, or the site's `crate = path`.
+    pub krate: syn::Path,
 }
 
 impl Site {

@@ -6,6 +6,9 @@
 //! multi_format = true    # register every event of this crate with USER_EVENT_REG_MULTI_FORMAT
 //! ```
 //!
+//! The same manifest says under which name the crate depends on ue-runtime: a renamed dependency
+//! (`ue = { package = "ue-runtime" }`) makes the expansions name `::ue`.
+//!
 //! Read from `$CARGO_MANIFEST_DIR/Cargo.toml` at each expansion (macro expansion is never cached by rustc). The
 //! expansion `include_bytes!`s the manifest, so rustc lists it in the crate's dep-info and cargo rebuilds the
 //! crate when it changes.
@@ -20,6 +23,43 @@ pub struct Crate {
     pub multi_format: bool,
     /// The manifest read, for the dependency on it and for error messages.
     pub manifest: Option<PathBuf>,
+    /// The name the crate gives its ue-runtime dependency when it renames it (`ue` for `ue = { package =
+    /// "ue-runtime" }`), as a crate name (`-` made `_`).
+    pub runtime: Option<String>,
+}
+
+/// The runtime's package name, as dependencies name it.
+const RUNTIME: &str = "ue-runtime";
+
+impl Crate {
+    /// The path the expansions start with: a site's `crate = path` (`given`), else the renamed dependency, else
+    /// `::ue_runtime`.
+    pub fn runtime_path(&self, given: Option<syn::Path>) -> syn::Path {
+        given.unwrap_or_else(|| {
+            let name = self.runtime.as_deref().unwrap_or("ue_runtime");
+            let id = syn::Ident::new(name, proc_macro2::Span::call_site());
+            syn::parse_quote!(::#id)
+        })
+    }
+}
+
+/// The name under which `table` (the manifest) depends on ue-runtime, if it renames it: in `[dependencies]`,
+/// `[dev-dependencies]`, `[build-dependencies]` or their `[target.….*]` forms, the first found.
+fn renamed_runtime(table: &toml::Table) -> Option<String> {
+    const KINDS: [&str; 4] = ["dependencies", "dev-dependencies", "dev_dependencies", "build-dependencies"];
+    let targets = table.get("target").and_then(toml::Value::as_table);
+    let tables = KINDS
+        .iter()
+        .filter_map(|k| table.get(*k))
+        .chain(targets.into_iter().flat_map(|t| t.values()).flat_map(|t| KINDS.iter().filter_map(|k| t.get(*k))));
+    for deps in tables.filter_map(toml::Value::as_table) {
+        for (name, spec) in deps {
+            if name != RUNTIME && spec.get("package").and_then(toml::Value::as_str) == Some(RUNTIME) {
+                return Some(name.replace('-', "_"));
+            }
+        }
+    }
+    None
 }
 
 const KEYS: &str = "`prefix = \"…\"` and `multi_format = true|false`";
@@ -37,7 +77,7 @@ pub fn current() -> Result<Crate, String> {
 fn parse(manifest: &str) -> Result<Crate, String> {
     let table: toml::Table = manifest.parse().map_err(|e| format!("cannot parse the manifest: {e}"))?;
     let ue = table.get("package").and_then(|p| p.get("metadata")).and_then(|m| m.get("ue"));
-    let mut c = Crate::default();
+    let mut c = Crate { runtime: renamed_runtime(&table), ..Crate::default() };
     let Some(ue) = ue else { return Ok(c) };
     let ue = ue.as_table().ok_or_else(|| format!("expected a table with {KEYS}"))?;
     for (key, value) in ue {
@@ -63,6 +103,18 @@ mod tests {
         assert_eq!((c.prefix.as_str(), c.multi_format), ("b_", false));
         let c = parse("[package]\nname = \"x\"\n[package.metadata.other]\nprefix = \"no\"\n").unwrap();
         assert_eq!(c.prefix, "");
+    }
+
+    #[test]
+    fn a_renamed_runtime_dependency_is_found() {
+        let c =
+            parse("[package]\nname = \"x\"\n[dependencies]\nue = { package = \"ue-runtime\", version = \"0.1\" }\n")
+                .unwrap();
+        assert_eq!(c.runtime.as_deref(), Some("ue"));
+        let c = parse("[target.'cfg(unix)'.dependencies]\nmy-ue = { package = \"ue-runtime\" }\n").unwrap();
+        assert_eq!(c.runtime.as_deref(), Some("my_ue"));
+        let c = parse("[dependencies]\nue-runtime = \"0.1\"\nother = { package = \"ue-cli\" }\n").unwrap();
+        assert_eq!(c.runtime, None);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use crate::check::Errors;
 use crate::model::{Form, RetForm, Site, SiteField, SpanSite};
 use crate::namespace;
+use crate::owner::Owner;
 use proc_macro2::{Span, TokenStream};
 use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
@@ -161,6 +162,8 @@ impl Parse for Arg {
 
 struct TracepointInput {
     multi_format: bool,
+    /// `#[crate = path]`: where the runtime is.
+    krate: Option<syn::Path>,
     name: EventName,
     fields: Punctuated<Arg, Token![,]>,
 }
@@ -168,10 +171,17 @@ struct TracepointInput {
 impl Parse for TracepointInput {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let mut multi_format = false;
+        let mut krate = None;
         for attr in input.call(syn::Attribute::parse_outer)? {
             match &attr.meta {
                 syn::Meta::Path(p) if p.is_ident("multi_format") => multi_format = true,
-                _ => return Err(syn::Error::new(attr.meta.span(), "unknown option: expected `#[multi_format]`")),
+                syn::Meta::NameValue(nv) if nv.path.is_ident("crate") => krate = Some(crate_path(&nv.value)?),
+                _ => {
+                    return Err(syn::Error::new(
+                        attr.meta.span(),
+                        "unknown option: expected `#[multi_format]` or `#[crate = path]`",
+                    ))
+                }
             }
         }
         if input.peek(Ident) && input.peek2(Token![::]) {
@@ -209,7 +219,7 @@ impl Parse for TracepointInput {
             input.parse::<Token![,]>()?;
             Punctuated::parse_terminated(input)?
         };
-        Ok(TracepointInput { multi_format, name, fields })
+        Ok(TracepointInput { multi_format, krate, name, fields })
     }
 }
 
@@ -252,15 +262,22 @@ pub fn tracepoint(input: TokenStream) -> syn::Result<Site> {
         }
     }
     errors.finish()?;
-    let mut site = site(input.name.text, input.name.span, input.multi_format, fields)?;
+    let mut site = site(input.name.text, input.name.span, input.multi_format, fields, input.krate)?;
     site.prep = prep;
     Ok(site)
 }
 
 /// A site with the crate's settings applied; an error in them is reported at the event's name.
-fn site(name: String, name_span: Span, multi_format: bool, fields: Vec<SiteField>) -> syn::Result<Site> {
+fn site(
+    name: String,
+    name_span: Span,
+    multi_format: bool,
+    fields: Vec<SiteField>,
+    given: Option<syn::Path>,
+) -> syn::Result<Site> {
     let krate = namespace::current().map_err(|e| syn::Error::new(name_span, e))?;
     Ok(Site {
+        krate: krate.runtime_path(given),
         name,
         name_span,
         multi_format: multi_format || krate.multi_format,
@@ -271,9 +288,23 @@ fn site(name: String, name_span: Span, multi_format: bool, fields: Vec<SiteField
     })
 }
 
-/// `#[user_event(name = "…", skip(a, b), display(c), debug(d), hex(e), multi_format, span, ret, err)]`.
+/// `crate = path` (or `crate = "path"`, as serde spells it): the runtime's path in the expansion.
+pub fn crate_path(value: &Expr) -> syn::Result<syn::Path> {
+    match value {
+        Expr::Path(p) if p.qself.is_none() && p.attrs.is_empty() => Ok(p.path.clone()),
+        Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => s.parse(),
+        _ => Err(syn::Error::new(
+            value.span(),
+            "expected the runtime crate's path: `crate = ue_runtime` or `crate = my_lib::ue`",
+        )),
+    }
+}
+
+/// `#[user_event(name = "…", skip(a, b), display(c), debug(d), hex(e), multi_format, span, ret, err, crate = path)]`.
 #[derive(Default)]
 struct Options {
+    /// `crate = path`.
+    krate: Option<syn::Path>,
     name: Option<LitStr>,
     multi_format: bool,
     /// `span`, at its token.
@@ -301,6 +332,10 @@ fn options(attr: TokenStream) -> syn::Result<Options> {
         match kw.as_str() {
             "name" => {
                 opts.name = Some(meta.value()?.parse()?);
+                Ok(())
+            }
+            "crate" => {
+                opts.krate = Some(crate_path(&meta.value()?.parse()?)?);
                 Ok(())
             }
             "skip" => list(meta, &mut opts.skip),
@@ -345,7 +380,7 @@ fn options(attr: TokenStream) -> syn::Result<Options> {
                 Ok(())
             }
             _ => Err(meta.error(
-                "unknown option: expected `name = \"…\"`, `skip(arg, …)`, `display(arg, …)`, `debug(arg, …)`, `hex(arg, …)`, `multi_format`, `span`, `ret` or `err`",
+                "unknown option: expected `name = \"…\"`, `skip(arg, …)`, `display(arg, …)`, `debug(arg, …)`, `hex(arg, …)`, `multi_format`, `span`, `ret`, `err` or `crate = path`",
             )),
         }
     });
@@ -355,8 +390,15 @@ fn options(attr: TokenStream) -> syn::Result<Options> {
 
 /// `#[user_event]` on `func`: the site of its arguments, the span's exit event if `span`, and the generic
 /// parameters in scope.
-pub fn user_event(attr: TokenStream, func: &ItemFn) -> syn::Result<(Site, Option<SpanSite>, Vec<Ident>)> {
+pub fn user_event(
+    attr: TokenStream,
+    func: &ItemFn,
+    owner: Option<&Owner>,
+) -> syn::Result<(Site, Option<SpanSite>, Vec<Ident>)> {
     let mut opts = options(attr)?;
+    if opts.krate.is_none() {
+        opts.krate = owner.and_then(|o| o.krate.clone());
+    }
     let mut errors = Errors::default();
     if opts.span.is_none() {
         let needs = opts.ret.as_ref().map(RetForm::span).map(|s| (s, "ret")).or(opts.err.map(|s| (s, "err")));
@@ -378,10 +420,7 @@ pub fn user_event(attr: TokenStream, func: &ItemFn) -> syn::Result<(Site, Option
             "#[user_event] cannot go on a `const fn`: writing an event is a runtime effect",
         ));
     }
-    let (name, name_span) = match &opts.name {
-        Some(lit) => (lit.value(), lit.span()),
-        None => (unraw(&func.sig.ident), func.sig.ident.span()),
-    };
+    let (name, name_span) = crate::owner::event_name(opts.name.as_ref(), owner, &func.sig, &mut errors);
     let mut used_skips = vec![false; opts.skip.len()];
     let mut fields = Vec::new();
     for arg in &func.sig.inputs {
@@ -426,7 +465,8 @@ pub fn user_event(attr: TokenStream, func: &ItemFn) -> syn::Result<(Site, Option
     if let Some(at) = opts.span {
         fields.push(SiteField::span_field("span_id", at, syn::parse_quote!(__ue_sp.id())));
         fields.push(SiteField::span_field("parent_id", at, syn::parse_quote!(__ue_sp.parent())));
-        match crate::span::exit_site(at, &func.sig.output, opts.ret.as_ref(), opts.err) {
+        let k = namespace::current().unwrap_or_default().runtime_path(opts.krate.clone());
+        match crate::span::exit_site(at, &func.sig.output, opts.ret.as_ref(), opts.err, &k) {
             Ok(s) => span_site = Some(s),
             Err(e) => errors.push(e),
         }
@@ -439,7 +479,7 @@ pub fn user_event(attr: TokenStream, func: &ItemFn) -> syn::Result<(Site, Option
         .map(|p| p.ident.clone())
         .chain(func.sig.generics.const_params().map(|p| p.ident.clone()))
         .collect();
-    let entry = site(name, name_span, opts.multi_format, fields)?;
+    let entry = site(name, name_span, opts.multi_format, fields, opts.krate.take())?;
     let span_site = span_site.map(|(fields, ret_ty)| SpanSite {
         exit: Site {
             name: format!("{}_exit", entry.name),
@@ -449,6 +489,7 @@ pub fn user_event(attr: TokenStream, func: &ItemFn) -> syn::Result<(Site, Option
             manifest: entry.manifest.clone(),
             fields,
             prep: Vec::new(),
+            krate: entry.krate.clone(),
         },
         ret_ty,
     });

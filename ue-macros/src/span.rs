@@ -19,6 +19,7 @@ pub fn exit_site(
     output: &ReturnType,
     ret: Option<&RetForm>,
     err: Option<Span>,
+    k: &syn::Path,
 ) -> syn::Result<(Vec<SiteField>, Option<Type>)> {
     let ret_ty: Type = match output {
         ReturnType::Default => syn::parse_quote!(()),
@@ -36,7 +37,7 @@ pub fn exit_site(
             by_ref: false,
         },
     ];
-    let private = quote!(::ue_runtime::__private);
+    let private = quote!(#k::__private);
     // With `err`, `ret` is the `Ok` value: the returned value's view the fields take.
     let some = if err.is_some() {
         quote!(::core::option::Option::Some(::core::result::Result::Ok(__ue_v)))
@@ -66,7 +67,10 @@ pub fn exit_site(
             fields.push(SiteField {
                 name: "ret".into(),
                 span: *s,
-                form: Form::Typed(Box::new(syn::parse_quote_spanned!(*s=> ::ue_runtime::__private::Ret<'_, #ty>))),
+                form: Form::Typed({
+                    let k = crate::expand::path_at(k, *s);
+                    Box::new(syn::parse_quote_spanned!(*s=> #k::__private::Ret<'_, #ty>))
+                }),
                 value: syn::parse_quote!(#private::Ret(match __ue_r { #some => ::core::option::Option::Some(__ue_v), _ => ::core::option::Option::None })),
                 by_ref: false,
             });
@@ -133,7 +137,8 @@ fn has_impl_trait(ty: &Type) -> bool {
 /// The new body of a span function: both tracepoints, the check, and the original body in a closure or an
 /// `async` block; under the `compile-out` feature, the original body alone.
 pub fn body(func: &ItemFn, entry: &Site, span: &SpanSite) -> TokenStream {
-    let private = quote!(::ue_runtime::__private);
+    let k = &entry.krate;
+    let private = quote!(#k::__private);
     let entry_tp = item("", "TP");
     let entry_statics = statics(entry, "", None);
     let exit_statics = statics(&span.exit, "_X", Some(&entry_tp));
@@ -177,6 +182,6 @@ pub fn body(func: &ItemFn, entry: &Site, span: &SpanSite) -> TokenStream {
         }}
     };
     quote!({
-        ::ue_runtime::__ue_site! { {#on} {#block} }
+        #k::__ue_site! { {#on} {#block} }
     })
 }

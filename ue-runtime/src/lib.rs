@@ -10,6 +10,8 @@ mod sys;
 // Leaves: what is counted and what registration found.
 mod counters;
 mod problems;
+// Compile time only: the first site of each event name, which later sites of the name are checked against.
+mod declared;
 // A record: text formatted on the stack, the encoder, a type's kernel fields, the type table, the std types
 // beyond the primitives, tuples of fields.
 mod text;
@@ -53,6 +55,7 @@ pub use ue_macros::{tracepoint, user_event, Field};
 /// What the macros expand to; not a public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::declared::{first_kinds, first_names, EventKey, FirstSite};
     pub use crate::encoder::Encoder;
     pub use crate::field::{Field, FieldKind, Sealed};
     pub use crate::fields::{dyn_count, fixed_size};
@@ -61,9 +64,9 @@ pub mod __private {
     pub use crate::span::{clock_reads, once, span_on, InSpan, Nothing, Ret, Span, SpanEnd};
     pub use crate::text::Text;
     pub use crate::tracepoint::{Tracepoint, TRACEPOINTS};
-    pub use crate::write::write_parts;
+    pub use crate::write::*;
     pub use linkme;
-    pub use ue_abi::{desc_len, entry_bytes, entry_desc, entry_from_text, entry_head, entry_len};
+    pub use ue_abi::{desc_len, entry_bytes, entry_desc, entry_from_text, entry_head, entry_len, same_format};
 
     /// A string field's value from anything that reads as `str` (`String`, `&String`, `Box<str>`, `Arc<str>`…).
     #[inline(always)]

@@ -2,10 +2,12 @@
 //! failed write is dropped and counted, and lets the lifecycle check the descriptor.
 
 use crate::encoder::Encoder;
+use crate::field::Field;
 use crate::fields::{Fields, MAX_IOV};
 use crate::sys::{self, IoVec};
 use crate::tracepoint::Tracepoint;
 use crate::{counters, descriptor, register, status};
+use std::marker::PhantomData;
 use std::mem::MaybeUninit;
 use ue_abi::{FTRACE_MAX_PAYLOAD, MAX_FIELDS, MAX_FIELD_ARRAY_SIZE};
 
@@ -51,8 +53,94 @@ macro_rules! by_class {
 
 /// Writes `fields` (the plain API).
 fn write<F: Fields>(tp: &Tracepoint, fields: &F) {
+    write_fields(tp, fields);
+}
+
+#[inline(always)]
+fn write_fields<F: Fields>(tp: &Tracepoint, fields: &F) {
     by_class!(F::FIXED, F::DYN, write_with(tp, F::FIXED, F::DYN, |enc| fields.encode_all(enc)));
 }
+
+/// A macro site's write: its tracepoint, and the types of its values (a tuple). The write is out of line and
+/// generic over those types only, so the sites of a crate with the same field types share one copy of the
+/// write path, with all of it inlined there (the layout still folds to constant stores). The values are passed
+/// as arguments, in registers where they fit.
+#[doc(hidden)]
+pub struct Site<'t, F>(pub &'t Tracepoint, pub PhantomData<F>);
+
+/// `(&Site::<(A, B)>(..)).write_site(a, b)` at a site of two fields: `WriteSite2` (this impl) when every type
+/// is a [`Field`](crate::Field), else `WriteNothing2` (an impl for `&T`, one autoref further), which does
+/// nothing: the unsupported type is reported once, at its token, by the `Field` lookup of its kind, and the
+/// program does not compile.
+macro_rules! site_writes {
+    ($($site:ident $nothing:ident $write:ident ($($t:ident $v:ident),*);)*) => {$(
+        #[doc(hidden)]
+        pub trait $site<$($t),*> {
+            fn write_site(&self, $($v: $t),*);
+        }
+        impl<$($t: Field),*> $site<$($t),*> for Site<'_, ($($t,)*)> {
+            #[inline(always)]
+            fn write_site(&self, $($v: $t),*) {
+                $write(self.0, $($v),*);
+            }
+        }
+        #[doc(hidden)]
+        pub trait $nothing<$($t),*> {
+            #[inline(always)]
+            fn write_site(&self, $($v: $t),*) {
+                let _ = ($($v,)*);
+            }
+        }
+        impl<T, $($t),*> $nothing<$($t),*> for &T {}
+        #[cold]
+        #[inline(never)]
+        fn $write<$($t: Field),*>(tp: &Tracepoint, $($v: $t),*) {
+            let fields = ($($v,)*);
+            write_fields(tp, &fields);
+        }
+    )*};
+}
+// A site has up to MAX_FIELDS values, each an argument.
+#[allow(clippy::too_many_arguments)]
+mod site_writes {
+    use super::{write_fields, Field, Site, Tracepoint};
+    site_writes! {
+        WriteSite0 WriteNothing0 write_site0 ();
+        WriteSite1 WriteNothing1 write_site1 (T0 v0);
+        WriteSite2 WriteNothing2 write_site2 (T0 v0, T1 v1);
+        WriteSite3 WriteNothing3 write_site3 (T0 v0, T1 v1, T2 v2);
+        WriteSite4 WriteNothing4 write_site4 (T0 v0, T1 v1, T2 v2, T3 v3);
+        WriteSite5 WriteNothing5 write_site5 (T0 v0, T1 v1, T2 v2, T3 v3, T4 v4);
+        WriteSite6 WriteNothing6 write_site6 (T0 v0, T1 v1, T2 v2, T3 v3, T4 v4, T5 v5);
+        WriteSite7 WriteNothing7 write_site7 (T0 v0, T1 v1, T2 v2, T3 v3, T4 v4, T5 v5, T6 v6);
+        WriteSite8 WriteNothing8 write_site8 (T0 v0, T1 v1, T2 v2, T3 v3, T4 v4, T5 v5, T6 v6, T7 v7);
+        WriteSite9 WriteNothing9 write_site9 (T0 v0, T1 v1, T2 v2, T3 v3, T4 v4, T5 v5, T6 v6, T7 v7, T8 v8);
+        WriteSite10 WriteNothing10 write_site10 (T0 v0, T1 v1, T2 v2, T3 v3, T4 v4, T5 v5, T6 v6, T7 v7, T8 v8, T9 v9);
+        WriteSite11 WriteNothing11 write_site11 (T0 v0, T1 v1, T2 v2, T3 v3, T4 v4, T5 v5, T6 v6, T7 v7, T8 v8, T9 v9, T10 v10);
+        WriteSite12 WriteNothing12 write_site12 (T0 v0, T1 v1, T2 v2, T3 v3, T4 v4, T5 v5, T6 v6, T7 v7, T8 v8, T9 v9, T10 v10, T11 v11);
+        WriteSite13 WriteNothing13 write_site13 (T0 v0, T1 v1, T2 v2, T3 v3, T4 v4, T5 v5, T6 v6, T7 v7, T8 v8, T9 v9, T10 v10, T11 v11, T12 v12);
+        WriteSite14 WriteNothing14 write_site14 (T0 v0, T1 v1, T2 v2, T3 v3, T4 v4, T5 v5, T6 v6, T7 v7, T8 v8, T9 v9, T10 v10, T11 v11, T12 v12, T13 v13);
+        WriteSite15 WriteNothing15 write_site15 (T0 v0, T1 v1, T2 v2, T3 v3, T4 v4, T5 v5, T6 v6, T7 v7, T8 v8, T9 v9, T10 v10, T11 v11, T12 v12, T13 v13, T14 v14);
+        WriteSite16 WriteNothing16 write_site16 (T0 v0, T1 v1, T2 v2, T3 v3, T4 v4, T5 v5, T6 v6, T7 v7, T8 v8, T9 v9, T10 v10, T11 v11, T12 v12, T13 v13, T14 v14, T15 v15);
+        WriteSite17 WriteNothing17 write_site17 (T0 v0, T1 v1, T2 v2, T3 v3, T4 v4, T5 v5, T6 v6, T7 v7, T8 v8, T9 v9, T10 v10, T11 v11, T12 v12, T13 v13, T14 v14, T15 v15, T16 v16);
+        WriteSite18 WriteNothing18 write_site18 (T0 v0, T1 v1, T2 v2, T3 v3, T4 v4, T5 v5, T6 v6, T7 v7, T8 v8, T9 v9, T10 v10, T11 v11, T12 v12, T13 v13, T14 v14, T15 v15, T16 v16, T17 v17);
+        WriteSite19 WriteNothing19 write_site19 (T0 v0, T1 v1, T2 v2, T3 v3, T4 v4, T5 v5, T6 v6, T7 v7, T8 v8, T9 v9, T10 v10, T11 v11, T12 v12, T13 v13, T14 v14, T15 v15, T16 v16, T17 v17, T18 v18);
+        WriteSite20 WriteNothing20 write_site20 (T0 v0, T1 v1, T2 v2, T3 v3, T4 v4, T5 v5, T6 v6, T7 v7, T8 v8, T9 v9, T10 v10, T11 v11, T12 v12, T13 v13, T14 v14, T15 v15, T16 v16, T17 v17, T18 v18, T19 v19);
+        WriteSite21 WriteNothing21 write_site21 (T0 v0, T1 v1, T2 v2, T3 v3, T4 v4, T5 v5, T6 v6, T7 v7, T8 v8, T9 v9, T10 v10, T11 v11, T12 v12, T13 v13, T14 v14, T15 v15, T16 v16, T17 v17, T18 v18, T19 v19, T20 v20);
+        WriteSite22 WriteNothing22 write_site22 (T0 v0, T1 v1, T2 v2, T3 v3, T4 v4, T5 v5, T6 v6, T7 v7, T8 v8, T9 v9, T10 v10, T11 v11, T12 v12, T13 v13, T14 v14, T15 v15, T16 v16, T17 v17, T18 v18, T19 v19, T20 v20, T21 v21);
+        WriteSite23 WriteNothing23 write_site23 (T0 v0, T1 v1, T2 v2, T3 v3, T4 v4, T5 v5, T6 v6, T7 v7, T8 v8, T9 v9, T10 v10, T11 v11, T12 v12, T13 v13, T14 v14, T15 v15, T16 v16, T17 v17, T18 v18, T19 v19, T20 v20, T21 v21, T22 v22);
+        WriteSite24 WriteNothing24 write_site24 (T0 v0, T1 v1, T2 v2, T3 v3, T4 v4, T5 v5, T6 v6, T7 v7, T8 v8, T9 v9, T10 v10, T11 v11, T12 v12, T13 v13, T14 v14, T15 v15, T16 v16, T17 v17, T18 v18, T19 v19, T20 v20, T21 v21, T22 v22, T23 v23);
+        WriteSite25 WriteNothing25 write_site25 (T0 v0, T1 v1, T2 v2, T3 v3, T4 v4, T5 v5, T6 v6, T7 v7, T8 v8, T9 v9, T10 v10, T11 v11, T12 v12, T13 v13, T14 v14, T15 v15, T16 v16, T17 v17, T18 v18, T19 v19, T20 v20, T21 v21, T22 v22, T23 v23, T24 v24);
+        WriteSite26 WriteNothing26 write_site26 (T0 v0, T1 v1, T2 v2, T3 v3, T4 v4, T5 v5, T6 v6, T7 v7, T8 v8, T9 v9, T10 v10, T11 v11, T12 v12, T13 v13, T14 v14, T15 v15, T16 v16, T17 v17, T18 v18, T19 v19, T20 v20, T21 v21, T22 v22, T23 v23, T24 v24, T25 v25);
+        WriteSite27 WriteNothing27 write_site27 (T0 v0, T1 v1, T2 v2, T3 v3, T4 v4, T5 v5, T6 v6, T7 v7, T8 v8, T9 v9, T10 v10, T11 v11, T12 v12, T13 v13, T14 v14, T15 v15, T16 v16, T17 v17, T18 v18, T19 v19, T20 v20, T21 v21, T22 v22, T23 v23, T24 v24, T25 v25, T26 v26);
+        WriteSite28 WriteNothing28 write_site28 (T0 v0, T1 v1, T2 v2, T3 v3, T4 v4, T5 v5, T6 v6, T7 v7, T8 v8, T9 v9, T10 v10, T11 v11, T12 v12, T13 v13, T14 v14, T15 v15, T16 v16, T17 v17, T18 v18, T19 v19, T20 v20, T21 v21, T22 v22, T23 v23, T24 v24, T25 v25, T26 v26, T27 v27);
+        WriteSite29 WriteNothing29 write_site29 (T0 v0, T1 v1, T2 v2, T3 v3, T4 v4, T5 v5, T6 v6, T7 v7, T8 v8, T9 v9, T10 v10, T11 v11, T12 v12, T13 v13, T14 v14, T15 v15, T16 v16, T17 v17, T18 v18, T19 v19, T20 v20, T21 v21, T22 v22, T23 v23, T24 v24, T25 v25, T26 v26, T27 v27, T28 v28);
+        WriteSite30 WriteNothing30 write_site30 (T0 v0, T1 v1, T2 v2, T3 v3, T4 v4, T5 v5, T6 v6, T7 v7, T8 v8, T9 v9, T10 v10, T11 v11, T12 v12, T13 v13, T14 v14, T15 v15, T16 v16, T17 v17, T18 v18, T19 v19, T20 v20, T21 v21, T22 v22, T23 v23, T24 v24, T25 v25, T26 v26, T27 v27, T28 v28, T29 v29);
+        WriteSite31 WriteNothing31 write_site31 (T0 v0, T1 v1, T2 v2, T3 v3, T4 v4, T5 v5, T6 v6, T7 v7, T8 v8, T9 v9, T10 v10, T11 v11, T12 v12, T13 v13, T14 v14, T15 v15, T16 v16, T17 v17, T18 v18, T19 v19, T20 v20, T21 v21, T22 v22, T23 v23, T24 v24, T25 v25, T26 v26, T27 v27, T28 v28, T29 v29, T30 v30);
+        WriteSite32 WriteNothing32 write_site32 (T0 v0, T1 v1, T2 v2, T3 v3, T4 v4, T5 v5, T6 v6, T7 v7, T8 v8, T9 v9, T10 v10, T11 v11, T12 v12, T13 v13, T14 v14, T15 v15, T16 v16, T17 v17, T18 v18, T19 v19, T20 v20, T21 v21, T22 v22, T23 v23, T24 v24, T25 v25, T26 v26, T27 v27, T28 v28, T29 v29, T30 v30, T31 v31);
+    }
+}
+pub use site_writes::*;
 
 /// What a run-time tracepoint's write sends (dynamic.rs): a fixed part of `fixed_len()` bytes and `dyn_fields()`
 /// `__rel_loc` fields, laid out by `encode`; the sizes are known when the tracepoint is created.
@@ -66,17 +154,6 @@ pub(crate) trait Record {
 pub(crate) fn write_record<R: Record + ?Sized>(tp: &Tracepoint, rec: &R) {
     let (fixed, dyns) = (rec.fixed_len(), rec.dyn_fields());
     by_class!(fixed, dyns, write_with(tp, fixed, dyns, |enc| rec.encode(enc)));
-}
-
-/// Writes a record of `FIXED` fixed bytes and `DYN` dynamic fields that `encode` lays out (the macros' sites:
-/// each field encoded by its own `Field` impl, so an unsupported type is reported once, at its token). The
-/// buffers have exactly the record's sizes, so the layout folds to constant stores.
-#[inline(always)]
-pub fn write_parts<'a, const FIXED: usize, const DYN: usize>(
-    tp: &Tracepoint,
-    encode: impl FnOnce(&mut Encoder<'a, '_>),
-) {
-    write_with::<FIXED, DYN>(tp, FIXED, DYN, encode);
 }
 
 /// The iovecs of one write: the index with the fixed part, and two per dynamic field (data, NUL), contiguous
@@ -112,13 +189,7 @@ fn write_with<'a, const N: usize, const D: usize>(
     if fixed_len > N {
         return counters::count_dropped(sys::E2BIG);
     }
-    // The descriptor first, then the state: a renewal (register.rs) marks states stale before it replaces the
-    // descriptor, and publishes the new descriptor after the new indexes. A descriptor of -1 needs no test of
-    // its own: the writev fails with EBADF, and the event is dropped and counted as any failed write.
-    let fd = descriptor::fd();
-    // A write racing the registration (a library loading, init() from another thread) has no index yet.
-    let Some(index) = tp.write_index() else { return counters::count_dropped(sys::EAGAIN) };
-    let mut head = Head::<N> { index, fixed: [MaybeUninit::uninit(); N] };
+    let mut head = Head::<N> { index: 0, fixed: [MaybeUninit::uninit(); N] };
     let mut iov = Iovecs::<D> { head: MaybeUninit::uninit(), data: [[MaybeUninit::uninit(); 2]; D] };
     let first = iov.data.as_mut_ptr().cast::<MaybeUninit<IoVec>>();
     // SAFETY: Iovecs is repr(C) arrays of one element type: `data` is 2·D contiguous iovecs.
@@ -136,11 +207,32 @@ fn write_with<'a, const N: usize, const D: usize>(
     if fixed_len > FTRACE_MAX_PAYLOAD {
         counters::count_oversized();
     }
-    iov.head.write(IoVec { iov_base: (&raw mut head).cast(), iov_len: 4 + fixed_len });
-    // The head was set just now and the data iovecs by the encoder; they point at the index and fixed part here
-    // (every fixed byte written: `complete`) and at dynamic data borrowed for 'a (Encoder's invariant).
-    // SAFETY: so the first 1 + ndata iovecs are initialised and point at live buffers.
-    let rc = unsafe { sys::writev(fd, (&raw const iov).cast::<IoVec>(), 1 + ndata) };
+    // The head is followed by `fixed_len` bytes all written (`complete`), and `iov` holds a free first iovec then
+    // the `ndata` the encoder filled, pointing at dynamic data borrowed for 'a (Encoder's invariant).
+    // SAFETY: so send's contract holds, and all of it lives until `send` returns.
+    unsafe { send(tp, &raw mut head.index, 4 + fixed_len, (&raw mut iov).cast::<IoVec>(), 1 + ndata) }
+}
+
+/// Sends a laid-out record: the write index put in front of the fixed part, the first iovec pointed at both,
+/// one `writev`.
+///
+/// # Safety
+/// `head` points at a u32 followed by the rest of `head_len` initialised bytes; `iov` at `n` iovecs whose
+/// first is free and whose others point at live data.
+#[inline(always)]
+unsafe fn send(tp: &Tracepoint, head: *mut u32, head_len: usize, iov: *mut IoVec, n: usize) {
+    // The descriptor first, then the state: a renewal (register.rs) marks states stale before it replaces the
+    // descriptor, and publishes the new descriptor after the new indexes. A descriptor of -1 needs no test of
+    // its own: the writev fails with EBADF, and the event is dropped and counted as any failed write.
+    let fd = descriptor::fd();
+    // A write racing the registration (a library loading, init() from another thread) has no index yet.
+    let Some(index) = tp.write_index() else { return counters::count_dropped(sys::EAGAIN) };
+    // SAFETY: the caller's contract: head and iov point at live buffers of those sizes.
+    let rc = unsafe {
+        head.write(index);
+        iov.write(IoVec { iov_base: head.cast(), iov_len: head_len });
+        sys::writev(fd, iov, n)
+    };
     if rc < 0 {
         failed(fd, -rc as i32);
     }

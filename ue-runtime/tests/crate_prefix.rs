@@ -1,5 +1,6 @@
 //! A crate prefix (`[package.metadata.ue]`) is checked at compile time with the name it makes: errors at the
-//! event's name for a prefix that makes a name invalid or too long, or a registration text over the limit.
+//! event's name for a prefix that makes a name invalid or too long, or a registration text over the limit. And
+//! the same manifest's name for the runtime: a crate that renames the dependency needs no `crate = …`.
 //!
 //! trybuild generates the manifests of its crates and cannot carry `[package.metadata]`, so each case here is a
 //! small crate of its own under target/tests/ue-namespace, checked with `cargo check`; its errors (short format)
@@ -15,12 +16,18 @@ fn work() -> PathBuf {
 /// Writes the crate `case` with `metadata` (the lines of its [package.metadata.ue]) and `main`, checks it, and
 /// returns (success, the error lines).
 fn check(case: &str, metadata: &str, main: &str) -> (bool, String) {
+    check_with(case, metadata, "ue-runtime", main)
+}
+
+/// [`check`] with the runtime dependency under the name `dep` (`ue` makes it `ue = { package = "ue-runtime" }`).
+fn check_with(case: &str, metadata: &str, dep: &str, main: &str) -> (bool, String) {
     let runtime = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = work().join(case);
     std::fs::create_dir_all(dir.join("src")).unwrap();
     let manifest = format!(
         "[package]\nname = \"{case}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
-         [package.metadata.ue]\n{metadata}\n\n[dependencies]\nue-runtime = {{ path = {:?} }}\n\n[workspace]\n",
+         [package.metadata.ue]\n{metadata}\n\n[dependencies]\n{dep} = {{ package = \"ue-runtime\", path = {:?} }}\n\n\
+         [workspace]\n",
         runtime.display().to_string()
     );
     write_if_changed(&dir.join("Cargo.toml"), &manifest);
@@ -94,4 +101,19 @@ fn a_changed_manifest_rebuilds_the_crate() {
     assert!(ok, "252 bytes: {e}");
     let (ok, e) = check("manifest_change", "prefix = \"abcdefgh_\"", &name);
     assert!(!ok && e.contains("event name of 259 bytes"), "the new prefix was read: {e}");
+}
+
+#[test]
+fn a_renamed_runtime_dependency_works_without_a_crate_option() {
+    let main = "use ue::{tracepoint, user_event, Field};\n\n\
+                #[derive(Field)]\nstruct Id(u64);\n\n\
+                #[derive(Field)]\nenum State { Idle }\n\n\
+                struct A;\n\n\
+                #[user_event]\nimpl A {\n    #[user_event(span, ret)]\n    fn new(id: Id, s: State) -> u32 {\n        \
+                let _ = (id, s);\n        1\n    }\n}\n\n\
+                #[user_event(display(peer))]\nfn free(peer: std::net::IpAddr) {\n    let _ = peer;\n}\n\n\
+                fn main() {\n    A::new(Id(1), State::Idle);\n    free([127, 0, 0, 1].into());\n    \
+                tracepoint!(done, n: u32 = 1, t: Display = 2);\n}\n";
+    let (ok, e) = check_with("renamed_runtime", "", "ue", main);
+    assert!(ok, "{e}");
 }

@@ -1,4 +1,5 @@
-//! The layer ([`Core`]) and its per-layer filter ([`Gate`]), sharing one table of callsites.
+//! The layer ([`Core`]), its per-layer filter ([`Gate`]) for composing with other layers, and the same answers as
+//! a global filter ([`Alone`]) for a program whose only subscriber it is; all share one table of callsites.
 //!
 //! Invariants:
 //! - No lock and no allocation on an event's path once its callsite's tracepoint is defined; the definition
@@ -79,32 +80,79 @@ impl Shared {
         let texts = kinds.iter().filter(|k| **k == Kind::Text).count();
         Some(Event { tp, kinds, text_room: FTRACE_MAX_PAYLOAD.saturating_sub(fixed + texts) })
     }
-}
 
-/// The per-layer filter: interested in a callsite only while a tracer has its event enabled.
-pub(crate) struct Gate(pub(crate) Arc<Shared>);
-
-impl<S> Filter<S> for Gate {
+    /// Interested in a callsite only while a tracer has its event enabled (its first event or span defines the
+    /// tracepoint from its values, so that one is always wanted).
     #[inline]
-    fn enabled(&self, meta: &Metadata<'_>, _: &Context<'_, S>) -> bool {
-        match self.0.table.get(meta).map(|site| site.event.get()) {
+    fn enabled(&self, meta: &Metadata<'_>) -> bool {
+        match self.table.get(meta).map(|site| site.event.get()) {
             Some(Some(Some(ev))) => ev.tp.is_enabled(),
-            // The first event or span of the callsite: its values define the tracepoint's field types.
             Some(None) => true,
             _ => false,
         }
     }
 
-    fn callsite_enabled(&self, meta: &'static Metadata<'static>) -> Interest {
-        if !self.0.wants(meta) {
+    fn callsite_interest(&self, meta: &'static Metadata<'static>) -> Interest {
+        if !self.wants(meta) {
             return Interest::never();
         }
-        self.0.table.get_or_insert(meta);
+        self.table.get_or_insert(meta);
         Interest::sometimes()
+    }
+}
+
+/// The per-layer filter of the composable layer (`ue_tracing::layer()`).
+pub(crate) struct Gate(pub(crate) Arc<Shared>);
+
+impl<S> Filter<S> for Gate {
+    #[inline]
+    fn enabled(&self, meta: &Metadata<'_>, _: &Context<'_, S>) -> bool {
+        self.0.enabled(meta)
+    }
+
+    fn callsite_enabled(&self, meta: &'static Metadata<'static>) -> Interest {
+        self.0.callsite_interest(meta)
     }
 
     fn max_level_hint(&self) -> Option<tracing_core::LevelFilter> {
         Some(self.0.opts.max_level)
+    }
+}
+
+/// The layer as the program's only one (`UeLayer::init`, `UeLayer::dispatch`): the same answers given as a
+/// global filter, so an event nobody traces is skipped before `tracing` builds it. tracing_subscriber's
+/// per-layer filters cannot do that: its registry disables an event globally only when every one of 64
+/// possible filters did (`FilterMap::any_enabled`), so behind `Gate` each event is built and dispatched.
+pub(crate) struct Alone(pub(crate) Core);
+
+impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Alone {
+    fn register_callsite(&self, meta: &'static Metadata<'static>) -> Interest {
+        self.0 .0.callsite_interest(meta)
+    }
+    #[inline]
+    fn enabled(&self, meta: &Metadata<'_>, _: Context<'_, S>) -> bool {
+        self.0 .0.enabled(meta)
+    }
+    fn max_level_hint(&self) -> Option<tracing_core::LevelFilter> {
+        Some(self.0 .0.opts.max_level)
+    }
+    fn on_event(&self, event: &TracingEvent<'_>, ctx: Context<'_, S>) {
+        self.0.on_event(event, ctx);
+    }
+    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
+        self.0.on_new_span(attrs, id, ctx);
+    }
+    fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
+        self.0.on_record(id, values, ctx);
+    }
+    fn on_enter(&self, id: &Id, ctx: Context<'_, S>) {
+        self.0.on_enter(id, ctx);
+    }
+    fn on_exit(&self, id: &Id, ctx: Context<'_, S>) {
+        self.0.on_exit(id, ctx);
+    }
+    fn on_close(&self, id: Id, ctx: Context<'_, S>) {
+        self.0.on_close(id, ctx);
     }
 }
 

@@ -14,9 +14,11 @@
 //! - **Events**: one user_event per callsite, defined when the callsite first fires (see [the names](#names)
 //!   and [the types](#types)); fields in the callsite's order after `level`, the message as `message`.
 //! - **Cost when nobody traces**: the layer's per-layer filter answers "not interested" after one lookup of the
-//!   callsite (a few loads, no lock) and one enable-word check, so `tracing` skips the event (unless another
-//!   layer wants it) and nothing is formatted. When a tracer enables the event: values formatted into a stack
-//!   buffer, one `writev`, no allocation.
+//!   callsite (a few loads, no lock) and one enable-word check; nothing is formatted, but beside other layers
+//!   `tracing` still builds the event and offers it to each (tracing_subscriber's registry skips an event only
+//!   when all of 64 possible per-layer filters refused it). As the program's only subscriber
+//!   ([`UeLayer::try_init`], [`UeLayer::dispatch`]) it answers as a global filter and the event is not built.
+//!   When a tracer enables the event: values formatted into a stack buffer, one `writev`, no allocation.
 //! - **Spans** (opt-in, [`UeLayer::with_span_close`]): an event when a span closes, with its fields and
 //!   `busy_ns`/`idle_ns` as `tracing_subscriber`'s `FmtSpan::CLOSE` counts them.
 //! - **Composes**: a per-layer filter, so a `fmt` layer beside it sees every event it wants.
@@ -56,14 +58,15 @@ mod names;
 mod site;
 mod values;
 
-use layer::{Core, Gate, Options, Shared};
+use layer::{Alone, Core, Gate, Options, Shared};
 use std::any::TypeId;
 use tracing_core::span::{Attributes, Id, Record};
 use tracing_core::subscriber::Interest;
 use tracing_core::{Dispatch, Event, LevelFilter, Metadata, Subscriber};
 use tracing_subscriber::filter::Filtered;
+use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::layer::{Context, Layer};
-use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::registry::{LookupSpan, Registry};
 
 pub use ue_runtime::{status, Status};
 
@@ -111,6 +114,30 @@ where
     #[must_use]
     pub fn with_max_level(self, level: impl Into<LevelFilter>) -> Self {
         Self::with_options(Options { max_level: level.into(), ..self.options() })
+    }
+}
+
+impl UeLayer<Registry> {
+    /// The layer as the program's only subscriber, for [`tracing::dispatcher::with_default`] or
+    /// [`tracing::dispatcher::set_global_default`]: the same events, but an event nobody traces costs what a
+    /// filtered-out `tracing` event costs (one enable-word check, nothing built or dispatched), where beside
+    /// other layers it is built and offered to each of them. Add no layer around it: it filters globally.
+    ///
+    /// [`tracing::dispatcher::with_default`]: tracing_core::dispatcher::with_default
+    /// [`tracing::dispatcher::set_global_default`]: tracing_core::dispatcher::set_global_default
+    #[must_use]
+    pub fn dispatch(self) -> Dispatch {
+        let shared = self.inner.filter().0.clone();
+        Dispatch::new(Registry::default().with(Alone(Core(shared))))
+    }
+
+    /// Makes [`dispatch`](Self::dispatch) the program's global default subscriber: ue alone. Fails if one is
+    /// set already.
+    ///
+    /// # Errors
+    /// When a global default subscriber was set before.
+    pub fn try_init(self) -> Result<(), tracing_core::dispatcher::SetGlobalDefaultError> {
+        tracing_core::dispatcher::set_global_default(self.dispatch())
     }
 }
 

@@ -5,31 +5,13 @@
 use crate::sys::{self, Result};
 use crate::vm;
 
-const EVENTS: &[&str] = &["handle_request", "cache_lookup"];
-
 pub fn run() -> Result<i32> {
     vm::check_visible()?;
     sys::ensure_packages(&["trace-cmd"])?;
     sys::step("building examples/quickstart");
     sys::run(sys::cargo().args(["build", "--quiet", "--example", "quickstart"]))?;
     let example = sys::target_dir().join("debug/examples/quickstart");
-    let events: Vec<String> = EVENTS.iter().map(|e| format!("-e user_events:{e}")).collect();
-    // The kernel creates an event when a program registers it and deletes it when the last one exits, so the
-    // tracer starts once the example has registered, while it runs.
-    let script = format!(
-        r#"set -e
-cd /tmp
-"$1" --seconds 4 --quiet &
-while [ ! -d /sys/kernel/tracing/events/user_events/{last} ]; do sleep 0.1; done
-echo '$ trace-cmd record {events} -o ue.dat sleep 1'
-trace-cmd record {events} -o ue.dat sleep 1 > record.log 2>&1 || {{ cat record.log; exit 1; }}
-echo '$ trace-cmd report -i ue.dat'
-trace-cmd report -i ue.dat 2>/dev/null | head -n 9
-wait
-"#,
-        last = EVENTS[EVENTS.len() - 1],
-        events = events.join(" "),
-    );
+    let script = script();
     let bed = vm::prepare()?;
     sys::step(&format!(
         "booting the test kernel ({}, {} CPUs): quickstart runs, trace-cmd records it",
@@ -52,6 +34,43 @@ wait
     println!("{SUMMARY}");
     Ok(0)
 }
+
+/// The demo's flow, a shell script taking the quickstart binary as `$1`: start it, wait for its events, record
+/// them with trace-cmd for a second, print the report, stop it.
+///
+/// The kernel creates an event when a program registers it and deletes it when the last registration goes, and
+/// trace-cmd opens the events' files (`events/user_events/filter` among them) when it starts, which on a loaded
+/// machine can take seconds: so the example runs until trace-cmd is done, and is stopped then, rather than for
+/// a fixed time it might outlive (xtask/tests/bed.rs runs this 10 times under a CPU load).
+pub fn script() -> String {
+    let events: Vec<String> = EVENTS.iter().map(|e| format!("-e user_events:{e}")).collect();
+    format!(
+        r#"set -e
+cd "$(mktemp -d)"
+"$1" --seconds 3600 --quiet &
+example=$!
+tries=0
+while [ ! -d /sys/kernel/tracing/events/user_events/{last} ]; do
+  tries=$((tries + 1))
+  if [ $tries -gt 600 ] || ! kill -0 $example 2>/dev/null; then echo 'quickstart registered no events in 60 s'; exit 1; fi
+  sleep 0.1
+done
+echo '$ trace-cmd record {events} -o ue.dat sleep 1'
+status=0
+trace-cmd record {events} -o ue.dat sleep 1 > record.log 2>&1 || status=$?
+kill $example
+wait $example || true
+if [ $status -ne 0 ]; then cat record.log; exit $status; fi
+echo '$ trace-cmd report -i ue.dat'
+trace-cmd report -i ue.dat 2>/dev/null | head -n 9
+"#,
+        last = EVENTS[EVENTS.len() - 1],
+        events = events.join(" "),
+    )
+}
+
+/// The events the demo records.
+pub const EVENTS: &[&str] = &["handle_request", "cache_lookup"];
 
 /// What the user just saw, in a few lines.
 const SUMMARY: &str = "

@@ -122,7 +122,14 @@ fn run_spec(spec: &Spec) -> Result<i32, String> {
     let (prog, args) = spec.argv.split_first().ok_or("no command")?;
     let mut cmd = Command::new(prog);
     cmd.args(args).current_dir(&spec.cwd).env_clear();
-    cmd.env("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    // The directory of this binary last: a checkout's target/debug, so its `ue` runs by name (`xtask vm -- ue
+    // record -- ./myapp` from any crate).
+    let mut path = std::ffi::OsString::from("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    if let Some(dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_path_buf)) {
+        path.push(":");
+        path.push(dir);
+    }
+    cmd.env("PATH", path);
     cmd.env("HOME", "/tmp");
     cmd.envs(spec.env.iter().map(|(k, v)| (k, v)));
     let prog = prog.to_string_lossy();

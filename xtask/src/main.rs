@@ -65,6 +65,8 @@ Boots the test kernel with the host's / read-only over 9p and runs the command a
 directory. The guest mounts proc, sysfs, devtmpfs, tracefs, debugfs, and a fresh tmpfs on /run, /tmp,
 /var/tmp and /dev/shm; the checkout, its target directory, the working directory and path arguments stay
 visible wherever they are (a path under /proc, /sys or /dev cannot be: the command says so before booting).
+The guest's PATH ends with this binary's directory (a checkout's target/debug), so from any crate
+`<checkout>/target/debug/xtask vm -- ue record -- ./target/debug/myapp` records your program.
 Output is relayed; the exit status is the command's (0..127).",
     ),
     ("kernel", "usage: cargo xtask kernel\n\nBuilds (or finds in the cache) the test kernel and prints its path."),

@@ -163,3 +163,105 @@ fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+
+/// A busy loop per CPU, twice over, in the guest, for as long as the script after it runs.
+const LOAD: &str = "for i in $(seq $((2 * $(nproc)))); do (while :; do :; done) & done";
+
+#[test]
+#[ignore = "boots the test bed: cargo xtask test"]
+fn bed_demo_flow_records_ten_times_in_a_row_under_a_cpu_load() {
+    let out = cargo().args(["build", "--quiet", "--example", "quickstart"]).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let example = xtask::sys::target_dir().join("debug/examples/quickstart");
+    // Each run in its own shell, as `cargo xtask demo` runs it; a failed run stops the loop with its status.
+    let dir = Scratch::new(root().join(format!("target/ue-bed/demo-{}", std::process::id())), 0o755);
+    std::fs::write(dir.0.join("flow.sh"), xtask::demo::script()).unwrap();
+    let script = format!(
+        "{LOAD}\nfor run in 1 2 3 4 5 6 7 8 9 10; do\n  echo \"==> run $run\"\n  \
+         /bin/sh ./flow.sh \"$1\" || {{ echo \"==> run $run failed: $?\"; exit 1; }}\ndone\n"
+    );
+    let t0 = Instant::now();
+    let ex = example.to_string_lossy();
+    let (out, _) = vm(xtask(), &dir.0, &["/bin/sh", "-c", &script, "sh", &ex], &[]);
+    eprintln!("ten demo runs under load in {:.1?}", t0.elapsed());
+    let all = text(&out);
+    assert!(out.status.success(), "{all}");
+    // Each run's report holds records of both events.
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let runs: Vec<&str> = stdout.split("==> run ").skip(1).collect();
+    assert_eq!(runs.len(), 10, "{all}");
+    for (i, run) in runs.iter().enumerate() {
+        for e in xtask::demo::EVENTS {
+            assert!(run.contains(&format!(" {e}: ")), "run {} has no {e} record:\n{all}", i + 1);
+        }
+    }
+}
+
+#[test]
+#[ignore = "boots the test bed: cargo xtask test"]
+fn bed_records_a_program_of_a_crate_outside_the_checkout_with_one_command() {
+    // A crate of its own under /var/tmp, depending on the runtime under another name, as README's "Trying your
+    // program in the test bed" has it; its target directory is kept between runs (a symlink), to build once.
+    let dir = Scratch::new(PathBuf::from(format!("/var/tmp/ue-bed-app {}", std::process::id())), 0o755);
+    let manifest = format!(
+        "[package]\nname = \"myapp\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n[dependencies]\n\
+         ue = {{ package = \"ue-runtime\", path = {:?} }}\n\n[workspace]\n",
+        root().join("ue-runtime").display().to_string()
+    );
+    std::fs::create_dir(dir.0.join("src")).unwrap();
+    std::fs::write(dir.0.join("Cargo.toml"), manifest).unwrap();
+    std::fs::copy(root().join("Cargo.lock"), dir.0.join("Cargo.lock")).unwrap();
+    std::fs::write(dir.0.join("src/main.rs"), APP).unwrap();
+    let target = root().join("target/ue-bed/outside-app");
+    std::fs::create_dir_all(&target).unwrap();
+    std::os::unix::fs::symlink(&target, dir.0.join("target")).unwrap();
+    let out = cargo()
+        .args(["build", "--quiet", "--offline"])
+        .current_dir(&dir.0)
+        .env_remove("CARGO_TARGET_DIR")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    // `ue` beside the xtask binary, which the guest finds on its PATH.
+    let out = cargo().args(["build", "--quiet", "-p", "ue-cli"]).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+
+    let (out, t) = vm(xtask(), &dir.0, &["ue", "record", "--", "./target/debug/myapp"], &[]);
+    eprintln!("booted and recorded in {t:.1?}");
+    let all = text(&out);
+    assert!(out.status.success(), "{all}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for want in ["user_events:A_new id=7", "user_events:B_new name=\"b\"", "user_events:done n=2"] {
+        assert_eq!(stdout.lines().filter(|l| l.contains(want)).count(), 1, "{want}:\n{all}");
+    }
+}
+
+/// The outside crate's program: methods of two types named `new`, and a `tracepoint!`.
+const APP: &str = r#"use ue::{tracepoint, user_event};
+
+struct A;
+struct B;
+
+#[user_event]
+impl A {
+    #[user_event]
+    fn new(id: u32) -> A {
+        let _ = id;
+        A
+    }
+}
+
+#[user_event]
+impl B {
+    #[user_event]
+    fn new(name: &str) -> B {
+        let _ = name;
+        B
+    }
+}
+
+fn main() {
+    let _ = (A::new(7), B::new("b"));
+    tracepoint!(done, n: u32 = 2);
+}
+"#;

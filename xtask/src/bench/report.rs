@@ -1,6 +1,8 @@
 //! BENCHMARKS.md (sections 1 to 4) and README.md's cost paragraph, from the figures of one run.
 
-use super::{Figures, Texts, CALLGRIND_DISABLED, CALLGRIND_ENABLED, COMPILE_SITES, DISABLED_ITERS, ENABLED_ITERS};
+use super::{
+    compile, Figures, Texts, CALLGRIND_DISABLED, CALLGRIND_ENABLED, COMPILE_SITES, DISABLED_ITERS, ENABLED_ITERS,
+};
 use super::{EN_ROWS, FN_ROWS, LOOP_ROWS, ROUNDS, STARTUP_RUNS, STARTUP_SIZES};
 use crate::sys::{self, Result};
 use std::fmt::Write as _;
@@ -214,37 +216,69 @@ impl<'a> Report<'a> {
         );
         let _ = writeln!(w);
 
-        let _ = writeln!(w, "## 4. Compile time\n");
+        let _ = writeln!(w, "## 4. Compile time and code size\n");
         let _ = writeln!(
             w,
-            "A generated library crate of {COMPILE_SITES} functions `f(a: u32, b: u64, s: &str)`, each with one \
-             site recording the three arguments: `ue_runtime::tracepoint!(…, a: u32 = a, b: u64 = b, s: &str = \
-             s)`, `tracing::info!(a, b, s)`, or no site (`black_box((a, b, s))`). Dependencies built first; the \
-             crate alone, best of two builds.\n"
+            "A generated library crate of N functions `f(a: u32, b: u64, s: &str)`, each with one site recording \
+             the three arguments: `ue_runtime::tracepoint!(…, a: u32 = a, b: u64 = b, s: &str = s)`, \
+             `tracing::info!(a, b, s)`, or no site (`black_box((a, b, s))`). Dependencies built first; the crate \
+             alone, best of two builds.\n"
         );
         let _ = writeln!(
             w,
-            "| profile | no site (s) | ue (s) | tracing (s) | ue ms / site | tracing ms / site | ue ÷ tracing |"
+            "| profile | sites | no site (s) | ue (s) | tracing (s) | ue ms / site | tracing ms / site | ue ÷ tracing |"
         );
-        let _ = writeln!(w, "|---|---:|---:|---:|---:|---:|---:|");
+        let _ = writeln!(w, "|---|---:|---:|---:|---:|---:|---:|---:|");
         let mut compile_ok = true;
+        let mut worst: f64 = 0.0;
         for p in ["dev", "release"] {
-            let (none, ue, tr) = (
-                g(&format!("compile_s.none.{p}")),
-                g(&format!("compile_s.ue.{p}")),
-                g(&format!("compile_s.tracing.{p}")),
-            );
-            let per = |t: f64| (t - none) * 1000.0 / COMPILE_SITES as f64;
-            compile_ok &= per(ue) <= per(tr);
+            for n in compile::SIZES {
+                let (none, ue, tr) = (
+                    g(&format!("compile_s.none.{p}.{n}")),
+                    g(&format!("compile_s.ue.{p}.{n}")),
+                    g(&format!("compile_s.tracing.{p}.{n}")),
+                );
+                let per = |t: f64| (t - none) * 1000.0 / n as f64;
+                compile_ok &= per(ue) <= per(tr);
+                worst = worst.max(per(ue) / per(tr));
+                let _ = writeln!(
+                    w,
+                    "| {p} | {n} | {none:.2} | {ue:.2} | {tr:.2} | {:.3} | {:.3} | {:.2} |",
+                    per(ue),
+                    per(tr),
+                    per(ue) / per(tr)
+                );
+            }
+        }
+        let _ = writeln!(
+            w,
+            "\nTarget: ue's time per site at most `tracing::info!`'s, in both profiles and at both sizes: {}{}.\n",
+            met(compile_ok),
+            if compile_ok { String::new() } else { format!(" (worst {worst:.2}×)") }
+        );
+        let _ = writeln!(
+            w,
+            "Code size: a release program calling each of {COMPILE_SITES} such functions once; bytes of its `.text` \
+             and of the stripped file, and per site (less the program without sites).\n"
+        );
+        let _ = writeln!(w, "| kind | .text | stripped file | .text / site | file / site |");
+        let _ = writeln!(w, "|---|---:|---:|---:|---:|");
+        let per_site = |what: &str, kind: &str| {
+            (g(&format!("size.{what}.{kind}")) - g(&format!("size.{what}.none"))) / COMPILE_SITES as f64
+        };
+        for (kind, label) in [("none", "no site"), ("ue", "ue `tracepoint!`"), ("tracing", "`tracing::info!`")] {
             let _ = writeln!(
                 w,
-                "| {p} | {none:.1} | {ue:.1} | {tr:.1} | {:.2} | {:.2} | {:.2} |",
-                per(ue),
-                per(tr),
-                per(ue) / per(tr)
+                "| {label} | {:.0} | {:.0} | {:.1} | {:.1} |",
+                g(&format!("size.text.{kind}")),
+                g(&format!("size.file.{kind}")),
+                per_site("text", kind),
+                per_site("file", kind)
             );
         }
-        let _ = writeln!(w, "\nTarget: ue's time per site at most `tracing::info!`'s: {}.\n", met(compile_ok));
+        let size_ok = per_site("text", "ue") <= per_site("text", "tracing")
+            && per_site("file", "ue") <= per_site("file", "tracing");
+        let _ = writeln!(w, "\nTarget: ue's bytes per site at most `tracing::info!`'s: {}.\n", met(size_ok));
         md
     }
 
@@ -291,8 +325,13 @@ impl<'a> Report<'a> {
             g("bed.ir.en_tpc_layout"),
             g("bed.ns.en_ue.median") / g("bed.ns.en_floor.median"),
             self.ue_startup(1000, "median") / g("startup_us.raw_1000.median"),
-            (g("compile_s.ue.release") - g("compile_s.none.release")) * 1000.0 / COMPILE_SITES as f64,
-            (g("compile_s.tracing.release") - g("compile_s.none.release")) * 1000.0 / COMPILE_SITES as f64,
+            (g(&format!("compile_s.ue.release.{COMPILE_SITES}")) - g(&format!("compile_s.none.release.{COMPILE_SITES}")))
+                * 1000.0
+                / COMPILE_SITES as f64,
+            (g(&format!("compile_s.tracing.release.{COMPILE_SITES}"))
+                - g(&format!("compile_s.none.release.{COMPILE_SITES}")))
+                * 1000.0
+                / COMPILE_SITES as f64,
         )
     }
 }

@@ -16,16 +16,40 @@ pub fn section() -> Result<String> {
             bed.push('\n');
         }
     })?;
+    let ns = |label: &str| -> Option<f64> {
+        host.lines().find(|l| l.starts_with(&format!("| {label} |")))?.split('|').nth(2)?.trim().parse().ok()
+    };
+    let target = match (ns("tracing, no subscriber"), ns("ue-tracing layer, nobody tracing")) {
+        (Some(none), Some(layer)) => {
+            let alone = ns("ue-tracing alone (`layer().try_init()`), nobody tracing").unwrap_or(f64::NAN);
+            let mark = |r: f64| if r <= 2.0 { "met".to_string() } else { format!("**missed** by {:.1}×", r - 2.0) };
+            format!(
+                "Target: a disabled `info!` at most 2× tracing with no subscriber: the layer beside others {:.1}× \
+                 ({}); ue alone {:.1}× ({}).\n\n",
+                layer / none,
+                mark(layer / none),
+                alone / none,
+                mark(alone / none)
+            )
+        }
+        _ => String::new(),
+    };
     Ok(format!(
         "\n## 5. The `tracing` layer (benches/tracing_layer.rs)\n\n\
          One `info!` with three fields (`u64`, `i64`, 15-byte `&str`), each case in its own process with its \
          subscriber as the global default. Allocations counted by a global allocator over all the calls of the measuring thread.\n\n\
-         Disabled, on the host (nobody traces; best of 5 rounds of 20 M calls):\n\n{host}\n\
+         Disabled, on the host (nobody traces; best of 5 rounds of 20 M calls):\n\n{host}\n{target}\
          Enabled, in the test bed (event enabled through tracefs; median of 7 rounds of 20,000 events):\n\n{bed}\n\
          - Disabled: tracing with no subscriber skips the site on its cached `Interest::never`. With the layer, \
-         the callsite's interest is `sometimes`, so `tracing` asks the subscriber for each event: \
-         tracing_subscriber's per-layer filter bookkeeping, ue's lookup of the callsite and one enable-word \
-         check; nothing is formatted. tracing-etw answers from its provider's per-level state behind more \
+         the callsite's interest is `sometimes`, so `tracing` asks the subscriber for each event; \
+         tracing_subscriber's registry disables an event globally only when all of 64 possible per-layer \
+         filters did (`FilterMap::any_enabled`), so behind ue's per-layer filter the event is still built and \
+         dispatched to every layer, which skips it (nothing is formatted). Alone (`layer().try_init()` or \
+         `.dispatch()`), the layer answers as a global filter: one lookup of the callsite and one enable-word \
+         check, and the event is not built. What is left is tracing's own dispatch of a `sometimes` callsite. \
+         A cached `never` would cost what no subscriber costs, but the kernel sets an enable word without \
+         telling the program, so nothing could rebuild the interest when a tracer attaches: every event from \
+         then on would be lost. tracing-etw answers from its provider's per-level state behind more \
          machinery.\n\
          - Enabled: ue formats into a stack buffer and writes plain tracefs fields in one `writev`; tracing-etw \
          builds an EventHeader record on the heap. Compare with section 2 for the cost of `tracing` itself over \

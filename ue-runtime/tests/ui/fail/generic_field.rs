@@ -5,6 +5,7 @@ use ue_runtime::user_event;
 fn f<T: Copy>(t: T, n: u32) {}
 
 struct S;
+#[user_event]
 impl S {
     #[user_event]
     fn g(&self, other: &Self, s: impl AsRef<str>) {}

@@ -39,6 +39,7 @@ async fn async_fn(x: u32) -> u32 {
 }
 
 struct S;
+#[user_event]
 impl S {
     #[user_event]
     fn method(&self, x: u32) {}

@@ -75,6 +75,7 @@ fn recursive(n: u64) -> u64 {
 
 struct Conn(u32);
 
+#[user_event]
 impl Conn {
     #[user_event(span, ret)]
     fn bump(&mut self, by: u32) -> u32 {

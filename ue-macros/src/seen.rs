@@ -1,0 +1,120 @@
+//! One event name, one format, within a crate: which site of a name comes first in this compilation.
+//!
+//! A proc macro sees one site at a time, so the sites a crate's compilation has expanded are kept here, in the
+//! proc-macro process, keyed by the crate and the event name, with the first site's location. The verdict is
+//! rustc's, not ours: the first site implements `FirstSite` for its name's key (ue-runtime's declared.rs) and
+//! every later site asserts in a const that its fields are the first one's, so the types are compared as the
+//! kernel sees them (`&str` and `String` are the same field), the error is at the later site's name and names
+//! the first, and nothing depends on stale state: a process that expands a site again (rust-analyzer, after an
+//! edit) emits code rustc never judges, and rust-analyzer does not evaluate the const.
+//!
+//! A site expanded again at the same location (a `macro_rules!` that holds a site, called twice) declares
+//! nothing and checks nothing: one impl per key keeps the later sites' inference unambiguous. Multi-format
+//! events may have several formats and are not tracked.
+
+use crate::model::Site;
+use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
+use std::sync::Mutex;
+
+/// What a site emits for its name.
+pub enum Role {
+    /// The first site of its name: implements the key's `FirstSite`.
+    First,
+    /// A later site: checks its fields against the first's, declared at `at` with `fields`.
+    Later { at: String, fields: String },
+    /// Nothing (not in a compilation, a multi-format event, or the first site's location again).
+    None,
+}
+
+/// The key's parameters: the name's hash and the crate's.
+pub struct Key {
+    pub name: u64,
+    pub krate: u64,
+}
+
+struct First {
+    /// `file:line:column`.
+    at: String,
+    fields: String,
+}
+
+static SEEN: Mutex<BTreeMap<(u64, String), First>> = Mutex::new(BTreeMap::new());
+
+/// The hash of the crate being compiled: its package, version, target name, kind and directory.
+fn crate_hash() -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for var in ["CARGO_PKG_NAME", "CARGO_PKG_VERSION", "CARGO_CRATE_NAME", "CARGO_BIN_NAME", "CARGO_MANIFEST_DIR"] {
+        std::env::var_os(var).hash(&mut h);
+    }
+    h.finish()
+}
+
+fn hash(s: &str) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    s.hash(&mut h);
+    h.finish()
+}
+
+/// The role of `site` (its full name) in this compilation, and its key.
+pub fn role(site: &Site, name: &str) -> (Role, Key) {
+    let key = Key { name: hash(name), krate: crate_hash() };
+    if site.multi_format || !proc_macro::is_available() {
+        return (Role::None, key);
+    }
+    let start = site.name_span.start();
+    if start.line == 0 {
+        return (Role::None, key);
+    }
+    let at = format!("{}:{}:{}", site.name_span.file(), start.line, start.column + 1);
+    let mut seen = SEEN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    match seen.get(&(key.krate, name.to_string())) {
+        None => {
+            seen.insert((key.krate, name.to_string()), First { at, fields: fields(site) });
+            (Role::First, key)
+        }
+        Some(first) if first.at == at => (Role::None, key),
+        Some(first) => (Role::Later { at: first.at.clone(), fields: first.fields.clone() }, key),
+    }
+}
+
+/// `n: u32, path: &str` as written (`Display`, `Debug`, `Hex` for the text forms), for the message.
+pub fn fields(site: &Site) -> String {
+    use crate::model::Form;
+    let list: Vec<String> = site
+        .fields
+        .iter()
+        .map(|f| {
+            let ty = match &f.form {
+                Form::Typed(t) => tidy(&quote::ToTokens::to_token_stream(&**t).to_string()),
+                Form::Display(_) => "Display".into(),
+                Form::Debug(_) => "Debug".into(),
+                Form::Hex(_) => "Hex".into(),
+            };
+            format!("{}: {ty}", f.name)
+        })
+        .collect();
+    if list.is_empty() {
+        "no fields".into()
+    } else {
+        list.join(", ")
+    }
+}
+
+/// A type's tokens as one writes them: `& 'a str` → `&'a str`, `Vec < u8 >` → `Vec<u8>`.
+fn tidy(s: &str) -> String {
+    let mut t = s.to_string();
+    for (from, to) in [("& ", "&"), (" <", "<"), ("< ", "<"), (" >", ">"), (" ::", "::"), (":: ", "::"), (" ,", ",")] {
+        t = t.replace(from, to);
+    }
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn types_read_as_written() {
+        assert_eq!(super::tidy("& 'a str"), "&'a str");
+        assert_eq!(super::tidy("std :: vec :: Vec < u8 >"), "std::vec::Vec<u8>");
+    }
+}
