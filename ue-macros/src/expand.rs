@@ -45,12 +45,11 @@ pub fn statics(site: &Site, tag: &str, exit_of: Option<&Ident>) -> TokenStream {
         let k = path_at(k, f.form.span());
         // The one lookup of the field's type: an unsupported type's error names the field (`FieldNamed`), or
         // for a span's `ret` (`Ret<'_, T>`), T and the `ret` forms (`RetField`).
-        let parts = match ret_inner(&f.form) {
-            Some(inner) => {
-                let inner = replace_lifetimes(inner, "'static");
-                quote_spanned!(f.form.span()=> <#inner as #k::__private::RetField>::PARTS)
-            }
-            None => quote_spanned!(f.form.span()=> <#ty as #k::__private::FieldNamed<#marks_id::#mark>>::PARTS),
+        let parts = if let Some(inner) = ret_inner(&f.form) {
+            let inner = replace_lifetimes(inner, "'static");
+            quote_spanned!(f.form.span()=> <#inner as #k::__private::RetField>::PARTS)
+        } else {
+            quote_spanned!(f.form.span()=> <#ty as #k::__private::FieldNamed<#marks_id::#mark>>::PARTS)
         };
         quote!(.field(#name, #parts))
     });
