@@ -1,4 +1,4 @@
-//! A shared library (cdylib) with its own tracepoint: it registers when the library is loaded (`dlopen`) and
+//! A shared library (cdylib) with its own tracepoints: it registers when the library is loaded (`dlopen`) and
 //! unregisters when it is unloaded (`dlclose`), with no call in the host program. Used by tests/dlopen_dlclose.rs.
 //!
 //! ```sh
@@ -14,6 +14,24 @@ ue_runtime::static_tracepoint!(static CALL = "ue_plugin_call u32 n");
 #[no_mangle]
 pub extern "C" fn ue_plugin_call(n: u32) {
     CALL.emit(&(n,));
+}
+
+/// A macro site in a library: its enable word is also its USDT probe's semaphore (tests/usdt_probes.rs).
+#[ue_runtime::user_event]
+fn ue_plugin_step(n: u32) {
+    let _ = n;
+}
+
+/// Calls the macro site.
+#[no_mangle]
+pub extern "C" fn ue_plugin_step_call(n: u32) {
+    ue_plugin_step(n);
+}
+
+/// The macro site's enable word (null if it were missing).
+#[no_mangle]
+pub extern "C" fn ue_plugin_step_word() -> *const AtomicU32 {
+    ue_runtime::TRACEPOINTS.iter().find(|t| t.name() == "ue_plugin_step").map_or(std::ptr::null(), |t| t.enable_word())
 }
 
 /// Where the plugin's enable word lives (for the unload test).

@@ -47,6 +47,29 @@ impl FieldKind {
         }
     }
 
+    /// The kind a registration names with `ty` (`"u32"`, `"__rel_loc char[]"`, `"unsigned char[16]"`): the
+    /// inverse of [`kernel_type`](Self::kernel_type), for reading a format back.
+    #[must_use]
+    pub fn from_kernel_type(ty: &str) -> Option<FieldKind> {
+        let all = [
+            FieldKind::U8,
+            FieldKind::U16,
+            FieldKind::U32,
+            FieldKind::U64,
+            FieldKind::S8,
+            FieldKind::S16,
+            FieldKind::S32,
+            FieldKind::S64,
+            FieldKind::Str,
+            FieldKind::Bytes,
+        ];
+        if let Some(k) = all.into_iter().find(|k| k.kernel_type() == ty) {
+            return Some(k);
+        }
+        let n = ty.strip_prefix(FieldKind::Array(0).kernel_type())?.strip_suffix(']')?;
+        Some(FieldKind::Array(n.parse().ok()?))
+    }
+
     /// Bytes the field takes in the fixed part of a record (a `__rel_loc` word is 4).
     #[must_use]
     pub const fn size(self) -> usize {

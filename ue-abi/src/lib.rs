@@ -5,7 +5,7 @@
 //!
 //! Layers, bottom-up: [`limits`] and [`names`] (plain facts) → [`kind`] (field types) → [`desc`] (the
 //! registration text) → [`section`] (its entry in the `ue_events` section) → [`ioctl`] (the ABI structures and
-//! calls) → [`mounts`] (tracefs discovery).
+//! calls) → [`mounts`] (tracefs discovery); [`usdt`] (the USDT probe beside each event) stands on [`kind`].
 #![deny(missing_docs)]
 
 pub mod desc;
@@ -15,6 +15,7 @@ pub mod limits;
 pub mod mounts;
 pub mod names;
 pub mod section;
+pub mod usdt;
 
 pub use desc::{desc_len, desc_string, same_format, write_desc};
 pub use ioctl::*;
@@ -25,3 +26,4 @@ pub use section::{
     entry_bytes, entry_desc, entry_from_text, entry_head, entry_len, parse_entry, ParsedEntry, EVENTS_SECTION,
     MULTI_FORMAT, SINGLE_FORMAT,
 };
+pub use usdt::{USDT_MAX_ARGS, USDT_PROVIDER, USDT_SEMAPHORE_MASK, USDT_SEMAPHORE_SECTION};

@@ -34,6 +34,20 @@ impl Entry {
         }
     }
 
+    /// Its USDT probe as `ue list` shows it, `usdt ue:NAME ARGS` (argument numbers and fields, ue-abi's usdt.rs),
+    /// when `probes` (the file's, from probes.rs) has it; escaped as the entry.
+    pub fn probe(&self, probes: &[(String, String)]) -> Option<String> {
+        let provider = ue_abi::USDT_PROVIDER;
+        probes.iter().find(|(p, n)| p == provider && *n == self.name)?;
+        let args = ue_abi::usdt::probe_args_of_format(&self.format)?;
+        let text = if args.is_empty() {
+            format!("{provider}:{}", self.name)
+        } else {
+            format!("{provider}:{} {args}", self.name)
+        };
+        Some(format!("usdt {}", escape::text(&text)))
+    }
+
     /// Parses one entry, `<system>:<name>[ <fields>]`.
     pub fn parse(s: &str) -> Option<Entry> {
         let e = ue_abi::parse_entry(s)?;
@@ -62,6 +76,13 @@ pub fn events(path: &Path) -> Result<Vec<Entry>, String> {
     let shown = escape::text(&path.to_string_lossy()).into_owned();
     let src = open(path).map_err(|e| format!("{shown}: {e}"))?;
     section_events(&src).map_err(|e| format!("{shown}: {e}"))
+}
+
+/// The USDT probes of an executable or shared library (probes.rs), `(provider, name)`; none when it has none.
+pub fn probes(path: &Path) -> Result<Vec<(String, String)>, String> {
+    let shown = escape::text(&path.to_string_lossy()).into_owned();
+    let src = open(path).map_err(|e| format!("{shown}: {e}"))?;
+    crate::probes::in_file(&src).map_err(|e| format!("{shown}: {e}"))
 }
 
 /// [`events`] of a file held in memory.

@@ -10,6 +10,7 @@ pub mod elf_section;
 pub mod escape;
 pub mod format;
 pub mod output;
+pub mod probes;
 pub mod record;
 pub mod ring;
 pub mod threads;

@@ -100,7 +100,7 @@ impl From<WriteError> for Failure {
     }
 }
 
-/// One line per event, `system:name fields`; with several files each line starts with `file: `. Each file's
+/// One line per event, `system:name fields`, then its USDT probe if the file has it; with several files each line starts with `file: `. Each file's
 /// lines are written as one piece once it is read, so its errors on stderr come between files, not inside one.
 /// Then each name declared with two formats, on stderr; with `check`, those make the status 1.
 fn list_files(files: &[PathBuf], check: bool) -> Result<i32, Failure> {
@@ -109,13 +109,18 @@ fn list_files(files: &[PathBuf], check: bool) -> Result<i32, Failure> {
     for f in files {
         match elf::events(f) {
             Ok(entries) => {
+                let probes = elf::probes(f).unwrap_or_else(|e| {
+                    output::warn(&format!("ue: {e}"));
+                    Vec::new()
+                });
                 let mut text = String::new();
                 for e in &entries {
                     if files.len() > 1 {
-                        let _ = writeln!(text, "{}: {e}", escape::text(&f.to_string_lossy()));
+                        let _ = write!(text, "{}: {e}", escape::text(&f.to_string_lossy()));
                     } else {
-                        let _ = writeln!(text, "{e}");
+                        let _ = write!(text, "{e}");
                     }
+                    let _ = writeln!(text, "{}", e.probe(&probes).map(|p| format!("  {p}")).unwrap_or_default());
                 }
                 output::print(&text)?;
                 read.push((f.clone(), entries));

@@ -4,8 +4,14 @@ mod common;
 
 use common::*;
 
+/// The lines, each without its USDT probe (`  usdt …`; see `every_macro_event_shows_its_probe…`).
 fn lines(out: &str) -> Vec<&str> {
-    out.lines().collect()
+    out.lines().map(|l| l.split_once("  usdt ").map_or(l, |(event, _)| event)).collect()
+}
+
+/// The probes of the lines, `None` for an event without one.
+fn probes(out: &str) -> Vec<Option<&str>> {
+    out.lines().map(|l| l.split_once("  usdt ").map(|(_, p)| p)).collect()
 }
 
 #[test]
@@ -31,10 +37,26 @@ fn an_executable_lists_exactly_its_events() {
 }
 
 #[test]
-fn a_shared_library_lists_its_hand_declared_event() {
+fn every_macro_event_shows_its_probe_beside_it_and_a_hand_declared_one_none() {
+    let (_, out, _) = run(ue().arg("list").arg(example("quickstart")));
+    assert_eq!(
+        probes(&out),
+        [
+            Some("ue:cache_lookup arg0,arg1=str(key) arg2=hit arg3=latency_ns"),
+            Some("ue:handle_request arg0=id arg1,arg2=str(peer) arg3,arg4=str(path) arg5,arg6=str(payload)"),
+        ]
+    );
+    let (_, out, _) = run(ue().arg("list").arg(example("namespaced")));
+    assert_eq!(probes(&out), [None, Some("ue:ue_t_ns_request arg0=id"), Some("ue:ue_t_ns_tick arg0=n")]);
+    let (_, out, _) = run(ue().arg("list").arg(example("libdylib_plugin.so")));
+    assert_eq!(probes(&out), [None, Some("ue:ue_plugin_step arg0=n")]);
+}
+
+#[test]
+fn a_shared_library_lists_its_events() {
     let (code, out, err) = run(ue().arg("list").arg(example("libdylib_plugin.so")));
     assert_eq!(code, 0, "{err}");
-    assert_eq!(lines(&out), ["user_events:ue_plugin_call u32 n"]);
+    assert_eq!(lines(&out), ["user_events:ue_plugin_call u32 n", "user_events:ue_plugin_step u32 n"]);
 }
 
 #[test]

@@ -30,6 +30,7 @@ pub fn path_at(k: &syn::Path, span: Span) -> TokenStream {
 pub fn statics(site: &Site, tag: &str, exit_of: Option<&Ident>) -> TokenStream {
     let k = &site.krate;
     let section = ue_abi::EVENTS_SECTION;
+    let probes = ue_abi::USDT_SEMAPHORE_SECTION;
     let too_long = format!(
         "this event's registration text (name, fields, NUL) exceeds the kernel's {}-byte MAX_EVENT_DESC",
         ue_abi::MAX_EVENT_DESC
@@ -87,6 +88,9 @@ pub fn statics(site: &Site, tag: &str, exit_of: Option<&Ident>) -> TokenStream {
         #[link_section = #section]
         static #entry_id: [u8; #len_id] =
             #k::__private::entry_bytes::<#len_id>(#multi, #name, #names_id, #kinds_id);
+        // In `.probes`: its enable word is the USDT probe's semaphore (ue-abi's usdt.rs), which uprobes update
+        // only in the file's writable mapping and BCC finds through that section.
+        #[link_section = #probes]
         static #tp_id: #k::__private::Tracepoint =
             #k::__private::Tracepoint::#new(#k::__private::entry_desc(&#entry_id, #multi))#share;
         #[#k::__private::linkme::distributed_slice(#k::__private::TRACEPOINTS)]
@@ -321,7 +325,7 @@ fn body(site: &Site, coerce: bool) -> TokenStream {
     let write = write(site, coerce, "");
     quote! {{
         #statics
-        if __UE_TP.is_enabled() {
+        if __UE_TP.is_active() {
             #write
         }
     }}
@@ -351,16 +355,20 @@ pub fn write(site: &Site, coerce: bool, tag: &str) -> TokenStream {
     let k = &site.krate;
     let private = quote!(#k::__private);
     let prep = &site.prep;
-    let write = quote!((&#private::Site::<(#(#elem_tys,)*)>(&#tp_id, ::core::marker::PhantomData)).write_site);
+    let probe = crate::usdt::probe(site, &item(tag, "KINDS"));
+    let write =
+        quote!((&#private::Site::<(#(#elem_tys,)*)>(&#tp_id, __ue_probe, ::core::marker::PhantomData)).write_site);
     let uses = quote!(use #private::{#nothing_trait as _, #site_trait as _};);
     if prep.is_empty() && slots.iter().all(|s| s.prep.is_empty()) {
         // Nothing to format: the site passes its values to the shared write itself.
         return quote! {
+            #probe
             #uses
             #write(#(#args),*);
         };
     }
     quote! {
+        #probe
         #[cold]
         #[inline(never)]
         #[allow(clippy::too_many_arguments)]

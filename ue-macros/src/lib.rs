@@ -15,6 +15,7 @@ mod owner;
 mod parse;
 mod seen;
 mod span;
+mod usdt;
 
 use proc_macro::TokenStream;
 

@@ -148,7 +148,7 @@ pub fn body(func: &ItemFn, entry: &Site, span: &SpanSite) -> TokenStream {
     let begin = quote! {
         let __ue_span = if #private::span_on(&#entry_tp) {
             let __ue_sp = #private::Span::begin(&#entry_tp);
-            if #entry_tp.is_enabled() {
+            if #private::span_entry_on(&#entry_tp) {
                 #entry_write
             }
             ::core::option::Option::Some(__ue_sp)

@@ -61,11 +61,12 @@ pub mod __private {
     pub use crate::fields::{dyn_count, fixed_size};
     pub use crate::parts::{first, Flat, Parts};
     pub use crate::site::{Enc, EncField, EncNone, EncZero, FieldNamed, RetField, ZeroField, ZeroNone};
-    pub use crate::span::{clock_reads, once, span_on, InSpan, Nothing, Ret, Span, SpanEnd};
+    pub use crate::span::{clock_reads, once, span_entry_on, span_on, InSpan, Nothing, Ret, Span, SpanEnd};
     pub use crate::text::Text;
     pub use crate::tracepoint::{Tracepoint, TRACEPOINTS};
     pub use crate::write::*;
     pub use linkme;
+    pub use ue_abi::usdt::{probe_arrays, probe_plan, ProbeArg};
     pub use ue_abi::{desc_len, entry_bytes, entry_desc, entry_from_text, entry_head, entry_len, same_format};
 
     /// A string field's value from anything that reads as `str` (`String`, `&String`, `Box<str>`, `Arc<str>`…).

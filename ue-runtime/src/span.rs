@@ -2,8 +2,8 @@
 //! span, in the task) while the call runs, and the exit event written on every way out.
 //!
 //! Invariants: a span's two events share one enable word, the entry's (bit 31 the entry event, [`EXIT_BIT`] the
-//! exit event), so a call whose events are both disabled costs one load, one test and one branch. A call is
-//! *followed* when either bit is set as it starts: only then is an id taken and the clock read, always both, so
+//! exit event, the low 16 bits the semaphore both events' USDT probes share), so a call nobody listens to costs
+//! one load, one test and one branch. A call is *followed* when the word is non-zero as it starts: only then is an id taken and the clock read, always both, so
 //! every `duration_ns` written is a measured one. Nothing here allocates, locks or panics.
 
 use crate::encoder::Encoder;
@@ -16,7 +16,9 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 
-const EITHER: u32 = (1 << ue_abi::ENABLE_BIT) | (1 << EXIT_BIT);
+/// The exit event is wanted: by the kernel, or by a probe of the span (entry and exit probes share the
+/// entry word's semaphore).
+const EXIT_WANTED: u32 = (1 << EXIT_BIT) | ue_abi::USDT_SEMAPHORE_MASK;
 
 /// `outcome` of an exit event: the call returned (or the future completed).
 pub const RETURNED: u8 = 0;
@@ -63,15 +65,23 @@ fn now_ns() -> u64 {
     crate::sys::monotonic_ns()
 }
 
-/// Whether either event of the span whose entry tracepoint is `entry` is enabled: one load, one test.
+/// Whether anything listens to the span whose entry tracepoint is `entry` (either event's kernel bit, the
+/// probes' semaphore): one load, one test against zero.
 #[inline(always)]
 #[must_use]
 pub fn span_on(entry: &Tracepoint) -> bool {
-    entry.enable_word().load(Ordering::Relaxed) & EITHER != 0
+    entry.is_active()
+}
+
+/// Whether the entry event of a followed call is wanted: by the kernel (bit 31) or by the probes' semaphore.
+#[inline(always)]
+#[must_use]
+pub fn span_entry_on(entry: &Tracepoint) -> bool {
+    entry.enable_word().load(Ordering::Relaxed) & ((1 << ue_abi::ENABLE_BIT) | ue_abi::USDT_SEMAPHORE_MASK) != 0
 }
 
 fn exit_on(entry: &Tracepoint) -> bool {
-    entry.enable_word().load(Ordering::Relaxed) & (1 << EXIT_BIT) != 0
+    entry.enable_word().load(Ordering::Relaxed) & EXIT_WANTED != 0
 }
 
 /// A followed call, from its start.

@@ -8,7 +8,7 @@
 
 use std::ffi::CStr;
 use std::sync::atomic::{AtomicU32, AtomicU8, Ordering};
-use ue_abi::{ENABLE_BIT, USER_EVENT_REG_MULTI_FORMAT};
+use ue_abi::{ENABLE_BIT, USDT_SEMAPHORE_MASK, USER_EVENT_REG_MULTI_FORMAT};
 
 /// The bit of a span's entry word that the kernel flips for the span's exit event (span.rs).
 pub(crate) const EXIT_BIT: u8 = 30;
@@ -39,8 +39,10 @@ const STUCK: u8 = 4;
 /// ```
 #[repr(C)]
 pub struct Tracepoint {
-    /// Bit 31 is set by the kernel while a tracer listens; the other bits are free for in-process use.
-    /// Naturally aligned (4 bytes), as the kernel's atomic bit operations need.
+    /// Bit 31 is set by the kernel while a tracer listens (bit 30 of a span's entry word for its exit event);
+    /// the low 16 bits are the USDT semaphore uprobes count in (a site's tracepoint lives in `.probes`, so that
+    /// it is file-backed); bits 16–29 are free for in-process use. Naturally aligned (4 bytes), as the kernel's
+    /// atomic bit operations need; first in the struct, so the tracepoint's address is the semaphore's.
     enabled: AtomicU32,
     /// Valid while `state` is REGISTERED: stored before the state (Release), read after it (Acquire).
     write_index: AtomicU32,
@@ -97,11 +99,30 @@ impl Tracepoint {
         self.flags & USER_EVENT_REG_MULTI_FORMAT != 0
     }
 
-    /// True while a tracer has the event enabled: one relaxed load and a bit test.
+    /// True while a kernel tracer (ftrace, perf) has the event enabled: one relaxed load and a bit test.
     #[inline(always)]
     #[must_use]
     pub fn is_enabled(&self) -> bool {
         self.enabled.load(Ordering::Relaxed) & (1 << ENABLE_BIT) != 0
+    }
+
+    /// True while anything listens: a kernel tracer (bit 31, or bit 30 for a span's exit event) or a USDT probe
+    /// (the semaphore, the low 16 bits), or an in-process consumer's bit. The macros' inline check: one relaxed
+    /// load and a test against zero, as [`is_enabled`](Self::is_enabled) costs; the cold path then tells them
+    /// apart ([`listeners`](Self::listeners)).
+    #[doc(hidden)]
+    #[inline(always)]
+    #[must_use]
+    pub fn is_active(&self) -> bool {
+        self.enabled.load(Ordering::Relaxed) != 0
+    }
+
+    /// Whether the kernel has this event enabled, and whether a USDT probe of the word is attached (its
+    /// semaphore, the low 16 bits of the word the kernel flips for it: a span's exit shares its entry's).
+    pub(crate) fn listeners(&self) -> (bool, bool) {
+        let (word, bit) = self.kernel_word();
+        let w = word.load(Ordering::Relaxed);
+        (w & (1 << bit) != 0, w & USDT_SEMAPHORE_MASK != 0)
     }
 
     /// The registration text, without its NUL.
@@ -133,8 +154,9 @@ impl Tracepoint {
         self.state.load(Ordering::Acquire) == REGISTERED
     }
 
-    /// The enable word. The kernel owns bit 31 (and bit 30 of a span's entry tracepoint, for its exit event);
-    /// the other bits are free for in-process consumers (set them with `fetch_or`, never a plain store).
+    /// The enable word. The kernel owns bit 31 (and bit 30 of a span's entry tracepoint, for its exit event),
+    /// uprobes the low 16 bits (a USDT probe's semaphore); bits 16–29 are free for in-process consumers (set them
+    /// with `fetch_or`, never a plain store; a macro site then takes its cold path, which writes nothing for them).
     /// [`is_enabled`](Self::is_enabled) tests bit 31 only.
     #[must_use]
     pub fn enable_word(&self) -> &AtomicU32 {

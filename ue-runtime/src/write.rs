@@ -1,5 +1,7 @@
 //! The write path: one `writev` of `[write_index, fixed fields, dynamic data…]`; no allocation, no lock. A
-//! failed write is dropped and counted, and lets the lifecycle check the descriptor.
+//! failed write is dropped and counted, and lets the lifecycle check the descriptor. A macro site's record also
+//! goes to its USDT probe (ue-macros' usdt.rs) while the probe's semaphore, the low 16 bits of the enable word,
+//! is non-zero; to the kernel only while its bit is set.
 
 use crate::encoder::Encoder;
 use crate::field::Field;
@@ -9,6 +11,7 @@ use crate::tracepoint::Tracepoint;
 use crate::{counters, descriptor, register, status};
 use std::marker::PhantomData;
 use std::mem::MaybeUninit;
+use ue_abi::usdt::ProbeArg;
 use ue_abi::{FTRACE_MAX_PAYLOAD, MAX_FIELDS, MAX_FIELD_ARRAY_SIZE};
 
 impl Tracepoint {
@@ -51,22 +54,30 @@ macro_rules! by_class {
     }};
 }
 
-/// Writes `fields` (the plain API).
-fn write<F: Fields>(tp: &Tracepoint, fields: &F) {
-    write_fields(tp, fields);
-}
-
-#[inline(always)]
-fn write_fields<F: Fields>(tp: &Tracepoint, fields: &F) {
-    by_class!(F::FIXED, F::DYN, write_with(tp, F::FIXED, F::DYN, |enc| fields.encode_all(enc)));
-}
-
-/// A macro site's write: its tracepoint, and the types of its values (a tuple). The write is out of line and
-/// generic over those types only, so the sites of a crate with the same field types share one copy of the
-/// write path, with all of it inlined there (the layout still folds to constant stores). The values are passed
-/// as arguments, in registers where they fit.
+/// A site's USDT probe: a `nop` its note describes, called with the record's fixed part and data iovecs (whose
+/// layout the note's arguments name) while the probe's semaphore is non-zero.
 #[doc(hidden)]
-pub struct Site<'t, F>(pub &'t Tracepoint, pub PhantomData<F>);
+pub type Probe = fn(*const u8, *const u8);
+
+/// Writes `fields` to the kernel (the plain API: whether or not a tracer listens; it has no probe).
+fn write<F: Fields>(tp: &Tracepoint, fields: &F) {
+    by_class!(F::FIXED, F::DYN, write_with(tp, F::FIXED, F::DYN, |enc| fields.encode_all(enc), true, None));
+}
+
+/// A macro site's write: to the kernel while its bit is set, to `probe` while the semaphore is non-zero.
+#[inline(always)]
+fn write_site<F: Fields>(tp: &Tracepoint, probe: Probe, fields: &F) {
+    let (kernel, probed) = tp.listeners();
+    let probe = if probed { Some(probe) } else { None };
+    by_class!(F::FIXED, F::DYN, write_with(tp, F::FIXED, F::DYN, |enc| fields.encode_all(enc), kernel, probe));
+}
+
+/// A macro site's write: its tracepoint, its USDT probe, and the types of its values (a tuple). The write is out
+/// of line and generic over those types only, so the sites of a crate with the same field types share one copy
+/// of the write path, with all of it inlined there (the layout still folds to constant stores). The values are
+/// passed as arguments, in registers where they fit.
+#[doc(hidden)]
+pub struct Site<'t, F>(pub &'t Tracepoint, pub Probe, pub PhantomData<F>);
 
 /// `(&Site::<(A, B)>(..)).write_site(a, b)` at a site of two fields: `WriteSite2` (this impl) when every type
 /// is a [`Field`](crate::Field), else `WriteNothing2` (an impl for `&T`, one autoref further), which does
@@ -81,7 +92,7 @@ macro_rules! site_writes {
         impl<$($t: Field),*> $site<$($t),*> for Site<'_, ($($t,)*)> {
             #[inline(always)]
             fn write_site(&self, $($v: $t),*) {
-                $write(self.0, $($v),*);
+                $write(self.0, self.1, $($v),*);
             }
         }
         #[doc(hidden)]
@@ -94,16 +105,16 @@ macro_rules! site_writes {
         impl<T, $($t),*> $nothing<$($t),*> for &T {}
         #[cold]
         #[inline(never)]
-        fn $write<$($t: Field),*>(tp: &Tracepoint, $($v: $t),*) {
+        fn $write<$($t: Field),*>(tp: &Tracepoint, probe: Probe, $($v: $t),*) {
             let fields = ($($v,)*);
-            write_fields(tp, &fields);
+            write_site(tp, probe, &fields);
         }
     )*};
 }
 // A site has up to MAX_FIELDS values, each an argument.
 #[allow(clippy::too_many_arguments)]
 mod site_writes {
-    use super::{write_fields, Field, Site, Tracepoint};
+    use super::{write_site, Field, Probe, Site, Tracepoint};
     site_writes! {
         WriteSite0 WriteNothing0 write_site0 ();
         WriteSite1 WriteNothing1 write_site1 (T0 v0);
@@ -153,7 +164,7 @@ pub(crate) trait Record {
 /// Writes a run-time tracepoint's record.
 pub(crate) fn write_record<R: Record + ?Sized>(tp: &Tracepoint, rec: &R) {
     let (fixed, dyns) = (rec.fixed_len(), rec.dyn_fields());
-    by_class!(fixed, dyns, write_with(tp, fixed, dyns, |enc| rec.encode(enc)));
+    by_class!(fixed, dyns, write_with(tp, fixed, dyns, |enc| rec.encode(enc), true, None));
 }
 
 /// The iovecs of one write: the index with the fixed part, and two per dynamic field (data, NUL), contiguous
@@ -177,15 +188,21 @@ const _: () = assert!(size_of::<Iovecs<MAX_FIELDS>>() == MAX_IOV * size_of::<IoV
 const _: () = assert!(std::mem::offset_of!(Head<64>, fixed) == 4);
 
 /// Lays out the record in buffers of `N` fixed bytes (`fixed_len` used) and iovecs for `D` dynamic fields
-/// (`dyn_fields` used), and sends it in one `writev`. Nothing is zeroed: the encoder writes every fixed byte
-/// (checked by `finish`) and only the iovecs it filled are sent.
+/// (`dyn_fields` used), sends it in one `writev` when `kernel`, and hands it to `probe` if there is one. Nothing
+/// is zeroed: the encoder writes every fixed byte (checked by `finish`) and only the iovecs it filled are sent.
 #[inline(always)]
 fn write_with<'a, const N: usize, const D: usize>(
     tp: &Tracepoint,
     fixed_len: usize,
     dyn_fields: usize,
     encode: impl FnOnce(&mut Encoder<'a, '_>),
+    kernel: bool,
+    probe: Option<Probe>,
 ) {
+    if !kernel && probe.is_none() {
+        // Only an in-process consumer's bit (bits 16–29): nothing for the kernel or a probe.
+        return;
+    }
     if fixed_len > N {
         return counters::count_dropped(sys::E2BIG);
     }
@@ -202,6 +219,13 @@ fn write_with<'a, const N: usize, const D: usize>(
         // A field wrote other than its declared size: never send a malformed record (or unwritten bytes).
         return counters::count_dropped(sys::EINVAL);
     }
+    if let Some(probe) = probe {
+        // The probe reads the fixed part and the data iovecs in place, as its note describes (ue_abi::usdt).
+        probe(head.fixed.as_ptr().cast(), iov.data.as_ptr().cast());
+    }
+    if !kernel {
+        return;
+    }
     // The encoder counts a record its dynamic data takes past what ftrace keeps; this, one whose fixed part
     // alone does (a constant).
     if fixed_len > FTRACE_MAX_PAYLOAD {
@@ -211,6 +235,24 @@ fn write_with<'a, const N: usize, const D: usize>(
     // the `ndata` the encoder filled, pointing at dynamic data borrowed for 'a (Encoder's invariant).
     // SAFETY: so send's contract holds, and all of it lives until `send` returns.
     unsafe { send(tp, &raw mut head.index, 4 + fixed_len, (&raw mut iov).cast::<IoVec>(), 1 + ndata) }
+}
+
+/// The address and length of each fixed array `plan` reads, from the fixed part at `fixed`: the table a
+/// probe's `ARRAY` arguments point into (`A2` = twice their number).
+#[doc(hidden)]
+#[inline(always)]
+#[must_use]
+pub fn probe_array_table<const A2: usize>(plan: &[ProbeArg], fixed: *const u8) -> [u64; A2] {
+    let mut table = [0u64; A2];
+    let mut k = 0;
+    for a in plan {
+        if a.form == ue_abi::usdt::form::ARRAY && k + 1 < A2 {
+            table[k] = fixed.wrapping_add(a.fixed_at as usize) as u64;
+            table[k + 1] = u64::from(a.size);
+            k += 2;
+        }
+    }
+    table
 }
 
 /// Sends a laid-out record: the write index put in front of the fixed part, the first iovec pointed at both,
