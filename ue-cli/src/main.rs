@@ -43,7 +43,8 @@ enum Cmd {
         /// Also create ahead the events of this binary or library (one the command runs or loads); repeatable.
         #[arg(long, value_name = "FILE")]
         events_from: Vec<PathBuf>,
-        /// One JSON object per line: {"time", "time_ns", "pid", "event", "fields": {…}}.
+        /// One JSON object per line: {"type":"record", "time", "time_ns", "unix_ns", "pid", "tid", "event", "fields":
+        /// {…}} (README: the `--json` schema).
         #[arg(long)]
         json: bool,
         /// Write the events to this file instead of standard output (which the command shares).

@@ -194,6 +194,16 @@ fn install_signal_handlers() {
     }
 }
 
+/// The time on `clock` in ns (0 if it cannot be read).
+fn clock_ns(clock: libc::clockid_t) -> u64 {
+    let mut t = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: t is a valid timespec for the call to fill.
+    if unsafe { libc::clock_gettime(clock, &raw mut t) } != 0 {
+        return 0;
+    }
+    (t.tv_sec as u64).saturating_mul(1_000_000_000).saturating_add(t.tv_nsec as u64)
+}
+
 /// Instances left by a `ue record` that was killed (its pid gone).
 fn remove_stale_instances(fs: &Tracefs) {
     let Ok(rd) = std::fs::read_dir(fs.root.join("instances")) else { return };
@@ -229,6 +239,8 @@ struct Session {
     /// `task:task_newtask` in the instance (id, format), if the kernel has it: see threads.rs.
     newtask: Option<(u16, Format)>,
     threads: Threads,
+    /// CLOCK_REALTIME − CLOCK_MONOTONIC at the start, in ns: a record's wall-clock time.
+    unix_offset: u64,
 }
 
 impl Session {
@@ -259,9 +271,11 @@ impl Session {
             pipes: Vec::new(),
             newtask: None,
             threads: Threads::default(),
+            unix_offset: clock_ns(libc::CLOCK_REALTIME).saturating_sub(clock_ns(libc::CLOCK_MONOTONIC)),
         };
-        // A clock shared by all CPUs (CLOCK_MONOTONIC), so records of several CPUs merge in order.
-        let _ = tracefs::write(&s.instance.join("trace_clock"), "mono");
+        // A clock shared by all CPUs (CLOCK_MONOTONIC), so records of several CPUs merge in order, and one
+        // whose distance to the wall clock `ue` can read (`unix_ns` in JSON).
+        tracefs::write(&s.instance.join("trace_clock"), "mono")?;
         Ok(s)
     }
 
@@ -369,7 +383,7 @@ impl Session {
             let tid = fmt.tid(&rec);
             let (who, fields) = (Writer { pid: self.threads.tgid(tid), tid }, fmt.decode(&rec));
             let line = if out.json {
-                format::json_line(ts, who, name, fields)
+                format::json_line(ts, ts.saturating_add(self.unix_offset), who, name, fields)
             } else {
                 format::text_line(ts, who, name, &fields)
             };

@@ -89,6 +89,12 @@ fn json_lines_parse_and_carry_typed_values() {
     assert_eq!((&v[0]["type"], &v[0]["tid"]), (&serde_json::json!("record"), &v[0]["pid"]), "{}", v[0]);
     let keys: Vec<&String> = v[0]["fields"].as_object().unwrap().keys().collect();
     assert_eq!(keys, ["id", "peer", "path", "payload"], "fields in format order");
+    // The wall-clock time, for a log shipper: within the run, and as far from time_ns as the clocks are.
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64;
+    let unix = v[0]["unix_ns"].as_u64().expect("unix_ns");
+    assert!(unix < now && now - unix < 30_000_000_000, "recorded {unix}, now {now}");
+    let mono = |j: &serde_json::Value| j["unix_ns"].as_u64().unwrap() - j["time_ns"].as_u64().unwrap();
+    assert!(v.iter().all(|j| mono(j) == mono(&v[0])), "one offset for the run");
 }
 
 #[test]
