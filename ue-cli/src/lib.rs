@@ -8,6 +8,7 @@ pub mod conflicts;
 pub mod elf;
 pub mod elf_section;
 pub mod escape;
+pub mod filter;
 pub mod format;
 pub mod output;
 pub mod record;

@@ -47,6 +47,11 @@ enum Cmd {
         /// {…}} (README: the `--json` schema).
         #[arg(long)]
         json: bool,
+        /// Keep only the records for which this kernel filter holds (`'status >= 500 && path ~ "/api/*"'`; the
+        /// syntax of Documentation/trace/events.rst), applied in the kernel to each selected event that has the
+        /// fields it names; the others are not recorded. A bad expression is refused before the command starts.
+        #[arg(long, value_name = "EXPR")]
+        filter: Option<String>,
         /// Write the events to this file instead of standard output (which the command shares).
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
@@ -63,9 +68,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Cmd::List { files, .. } if files.is_empty() => list_machine(),
         Cmd::List { files, check } => list_files(&files, check),
-        Cmd::Record { events, events_from, json, output, command } => {
-            globs(&events).and_then(|globs| record(record::Options { globs, events_from, json, output, command }))
-        }
+        Cmd::Record { events, events_from, json, filter, output, command } => globs(&events)
+            .and_then(|globs| record(record::Options { globs, events_from, json, filter, output, command })),
         Cmd::Status => status(),
     };
     match result {

@@ -20,6 +20,7 @@
 
 use crate::elf::{self, Entry};
 use crate::escape;
+use crate::filter::{self, Filter};
 use crate::format::{self, Format, Writer};
 use crate::output::{warn, Sink, WriteError};
 use crate::ring::{self, PageLayout};
@@ -38,6 +39,8 @@ pub struct Options {
     pub globs: Vec<glob::Pattern>,
     pub events_from: Vec<PathBuf>,
     pub json: bool,
+    /// `--filter EXPR`: the kernel's filter on each selected event that has the fields it names.
+    pub filter: Option<String>,
     /// Where the events go; standard output if none.
     pub output: Option<PathBuf>,
     pub command: Vec<OsString>,
@@ -60,6 +63,10 @@ const INSTANCE_PREFIX: &str = "ue-record-";
 /// Records the command's events; returns the command's exit status (128 + signal if a signal ended it).
 #[allow(clippy::needless_pass_by_value)] // the options are the run's: nothing uses them after it
 pub fn run(opts: Options) -> Result<i32, String> {
+    let filter = match opts.filter.as_deref() {
+        Some(expr) => Some(Filter::parse(expr).map_err(|e| format!("--filter {}: {e}", escape::quoted(expr)))?),
+        None => None,
+    };
     let program = resolve(&opts.command[0]);
     let mut entries = Vec::new();
     let mut names = BTreeSet::new();
@@ -87,6 +94,7 @@ pub fn run(opts: Options) -> Result<i32, String> {
     let fs = Tracefs::find()?;
     remove_stale_instances(&fs);
     let mut session = Session::start(&fs)?;
+    session.filter = filter;
     for e in &entries {
         if let Err(why) = session.register(e) {
             warn(&format!("ue record: {why}"));
@@ -101,6 +109,13 @@ pub fn run(opts: Options) -> Result<i32, String> {
         }
     };
     session.enable_new(&matcher)?;
+    if let Some(f) = session.filter.as_ref().filter(|_| session.enabled.is_empty() && !session.skipped.is_empty()) {
+        let names = f.fields.iter().cloned().collect::<Vec<_>>().join(", ");
+        if opts.globs.is_empty() {
+            return Err(format!("--filter names {}, which none of the command's events has", escape::text(&names)));
+        }
+        warn(&format!("ue record: --filter names {}, which no event has yet", escape::text(&names)));
+    }
     if session.enabled.is_empty() && entries.is_empty() {
         warn("ue record: no event matches yet; events that appear while the command runs are recorded");
     }
@@ -233,6 +248,9 @@ struct Session {
     words: Vec<Box<AtomicU32>>,
     /// Events enabled in the instance (`system:name`).
     enabled: BTreeSet<String>,
+    /// Events left disabled: the filter does not fit them (said once on stderr).
+    skipped: BTreeSet<String>,
+    filter: Option<Filter>,
     /// Event id → its name and format.
     formats: BTreeMap<u16, (String, Format)>,
     pipes: Vec<std::fs::File>,
@@ -267,6 +285,8 @@ impl Session {
             data,
             words: Vec::new(),
             enabled: BTreeSet::new(),
+            skipped: BTreeSet::new(),
+            filter: None,
             formats: BTreeMap::new(),
             pipes: Vec::new(),
             newtask: None,
@@ -318,18 +338,33 @@ impl Session {
         Ok(())
     }
 
-    /// Enables, in the instance, each user event that matches and is not enabled yet.
+    /// Enables, in the instance, each user event that matches and is not enabled yet, with the filter written
+    /// first (so no record escapes it); an event the filter does not fit stays disabled.
     fn enable_new(&mut self, matcher: &dyn Fn(&KernelEvent) -> bool) -> Result<(), String> {
         let events = self.instance.join("events");
         let fs = Tracefs { root: self.instance.clone() };
         for k in fs.user_events(&events) {
             let key = k.to_string();
-            if self.enabled.contains(&key) || !matcher(&k) {
+            if self.enabled.contains(&key) || self.skipped.contains(&key) || !matcher(&k) {
                 continue;
             }
             let dir = k.dir(&events);
             let Ok(text) = tracefs::read(&dir.join("format")) else { continue };
             let fmt = Format::parse(&text).map_err(|e| format!("{}: {e}", escape::text(&key)))?;
+            if let Some(f) = &self.filter {
+                let missing = f.missing(&fmt);
+                if !missing.is_empty() {
+                    let missing = escape::text(&missing.join(", ")).into_owned();
+                    warn(&format!("ue record: --filter: {} has no field {missing}: not recorded", escape::text(&key)));
+                    self.skipped.insert(key);
+                    continue;
+                }
+                if let Err(why) = filter::apply(&self.instance, &dir, &f.expr) {
+                    self.skipped.insert(key.clone());
+                    let (expr, key) = (escape::quoted(&f.expr), escape::text(&key));
+                    return Err(format!("--filter {expr} is refused by the kernel for {key}:\n{why}"));
+                }
+            }
             if let Err(e) = tracefs::write(&dir.join("enable"), "1") {
                 // The event went away between the listing and now: not an error.
                 if dir.exists() {
