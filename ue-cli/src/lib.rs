@@ -10,6 +10,7 @@ pub mod elf_section;
 pub mod escape;
 pub mod filter;
 pub mod format;
+pub mod losses;
 pub mod output;
 pub mod record;
 pub mod ring;

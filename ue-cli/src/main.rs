@@ -52,6 +52,12 @@ enum Cmd {
         /// fields it names; the others are not recorded. A bad expression is refused before the command starts.
         #[arg(long, value_name = "EXPR")]
         filter: Option<String>,
+        /// The trace buffer of each CPU, in KiB (the instance's `buffer_size_kb`; the kernel's default otherwise).
+        #[arg(long, value_name = "KB", value_parser = clap::value_parser!(u64).range(1..))]
+        buffer_size: Option<u64>,
+        /// Exit with status 1 when any record was lost (the buffer overflowed), whatever the command's status.
+        #[arg(long)]
+        strict: bool,
         /// Write the events to this file instead of standard output (which the command shares).
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
@@ -68,8 +74,11 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Cmd::List { files, .. } if files.is_empty() => list_machine(),
         Cmd::List { files, check } => list_files(&files, check),
-        Cmd::Record { events, events_from, json, filter, output, command } => globs(&events)
-            .and_then(|globs| record(record::Options { globs, events_from, json, filter, output, command })),
+        Cmd::Record { events, events_from, json, filter, buffer_size, strict, output, command } => globs(&events)
+            .and_then(|globs| {
+                let buffer_size_kb = buffer_size;
+                record(record::Options { globs, events_from, json, filter, buffer_size_kb, strict, output, command })
+            }),
         Cmd::Status => status(),
     };
     match result {

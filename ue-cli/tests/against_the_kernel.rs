@@ -40,7 +40,15 @@ fn json_lines_parse_and_carry_typed_values() {
     let (code, out, err) =
         run(ue().args(["record", "--json", "--"]).arg(example("quickstart")).args(["--seconds", "1", "--quiet"]));
     assert_eq!(code, 0, "{err}");
-    let v: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).expect(l)).collect();
+    let mut v: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).expect(l)).collect();
+    let summary = v.pop().unwrap();
+    assert_eq!(
+        summary,
+        serde_json::json!({"type": "summary", "records": v.len(), "lost": summary["lost"],
+        "lost_per_cpu": summary["lost_per_cpu"]}),
+        "the last line"
+    );
+    assert_eq!(summary["lost"], 0, "{summary}");
     assert_eq!(v[0]["event"], "user_events:handle_request");
     assert_eq!(
         v[0]["fields"],

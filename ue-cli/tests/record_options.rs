@@ -44,9 +44,10 @@ fn a_filter_keeps_exactly_the_matching_records() {
         .arg(example("quickstart"))
         .args(["--seconds", "1", "--quiet"]));
     assert_eq!(code, 0, "{err}");
-    let lat: Vec<u64> = out
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect(l))
+    let (recs, summary) = records_and_summary(&out);
+    assert_eq!((&summary["records"], &summary["lost"]), (&3.into(), &0.into()), "{summary}");
+    let lat: Vec<u64> = recs
+        .iter()
         .map(|v| {
             assert_eq!((&v["event"], &v["fields"]["key"]), (&"user_events:cache_lookup".into(), &"user:3".into()));
             v["fields"]["latency_ns"].as_u64().unwrap()
@@ -93,4 +94,75 @@ fn a_bad_filter_is_refused_with_the_kernel_s_reason_and_nothing_left_behind() {
         err.lines().last(),
         Some("ue: record: --filter names no_such_field, which none of the command's events has")
     );
+}
+
+/// The JSON records and the summary (the last line) of a run.
+fn records_and_summary(out: &str) -> (Vec<serde_json::Value>, serde_json::Value) {
+    let mut v: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).expect(l)).collect();
+    let summary = v.pop().expect("a summary line");
+    assert_eq!(summary["type"], "summary", "{summary}");
+    assert!(v.iter().all(|r| r["type"] == "record"), "only the last line is a summary");
+    (v, summary)
+}
+
+#[test]
+#[ignore = "needs user_events: cargo xtask test"]
+fn a_tiny_buffer_loses_records_and_says_how_many() {
+    const N: u64 = 200_000;
+    let (code, out, err) = run(ue()
+        .args(["record", "--json", "--strict", "--buffer-size", "4", "--"])
+        .arg(example("flood"))
+        .arg(N.to_string()));
+    let (recs, summary) = records_and_summary(&out);
+    let lost = summary["lost"].as_u64().unwrap();
+    eprintln!("kept {} of {N}, lost {lost}: {summary}", recs.len());
+    assert!(lost > 0, "{summary}");
+    assert_eq!(summary["records"].as_u64(), Some(recs.len() as u64));
+    let per_cpu: u64 = summary["lost_per_cpu"].as_object().unwrap().values().map(|n| n.as_u64().unwrap()).sum();
+    assert_eq!(per_cpu, lost);
+    assert_eq!(recs.len() as u64 + lost, N, "each record kept or counted lost");
+    assert_eq!(code, 1, "--strict: {err}");
+    assert!(err.contains(&format!("ue record: {lost} records lost (cpu")), "{err}");
+    assert!(err.trim_end().ends_with("(--strict)"), "{err}");
+    // Without --strict the status is the command's; with a buffer large enough nothing is lost.
+    let (code, _, err) =
+        run(ue().args(["record", "--buffer-size", "4", "--"]).arg(example("flood")).arg(N.to_string()));
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("records lost (cpu"), "{err}");
+    let (code, out, err) = run(ue().args(["record", "--json", "--strict", "--"]).arg(example("flood")).arg("1000"));
+    assert_eq!(code, 0, "{err}");
+    let (recs, summary) = records_and_summary(&out);
+    assert_eq!((recs.len(), &summary["lost"], &summary["records"]), (1000, &0.into(), &1000.into()), "{err}");
+    assert_nothing_left(&["user_events/ue_flood"]);
+}
+
+#[test]
+#[ignore = "needs user_events: cargo xtask test"]
+fn a_program_instrumented_through_ue_tracing_only_is_recorded_and_nobody_else() {
+    // Another process's user event, written all along: every user event is enabled, but only the command's
+    // tree is recorded.
+    ue_runtime::static_tracepoint!(static BYSTANDER = "ue_t_bystander u32 n");
+    assert!(BYSTANDER.is_registered(), "{}", ue_runtime::status());
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                BYSTANDER.emit(&(1u32,));
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+        })
+    };
+    let (code, out, err) =
+        run(ue().args(["record", "--"]).arg(example("tracing_bridge")).args(["--seconds", "1", "--quiet"]));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    writer.join().unwrap();
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("tracing_bridge has no ue_events section: recording the user events its processes register"));
+    let ev = events_of(&out);
+    let done: Vec<_> = ev.iter().filter(|(e, _)| e.ends_with("tracing_bridge_request_done")).collect();
+    assert!(done.len() >= 5, "about 10 a second, the first ones lost: {out}\n{err}");
+    assert!(done.iter().all(|(_, f)| f.starts_with("level=\"INFO\" ") && f.contains(" ratio=\"0.25\"")), "{done:?}");
+    assert!(ev.iter().any(|(e, _)| e.ends_with("tracing_bridge_slow_request")), "{out}");
+    assert!(!out.contains("ue_t_bystander"), "another process's events are not recorded: {out}");
 }
