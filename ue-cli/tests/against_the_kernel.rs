@@ -93,6 +93,23 @@ fn char_arrays_read_as_the_kernel_prints_them_floats_and_tracing_levels_as_text(
 
 #[test]
 #[ignore = "needs user_events: cargo xtask test"]
+fn std_types_and_struct_fields_are_recorded_as_numbers_and_text() {
+    let (code, out, err) = run(ue().args(["record", "--json", "--"]).arg(example("std_types")).args(["x", "1"]));
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value =
+        serde_json::from_str(out.lines().find(|l| l.starts_with('{')).expect("a record")).unwrap();
+    let want = serde_json::json!({
+        "took": 1_500_000, "at": 1_500_000_000, "some": 5, "some_is_some": 1, "none": 0, "none_is_some": 0,
+        "label": "hi", "label_is_some": 1, "big": "340282366920938463463374607431768211455",
+        "neg": "-170141183460469231731687303715884105728", "ip4": "10.0.0.1", "ip6": "2001:db8::1",
+        "ip": "127.0.0.1", "sock": "192.168.1.2:80", "sock6": "[2001:db8::1]:443", "peer_port": 8080,
+        "peer_id": 0, "peer_id_is_some": 0,
+    });
+    assert_eq!(v["fields"], want, "{v}");
+}
+
+#[test]
+#[ignore = "needs user_events: cargo xtask test"]
 fn a_program_that_exits_after_one_event_is_recorded() {
     let (code, out, err) = run(ue().args(["record", "--"]).arg(example("one_shot")).arg("5"));
     assert_eq!(code, 0, "{err}");

@@ -37,14 +37,24 @@ pub fn statics(site: &Site, tag: &str, exit_of: Option<&Ident>) -> TokenStream {
     let name = site.full_name();
     let multi = site.multi_format;
     let new = if multi { quote!(new_multi_format) } else { quote!(new) };
-    let names = site.fields.iter().map(|f| &f.name);
-    let kinds = site.fields.iter().map(|f| {
+    let marks_id = item(tag, "FIELD_NAMES");
+    let marks: Vec<Ident> = site.fields.iter().map(|f| marker(&f.name)).collect();
+    let parts = site.fields.iter().zip(&marks).map(|(f, mark)| {
         let ty = kind_type(&f.form, k);
+        let name = &f.name;
         let k = path_at(k, f.form.span());
-        quote_spanned!(f.form.span()=> <#ty as #k::__private::Field>::KIND)
+        // The one lookup of the field's type: an unsupported type's error names the field (`FieldNamed`), or
+        // for a span's `ret` (`Ret<'_, T>`), T and the `ret` forms (`RetField`).
+        let parts = if let Some(inner) = ret_inner(&f.form) {
+            let inner = replace_lifetimes(inner, "'static");
+            quote_spanned!(f.form.span()=> <#inner as #k::__private::RetField>::PARTS)
+        } else {
+            quote_spanned!(f.form.span()=> <#ty as #k::__private::FieldNamed<#marks_id::#mark>>::PARTS)
+        };
+        quote!(.field(#name, #parts))
     });
-    let [names_id, kinds_id, len_id, entry_id, tp_id, site_id] =
-        ["NAMES", "KINDS", "LEN", "ENTRY", "TP", "SITE"].map(|w| item(tag, w));
+    let [flat_id, all_id, names_id, kinds_id, len_id, entry_id, tp_id, site_id] =
+        ["FLAT", "ALL_NAMES", "NAMES", "KINDS", "LEN", "ENTRY", "TP", "SITE"].map(|w| item(tag, w));
     let limit = quote_spanned!(site.name_span=>
         const _: () = ::core::assert!(
             #k::__private::desc_len(#name, #names_id, #kinds_id) <= #k::abi::MAX_EVENT_DESC,
@@ -61,9 +71,17 @@ pub fn statics(site: &Site, tag: &str, exit_of: Option<&Ident>) -> TokenStream {
     let one_format = one_format(site, &name, &names_id, &kinds_id, tag);
     quote! {
         #manifest
+        // Types named as the fields, for the messages of unsupported types.
+        #[allow(non_snake_case, non_camel_case_types, dead_code)]
+        mod #marks_id {
+            #(pub(super) struct #marks;)*
+        }
+        // The fields' kernel fields: one each, or several for an `Option` or a derived struct.
+        const #flat_id: &#k::__private::Flat = &#k::__private::Flat::EMPTY #(#parts)* .checked();
+        const #all_id: [&str; #k::MAX_FIELDS] = #flat_id.names();
+        const #names_id: &[&str] = #k::__private::first(&#all_id, #flat_id.len());
+        const #kinds_id: &[#k::__private::FieldKind] = #flat_id.kinds();
         #one_format
-        const #names_id: &[&str] = &[#(#names),*];
-        const #kinds_id: &[#k::__private::FieldKind] = &[#(#kinds),*];
         #limit
         const #len_id: usize = #k::__private::entry_len(#multi, #name, #names_id, #kinds_id);
         #[link_section = #section]
@@ -117,6 +135,32 @@ fn one_format(site: &Site, name: &str, names_id: &Ident, kinds_id: &Ident, tag: 
                 );
             }
         }
+    }
+}
+
+/// `T` of a span's `ret` field, `…::__private::Ret<'_, T>` (span.rs).
+fn ret_inner(form: &Form) -> Option<&Type> {
+    let Form::Typed(ty) = form else { return None };
+    let Type::Path(p) = &**ty else { return None };
+    let names: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+    if !names.ends_with(&["__private".to_owned(), "Ret".to_owned()]) {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(a) = &p.path.segments.last()?.arguments else { return None };
+    a.args.iter().find_map(|g| match g {
+        syn::GenericArgument::Type(t) => Some(t),
+        _ => None,
+    })
+}
+
+/// A type named as the field `name` (raw for a keyword; `__ue_field` for one that cannot be raw).
+fn marker(name: &str) -> Ident {
+    if syn::parse_str::<Ident>(name).is_ok() {
+        Ident::new(name, Span::call_site())
+    } else if ["self", "Self", "super", "crate", "_"].contains(&name) {
+        Ident::new("__ue_field", Span::call_site())
+    } else {
+        Ident::new_raw(name, Span::call_site())
     }
 }
 
@@ -221,7 +265,8 @@ fn slot(f: &SiteField, param: &Ident, local: &Ident, coerce: bool, k: &syn::Path
                 };
             }
             let ty = replace_lifetimes(ty, "'_");
-            // The same type and span as the KIND lookup, so an unsupported type is reported once.
+            // An unsupported type is reported once, by the site's `FieldNamed` lookup: its write resolves to
+            // `WriteNothingN` (write.rs).
             let param_ty = if f.by_ref { quote!(&#ty) } else { quote!(#ty) };
             Slot {
                 param_ty: param_ty.clone(),

@@ -21,7 +21,8 @@ use proc_macro::TokenStream;
 /// Turns each call of a function into a user_events event whose fields are the function's arguments.
 ///
 /// - Field names are the parameter names; kernel types come from the Rust types through `ue_runtime::Field`
-///   (see its table). `self` receivers are left out.
+///   (see its table). `self` receivers are left out, and so are arguments bound by a pattern rather than a
+///   name (`_`, `(a, b)`, `Point { x, y }`, `ref x`): they have no field name (bind a name to record one).
 /// - On an `impl` block (which then takes only `crate = path`), it names the events of the methods marked
 ///   `#[user_event]` in it `Type_method` (`Type_Trait_method` in a trait impl); a method with a `self` receiver or
 ///   `Self` in its signature needs that, or `name = "…"` (a compile error says so).
@@ -140,8 +141,10 @@ pub fn tracepoint(input: TokenStream) -> TokenStream {
         .into()
 }
 
-/// `#[derive(Field)]`: a newtype is recorded as its inner type; a fieldless enum as its variant's name, or with
-/// `#[ue(repr)]` as its discriminant (of the type its `#[repr]` names, `isize` without one).
+/// `#[derive(Field)]`: a newtype is recorded as its inner type; a struct of named fields as one kernel field per
+/// struct field, named `ARG_FIELD` (a field `peer: Peer` of `port` and `id` gives `peer_port` and `peer_id`);
+/// a fieldless enum as its variant's name, or with `#[ue(repr)]` as its discriminant (of the type its `#[repr]`
+/// names, `isize` without one).
 ///
 /// ```
 /// use ue_runtime::{tracepoint, Field};
@@ -153,11 +156,15 @@ pub fn tracepoint(input: TokenStream) -> TokenStream {
 /// enum State { Idle, Busy } // __rel_loc char[]: "Idle", "Busy"
 ///
 /// #[derive(Field)]
+/// struct Peer { port: u16, id: Option<u32> } // u16 peer_port; u32 peer_id; u8 peer_id_is_some
+///
+/// #[derive(Field)]
 /// #[ue(repr)]
 /// #[repr(u16)]
 /// enum Code { Ok = 200, NotFound = 404 } // u16: 200, 404
 ///
 /// tracepoint!(request_done, id: RequestId = RequestId(7), state: State = State::Idle, code: Code = Code::Ok);
+/// tracepoint!(connected, peer: Peer = Peer { port: 443, id: Some(9) });
 /// # let _ = (State::Busy, Code::NotFound);
 /// ```
 #[proc_macro_derive(Field, attributes(ue))]

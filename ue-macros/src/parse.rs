@@ -45,7 +45,25 @@ impl Parse for FieldArg {
                 "`{sigil}value` is `tracing`'s shorthand; here a field is named and typed: `name: {form} = value`"
             )));
         }
+        if input.peek(LitStr) {
+            return Err(message(&input.parse()?));
+        }
         let name = input.call(Ident::parse_any)?;
+        if input.peek(Token![.]) {
+            let mut parts = vec![unraw(&name)];
+            let mut span = name.span();
+            while input.peek(Token![.]) {
+                input.parse::<Token![.]>()?;
+                let next = input.call(Ident::parse_any)?;
+                span = span.join(next.span()).unwrap_or(span);
+                parts.push(unraw(&next));
+            }
+            let joined = parts.join("_");
+            return Err(syn::Error::new(
+                span,
+                format!("field names are identifiers (a dotted name is `tracing`'s): write `{joined}: Type = …`"),
+            ));
+        }
         if input.peek(Token![=]) {
             return Err(input.error(format!(
                 "a field needs a type: `{name}: Type = …` (for example `{name}: u64 = …` or `{name}: &str = …`), \
@@ -64,6 +82,44 @@ impl Parse for FieldArg {
         let expr = input.parse()?;
         Ok(FieldArg { name, form, expr })
     }
+}
+
+/// `tracing`'s message (`"message {}", x` or a trailing `"done"`), at the literal, with the ue form.
+fn message(lit: &LitStr) -> syn::Error {
+    let text = lit.value();
+    let form = if text.contains('{') {
+        format!("`message: Display = format_args!({text:?}, …)` (formatted only while the event is enabled)")
+    } else {
+        format!("`message: &str = {text:?}`")
+    };
+    syn::Error::new(
+        lit.span(),
+        format!("a message is a field here: write {form}; an event's fields are named and typed, and its name says what happened"),
+    )
+}
+
+/// A type that cannot be known where `tracepoint!` puts its statics: the enclosing function's generic
+/// parameter (written `T`, `U`, `K2`…: one capital and at most a digit) or `Self`.
+fn outer_generic(ty: &syn::Type) -> Option<(Span, String)> {
+    let syn::Type::Path(p) = ty else {
+        return match ty {
+            syn::Type::Reference(r) => outer_generic(&r.elem),
+            syn::Type::Paren(p) => outer_generic(&p.elem),
+            _ => None,
+        };
+    };
+    let seg = p.path.segments.first()?;
+    let id = seg.ident.to_string();
+    let mut chars = id.chars();
+    let looks_generic = p.qself.is_none()
+        && p.path.leading_colon.is_none()
+        && (id == "Self"
+            || (p.path.segments.len() == 1
+                && matches!(seg.arguments, syn::PathArguments::None)
+                && chars.next().is_some_and(|c| c.is_ascii_uppercase())
+                && chars.clone().count() <= 1
+                && chars.all(|c| c.is_ascii_digit())));
+    looks_generic.then(|| (p.span(), id))
 }
 
 /// `Display`, `Debug` or `Hex` before the `=`, else a type.
@@ -128,6 +184,34 @@ impl Parse for TracepointInput {
                 }
             }
         }
+        if input.peek(Ident) && input.peek2(Token![::]) {
+            let path: syn::Path = input.parse()?;
+            let text = quote::ToTokens::to_token_stream(&path).to_string().replace(' ', "");
+            let level = path.segments.last().map(|s| s.ident.to_string().to_lowercase()).unwrap_or_default();
+            return Err(syn::Error::new(
+                path.span(),
+                format!(
+                    "`{text}`: a ue event has no level; a tracer turns each event on by its name. Start with the name \
+                     (`tracepoint!(NAME, …)`): put the level in it (`NAME_{level}`), or record it as a field \
+                     (`level: &str = \"{}\"`)",
+                    level.to_uppercase()
+                ),
+            ));
+        }
+        if input.peek(Ident) && input.peek2(Token![:]) && !input.peek2(Token![::]) {
+            let key = input.call(Ident::parse_any)?;
+            input.parse::<Token![:]>()?;
+            let value = input.parse::<LitStr>().map_or_else(|_| "NAME".into(), |l| l.value());
+            let msg = if key == "name" {
+                format!("the event's name comes first, bare: `tracepoint!({value}, …)`")
+            } else {
+                format!(
+                    "`{key}: …` before the event's name: a tracepoint starts with its name, then its fields: \
+                     `tracepoint!(NAME, field: Type = value, …)`"
+                )
+            };
+            return Err(syn::Error::new(key.span(), msg));
+        }
         let name = input.parse()?;
         let fields = if input.is_empty() {
             Punctuated::new()
@@ -143,7 +227,29 @@ impl Parse for TracepointInput {
 pub fn tracepoint(input: TokenStream) -> syn::Result<Site> {
     let input: TracepointInput = syn::parse2(input)?;
     let (mut fields, mut prep) = (Vec::new(), Vec::new());
+    let mut errors = Errors::default();
     for arg in input.fields {
+        if let Arg::Field(FieldArg { name, form: Form::Typed(ty), .. }) = &arg {
+            if let Some((span, t)) = outer_generic(ty) {
+                let n = unraw(name);
+                errors.push(syn::Error::new(
+                    span,
+                    if t == "Self" {
+                        format!(
+                    "tracepoint!'s statics cannot name `Self`: write the type's own name, or record the value as \
+                     text, `{n}: Debug = …` or `{n}: Display = …`"
+                )
+                    } else {
+                        format!(
+                    "`{t}` looks like a generic parameter of the enclosing item, which tracepoint!'s statics cannot \
+                     name (a kernel type is fixed where the site is compiled): record the value as text, \
+                     `{n}: Debug = …` or `{n}: Display = …`, or put #[user_event] on a function taking it; if `{t}` \
+                     is a concrete type, write its path (`self::{t}`)"
+                )
+                    },
+                ));
+            }
+        }
         match arg {
             Arg::Field(f) => fields.push(SiteField {
                 name: unraw(&f.name),
@@ -155,6 +261,7 @@ pub fn tracepoint(input: TokenStream) -> syn::Result<Site> {
             Arg::Let(stmt) => prep.push(stmt),
         }
     }
+    errors.finish()?;
     let mut site = site(input.name.text, input.name.span, input.multi_format, fields, input.krate)?;
     site.prep = prep;
     Ok(site)
@@ -318,21 +425,22 @@ pub fn user_event(
     let mut fields = Vec::new();
     for arg in &func.sig.inputs {
         let FnArg::Typed(pt) = arg else { continue }; // `self` receivers are left out
+                                                      // An argument bound by a pattern (`_`, `(a, b)`, `Point { x, y }`, `ref x`) has no field name: left out.
         let ident = match &*pt.pat {
-            Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => Some(&p.ident),
-            _ => None,
+            Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => &p.ident,
+            pat => {
+                if matches!(pat, Pat::Wild(_)) {
+                    for (s, used) in opts.skip.iter().zip(&mut used_skips) {
+                        *used |= s == "_";
+                    }
+                }
+                continue;
+            }
         };
-        if let Some(i) = ident.and_then(|id| opts.skip.iter().position(|s| s == id)) {
+        if let Some(i) = opts.skip.iter().position(|s| s == ident) {
             used_skips[i] = true;
             continue;
         }
-        let Some(ident) = ident else {
-            errors.push(syn::Error::new(
-                pt.pat.span(),
-                "#[user_event] needs a plain argument name to use as the field name: bind this pattern to a name, or leave the argument out with #[user_event(skip(…))]",
-            ));
-            continue;
-        };
         let text = opts.text.iter().position(|(id, _)| id == ident).map(|i| opts.text.remove(i).1);
         // Copy types go to the cold write by value, so the hot path need not spill the argument to take its
         // address; the others by reference.

@@ -4,7 +4,7 @@ use crate::counters;
 use crate::sys::IoVec;
 use std::marker::PhantomData;
 use std::mem::MaybeUninit;
-use ue_abi::{FTRACE_MAX_PAYLOAD, MAX_DYN_LEN};
+use ue_abi::{FieldKind, FTRACE_MAX_PAYLOAD, MAX_DYN_LEN};
 
 static NUL: [u8; 1] = [0];
 
@@ -78,6 +78,17 @@ impl<'a, 'b> Encoder<'a, 'b> {
             let k = text.len().min(dst.len());
             dst[..k].copy_from_slice(&text[..k]);
         });
+    }
+
+    /// The value of a kernel field of `kind` that holds nothing: zero bytes, or empty text or bytes (an
+    /// `Option`'s `None`, a span's missing `ret`).
+    #[inline(always)]
+    pub(crate) fn zero(&mut self, kind: FieldKind) {
+        match kind {
+            FieldKind::Str => self.str(""),
+            FieldKind::Bytes => self.bytes(&[]),
+            k => self.fixed_padded(k.size(), &[]),
+        }
     }
 
     #[inline(always)]
@@ -221,6 +232,38 @@ mod tests {
         assert_eq!(rel(&r, 8), &[0xde, 0, 0xef]);
         assert_eq!(rel(&r, 12), b"yo\0");
         assert_eq!(r.len(), 16 + 3 + 3 + 3);
+    }
+
+    #[test]
+    fn an_option_is_its_value_and_a_flag_and_none_is_zero_and_empty() {
+        let r = record(&(Some(5u32), None::<u32>, Some("hi"), None::<&str>));
+        let mut want = Vec::new();
+        want.extend(5u32.to_ne_bytes());
+        want.push(1);
+        want.extend(0u32.to_ne_bytes());
+        want.push(0);
+        assert_eq!(r[..10], want[..]);
+        assert_eq!((rel(&r, 10), r[14]), (&b"hi\0"[..], 1));
+        assert_eq!((rel(&r, 15), r[19]), (&b"\0"[..], 0));
+    }
+
+    #[test]
+    fn durations_times_and_wide_integers() {
+        use std::time::{Duration, UNIX_EPOCH};
+        let before = UNIX_EPOCH - Duration::from_nanos(3);
+        let r = record(&(Duration::from_micros(2), Duration::MAX, before, UNIX_EPOCH + Duration::from_secs(1)));
+        let mut want = Vec::new();
+        want.extend(2000u64.to_ne_bytes());
+        want.extend(u64::MAX.to_ne_bytes());
+        want.extend((-3i64).to_ne_bytes());
+        want.extend(1_000_000_000i64.to_ne_bytes());
+        assert_eq!(r, want, "nanoseconds; past u64::MAX saturates; before the epoch is negative");
+        let r = record(&(u128::MAX, -1i128));
+        assert_eq!(&r[..40], b"340282366920938463463374607431768211455\0");
+        assert_eq!(&r[40..43], b"-1\0");
+        assert!(r[43..].iter().all(|&b| b == 0) && r.len() == 81);
+        let addr: std::net::SocketAddr = "[2001:db8::1%7]:443".parse().unwrap();
+        assert_eq!(&record(&(addr,))[..22], b"[2001:db8::1%7]:443\0\0\0");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Rust type → kernel field type: the one table, and how each value is encoded.
 
 use crate::encoder::Encoder;
+use crate::parts::Parts;
 use crate::text::Text;
 use std::borrow::Cow;
 use std::rc::Rc;
@@ -21,7 +22,12 @@ use ue_abi::MAX_FIELD_ARRAY_SIZE;
 /// | `[u8; N]`, N ≤ 1024 | `unsigned char[N]` |
 /// | [`Text<N>`](crate::Text) (what `Display`, `Debug` and `Hex` fields are formatted into) | `__rel_loc char[]` |
 /// | `&T`, `&mut T`, `Box<T>`, `Rc<T>`, `Arc<T>` of any of these | as `T` |
-/// | your type with `#[derive(Field)]`: a newtype of any of these, or a fieldless enum | as the inner type; the variant name (`__rel_loc char[]`), or with `#[ue(repr)]` the discriminant |
+/// | `Duration` | `u64` nanoseconds (`u64::MAX` past 584 years) |
+/// | `SystemTime` | `s64` nanoseconds since the Unix epoch, negative before it |
+/// | `u128` / `i128` | `unsigned char[40]` / `unsigned char[41]`: decimal text |
+/// | `Ipv4Addr` / `Ipv6Addr`, `IpAddr` / `SocketAddrV4` / `SocketAddrV6`, `SocketAddr` | `unsigned char[16]` / `[46]` / `[22]` / `[65]`: the `Display` text |
+/// | `Option<T>` of any of these | T's kernel field(s), zero or empty for `None`, then `u8 NAME_is_some` |
+/// | your type with `#[derive(Field)]`: a newtype of any of these, a struct of named fields, or a fieldless enum | as the inner type; one kernel field per struct field, `NAME_FIELD`; the variant name (`__rel_loc char[]`), or with `#[ue(repr)]` the discriminant |
 ///
 /// Byte slices are `__rel_loc u8[]` rather than `unsigned char[]`: the kernel demands a trailing NUL on every
 /// dynamic field whose type names `char` and drops the record otherwise, and a NUL-terminated type is printed
@@ -38,15 +44,27 @@ use ue_abi::MAX_FIELD_ARRAY_SIZE;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a user_events field",
     label = "unsupported field type",
-    note = "supported: integers, bool, char, f32, f64, &str, String, &[u8], Vec<u8>, [u8; N ≤ 1024], references, Box, Rc and Arc of these, and types with #[derive(ue_runtime::Field)]",
+    note = "supported: u8-u64, i8-i64, usize, isize, u128, i128, bool, char, f32, f64, &str, String, &[u8], Vec<u8>, [u8; N ≤ 1024], Duration, SystemTime, IpAddr, SocketAddr (and their V4/V6), Option of these, references, Box, Rc and Arc of these, and types with #[derive(ue_runtime::Field)]",
     note = "or record it as text: `name: Display = value` or `name: Debug = value` (#[user_event(display(arg), debug(arg))])"
 )]
 pub trait Field: Sealed {
-    /// The kernel type.
+    /// The kernel type (of the first kernel field, for a type of several: `Option<T>`, derived structs).
     const KIND: FieldKind;
-    /// Writes the value: exactly `KIND.size()` fixed bytes, plus dynamic data for `Str`/`Bytes`.
+    /// Every kernel field the type takes, with the pieces their names add (one field, no piece, but for
+    /// `Option<T>` and derived structs).
+    #[doc(hidden)]
+    const PARTS: Parts = Parts::one(Self::KIND);
+    /// Writes the value: for each of `PARTS`, exactly its size in fixed bytes, plus dynamic data for
+    /// `Str`/`Bytes`.
     #[doc(hidden)]
     fn encode<'a>(&'a self, enc: &mut Encoder<'a, '_>);
+    /// Writes what stands for no value (`Option`'s `None`, a span's missing `ret`): for each of `PARTS`, zero
+    /// bytes, or empty text or bytes.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn encode_zero(enc: &mut Encoder<'_, '_>) {
+        enc.zero(Self::KIND);
+    }
 }
 
 /// The supertrait that seals [`Field`]: `#[derive(Field)]` implements it (reached through `__private`).
@@ -70,6 +88,7 @@ sealed!(
 
 macro_rules! int_fields {
     ($($t:ty => $k:ident),* $(,)?) => {$(
+        #[diagnostic::do_not_recommend]
         impl Field for $t {
             const KIND: FieldKind = FieldKind::$k;
             #[inline(always)]
@@ -85,6 +104,7 @@ int_fields!(usize => U64, isize => S64);
 #[cfg(target_pointer_width = "32")]
 int_fields!(usize => U32, isize => S32);
 
+#[diagnostic::do_not_recommend]
 impl Field for bool {
     const KIND: FieldKind = FieldKind::U8;
     #[inline(always)]
@@ -93,6 +113,7 @@ impl Field for bool {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl Field for char {
     const KIND: FieldKind = FieldKind::U32;
     #[inline(always)]
@@ -101,6 +122,7 @@ impl Field for char {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl Field for str {
     const KIND: FieldKind = FieldKind::Str;
     #[inline(always)]
@@ -109,6 +131,7 @@ impl Field for str {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl Field for String {
     const KIND: FieldKind = FieldKind::Str;
     #[inline(always)]
@@ -117,6 +140,7 @@ impl Field for String {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl Field for Cow<'_, str> {
     const KIND: FieldKind = FieldKind::Str;
     #[inline(always)]
@@ -125,6 +149,7 @@ impl Field for Cow<'_, str> {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl Field for [u8] {
     const KIND: FieldKind = FieldKind::Bytes;
     #[inline(always)]
@@ -133,6 +158,7 @@ impl Field for [u8] {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl Field for Vec<u8> {
     const KIND: FieldKind = FieldKind::Bytes;
     #[inline(always)]
@@ -141,6 +167,7 @@ impl Field for Vec<u8> {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl Field for Cow<'_, [u8]> {
     const KIND: FieldKind = FieldKind::Bytes;
     #[inline(always)]
@@ -149,6 +176,7 @@ impl Field for Cow<'_, [u8]> {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl<const N: usize> Field for [u8; N] {
     const KIND: FieldKind = {
         assert!(N <= MAX_FIELD_ARRAY_SIZE, "a [u8; N] field holds at most 1024 bytes (MAX_FIELD_ARRAY_SIZE)");
@@ -163,11 +191,17 @@ impl<const N: usize> Field for [u8; N] {
 
 macro_rules! forward_fields {
     ($($ptr:ty),*) => {$(
+        #[diagnostic::do_not_recommend]
         impl<T: Field + ?Sized> Field for $ptr {
             const KIND: FieldKind = T::KIND;
+            const PARTS: Parts = T::PARTS;
             #[inline(always)]
             fn encode<'a>(&'a self, enc: &mut Encoder<'a, '_>) {
                 T::encode(self, enc)
+            }
+            #[inline(always)]
+            fn encode_zero(enc: &mut Encoder<'_, '_>) {
+                T::encode_zero(enc);
             }
         }
     )*};
@@ -181,6 +215,7 @@ pub const F32_TEXT: usize = 16;
 
 macro_rules! float_fields {
     ($($t:ty => $n:expr),*) => {$(
+        #[diagnostic::do_not_recommend]
         impl Field for $t {
             const KIND: FieldKind = FieldKind::Array($n);
             #[inline]
@@ -193,6 +228,7 @@ macro_rules! float_fields {
 }
 float_fields!(f64 => F64_TEXT, f32 => F32_TEXT);
 
+#[diagnostic::do_not_recommend]
 impl<const N: usize> Field for Text<N> {
     const KIND: FieldKind = FieldKind::Str;
     #[inline(always)]

@@ -2,6 +2,7 @@
 
 use crate::encoder::Encoder;
 use crate::field::{Field, FieldKind};
+use crate::parts::Flat;
 use ue_abi::MAX_FIELDS;
 
 /// iovecs of one write: the index and fixed part, and two per dynamic field (data, NUL).
@@ -9,8 +10,11 @@ pub(crate) const MAX_IOV: usize = 1 + 2 * MAX_FIELDS;
 
 /// The fields of one event, as a tuple of [`Field`]s.
 pub trait Fields {
-    /// The kernel types, in order.
-    const KINDS: &'static [FieldKind];
+    /// Every field's kernel fields, flattened.
+    #[doc(hidden)]
+    const FLAT: &'static Flat;
+    /// The kernel types, in order (an `Option` or a derived struct gives several).
+    const KINDS: &'static [FieldKind] = Self::FLAT.kinds();
     /// Bytes of the fixed part.
     const FIXED: usize = fixed_size(Self::KINDS);
     /// How many fields are dynamic (`__rel_loc`).
@@ -46,7 +50,7 @@ pub const fn dyn_count(kinds: &[FieldKind]) -> usize {
 macro_rules! tuple_fields {
     ($(($($t:ident $i:tt),*)),* $(,)?) => {$(
         impl<$($t: Field),*> Fields for ($($t,)*) {
-            const KINDS: &'static [FieldKind] = &[$($t::KIND),*];
+            const FLAT: &'static Flat = &Flat::EMPTY$(.kinds_of($t::PARTS))*;
             #[inline(always)]
             #[allow(unused_variables)]
             fn encode_all<'a>(&'a self, enc: &mut Encoder<'a, '_>) {

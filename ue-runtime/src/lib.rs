@@ -12,11 +12,16 @@ mod counters;
 mod problems;
 // Compile time only: the first site of each event name, which later sites of the name are checked against.
 mod declared;
-// A record: text formatted on the stack, the encoder, the type table, tuples of fields.
+// A record: text formatted on the stack, the encoder, a type's kernel fields, the type table, the std types
+// beyond the primitives, tuples of fields.
 mod text;
 mod encoder;
+mod parts;
 mod field;
+mod std_fields;
 mod fields;
+// What a macro site's expansion names.
+mod site;
 // One static per tracepoint and its states; spans over a pair of them (entry and exit).
 mod tracepoint;
 mod span;
@@ -38,6 +43,7 @@ pub use fields::Fields;
 pub use lifecycle::{init, shutdown};
 pub use span::current_span_id;
 pub use status::{status, Status};
+pub use std_fields::{I128_TEXT, IPV4_TEXT, IPV6_TEXT, SOCKET_V4_TEXT, SOCKET_V6_TEXT, U128_TEXT};
 pub use text::{Text, DISPLAY_MAX, HEX_MAX};
 pub use tracepoint::{Tracepoint, TRACEPOINTS};
 /// The kernel facts ue is built on (the user_events ABI, limits, name rules, the section format): the
@@ -53,6 +59,8 @@ pub mod __private {
     pub use crate::encoder::Encoder;
     pub use crate::field::{Field, FieldKind, Sealed};
     pub use crate::fields::{dyn_count, fixed_size};
+    pub use crate::parts::{first, Flat, Parts};
+    pub use crate::site::{Enc, EncField, EncNone, EncZero, FieldNamed, RetField, ZeroField, ZeroNone};
     pub use crate::span::{clock_reads, once, span_on, InSpan, Nothing, Ret, Span, SpanEnd};
     pub use crate::text::Text;
     pub use crate::tracepoint::{Tracepoint, TRACEPOINTS};

@@ -8,6 +8,7 @@
 
 use crate::encoder::Encoder;
 use crate::field::{Field, FieldKind, Sealed};
+use crate::parts::Parts;
 use crate::tracepoint::{Tracepoint, EXIT_BIT};
 use std::cell::Cell;
 use std::future::Future;
@@ -233,17 +234,20 @@ pub struct Ret<'r, T: ?Sized>(pub Option<&'r T>);
 
 impl<T: ?Sized> Sealed for Ret<'_, T> {}
 
+#[diagnostic::do_not_recommend]
 impl<T: Field + ?Sized> Field for Ret<'_, T> {
     const KIND: FieldKind = T::KIND;
+    const PARTS: Parts = T::PARTS;
     #[inline(always)]
     fn encode<'a>(&'a self, enc: &mut Encoder<'a, '_>) {
-        static ZEROS: [u8; ue_abi::MAX_FIELD_ARRAY_SIZE] = [0; ue_abi::MAX_FIELD_ARRAY_SIZE];
-        match (self.0, T::KIND) {
-            (Some(v), _) => v.encode(enc),
-            (None, FieldKind::Str) => enc.str(""),
-            (None, FieldKind::Bytes) => enc.bytes(&[]),
-            (None, k) => enc.fixed(&ZEROS[..k.size().min(ZEROS.len())]),
+        match self.0 {
+            Some(v) => v.encode(enc),
+            None => T::encode_zero(enc),
         }
+    }
+    #[inline(always)]
+    fn encode_zero(enc: &mut Encoder<'_, '_>) {
+        T::encode_zero(enc);
     }
 }
 

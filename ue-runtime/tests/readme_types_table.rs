@@ -36,6 +36,14 @@ fn readme_types_table_agrees_with_the_field_impls() {
         ("String", kernel::<String>()),
         ("&[u8]", kernel::<&[u8]>()),
         ("Vec<u8>", kernel::<Vec<u8>>()),
+        ("Duration", kernel::<std::time::Duration>()),
+        ("SystemTime", kernel::<std::time::SystemTime>()),
+        ("u128", kernel::<u128>()),
+        ("i128", "[41]".into()),
+        ("Ipv4Addr", kernel::<std::net::Ipv4Addr>()),
+        ("Ipv6Addr", "[46]".into()),
+        ("SocketAddrV4", "[22]".into()),
+        ("SocketAddr", "[65]".into()),
         ("f32", "unsigned char[16]".into()),
         ("f64", "[25]".into()),
     ];
@@ -54,4 +62,12 @@ fn readme_types_table_agrees_with_the_field_impls() {
     assert_eq!(checked, known.len(), "every listed type appears once in README's table");
     assert_eq!(kernel::<f32>(), "unsigned char[16]");
     assert_eq!(kernel::<f64>(), "unsigned char[25]");
+    assert_eq!(kernel::<i128>(), "unsigned char[41]");
+    assert_eq!([kernel::<std::net::Ipv6Addr>(), kernel::<std::net::IpAddr>()], ["unsigned char[46]"; 2]);
+    assert_eq!(kernel::<std::net::SocketAddrV4>(), "unsigned char[22]");
+    assert_eq!([kernel::<std::net::SocketAddr>(), kernel::<std::net::SocketAddrV6>()], ["unsigned char[65]"; 2]);
+    // Option<T>: T's field, then a u8 flag.
+    let parts = <Option<u32> as Field>::PARTS;
+    assert_eq!(parts.kinds(), [FieldKind::U32, FieldKind::U8]);
+    assert!(table.iter().any(|r| r.starts_with("| `Option<T>`") && r.contains("u8 NAME_is_some")));
 }

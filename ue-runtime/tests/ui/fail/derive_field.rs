@@ -10,7 +10,7 @@ enum WithData {
 }
 
 #[derive(Field)]
-struct Inner(std::net::IpAddr);
+struct Inner(std::cell::Cell<u32>);
 
 #[derive(Field)]
 #[ue(repr)]

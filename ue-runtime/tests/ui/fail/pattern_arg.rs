@@ -1,9 +1,6 @@
 #![allow(unused)]
 use ue_runtime::user_event;
 
-#[user_event]
-fn f((a, b): (u32, u32), ref c: u32) {}
-
 #[user_event(skip(nope))]
 fn g(x: u32) {}
 
