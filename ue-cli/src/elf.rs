@@ -113,15 +113,26 @@ fn open(path: &Path) -> Result<FileSource, String> {
 }
 
 fn section_events(src: &(impl Source + ?Sized)) -> Result<Vec<Entry>, String> {
-    let why_max =
-        format!("the kernel has at most {MAX_EVENT_IDS} event ids, each event's text at most {MAX_EVENT_DESC} bytes");
-    match elf_section::read(src, EVENTS_SECTION, MAX_SECTION, &why_max)? {
-        Some(bytes) => parse_section(&bytes),
-        None => Err(format!(
+    section_events_if_any(src)?.ok_or_else(|| {
+        format!(
             "no {EVENTS_SECTION} section: it has no ue tracepoints (or was built with a ue-runtime without the \
              section)"
-        )),
-    }
+        )
+    })
+}
+
+/// [`events`], or `None` for a file without the section (a program instrumented through ue-tracing only, or
+/// none at all).
+pub fn events_if_any(path: &Path) -> Result<Option<Vec<Entry>>, String> {
+    let shown = escape::text(&path.to_string_lossy()).into_owned();
+    let src = open(path).map_err(|e| format!("{shown}: {e}"))?;
+    section_events_if_any(&src).map_err(|e| format!("{shown}: {e}"))
+}
+
+fn section_events_if_any(src: &(impl Source + ?Sized)) -> Result<Option<Vec<Entry>>, String> {
+    let why_max =
+        format!("the kernel has at most {MAX_EVENT_IDS} event ids, each event's text at most {MAX_EVENT_DESC} bytes");
+    elf_section::read(src, EVENTS_SECTION, MAX_SECTION, &why_max)?.map(|bytes| parse_section(&bytes)).transpose()
 }
 
 /// Splits the section on NUL (empty strings are padding) and parses each entry; every entry ends with its NUL.

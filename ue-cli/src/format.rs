@@ -206,13 +206,14 @@ pub fn text_line(time_ns: u64, who: Writer, event: &str, fields: &[(String, Val)
     s
 }
 
-/// One JSON object (the schema is README's, "`ue record --json`"):
-/// `{"type":"record", "time":…, "time_ns":…, "pid":…|null, "tid":…, "event":"…", "fields":{…}}`.
-pub fn json_line(time_ns: u64, who: Writer, event: &str, fields: Vec<(String, Val)>) -> String {
+/// One JSON object (the schema is README's, "`ue record --json`"): `{"type":"record", "time":…, "time_ns":…,
+/// "unix_ns":…, "pid":…|null, "tid":…, "event":"…", "fields":{…}}`; `unix_ns` is `time_ns` on the wall clock.
+pub fn json_line(time_ns: u64, unix_ns: u64, who: Writer, event: &str, fields: Vec<(String, Val)>) -> String {
     let mut m = Map::new();
     m.insert("type".into(), Value::from("record"));
     m.insert("time".into(), Value::from(time_ns as f64 / 1e9));
     m.insert("time_ns".into(), Value::from(time_ns));
+    m.insert("unix_ns".into(), Value::from(unix_ns));
     m.insert("pid".into(), who.pid.map_or(Value::Null, Value::from));
     m.insert("tid".into(), Value::from(who.tid));
     m.insert("event".into(), Value::from(event));
@@ -258,7 +259,8 @@ mod tests {
             "1.500000 40 42 user_events:ev a=-2 s=\"hi\" b=dead arr=\"\""
         );
         assert_eq!(text_line(0, Writer { pid: None, tid: 42 }, "e", &[]), "0.000000 - 42 e");
-        let j: Value = serde_json::from_str(&json_line(7, who, "e", v)).unwrap();
+        let j: Value = serde_json::from_str(&json_line(7, 1_700_000_000_000_000_007, who, "e", v)).unwrap();
+        assert_eq!((j["time_ns"].as_u64(), j["unix_ns"].as_u64()), (Some(7), Some(1_700_000_000_000_000_007)));
         assert_eq!((j["type"].as_str(), j["pid"].as_i64(), j["tid"].as_i64()), (Some("record"), Some(40), Some(42)));
         assert_eq!(j["fields"]["a"], -2);
         assert_eq!(j["fields"]["s"], "hi");
@@ -272,7 +274,7 @@ mod tests {
             text_line(0, Writer { pid: Some(1), tid: 1 }, "user_events:e\rf", &v),
             "0.000000 1 1 user_events:e\\rf k\\u001b[31m=\"a\\nb\\u202ec\\u009b\""
         );
-        let j = json_line(0, Writer { pid: None, tid: 1 }, "e\u{2066}", v);
+        let j = json_line(0, 0, Writer { pid: None, tid: 1 }, "e\u{2066}", v);
         assert!(!j.chars().any(escape::is_unsafe), "{j}");
         let back: Value = serde_json::from_str(&j).unwrap();
         assert_eq!(

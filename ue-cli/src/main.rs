@@ -43,9 +43,21 @@ enum Cmd {
         /// Also create ahead the events of this binary or library (one the command runs or loads); repeatable.
         #[arg(long, value_name = "FILE")]
         events_from: Vec<PathBuf>,
-        /// One JSON object per line: {"time", "time_ns", "pid", "event", "fields": {…}}.
+        /// One JSON object per line: {"type":"record", "time", "time_ns", "unix_ns", "pid", "tid", "event", "fields":
+        /// {…}} (README: the `--json` schema).
         #[arg(long)]
         json: bool,
+        /// Keep only the records for which this kernel filter holds (`'status >= 500 && path ~ "/api/*"'`; the
+        /// syntax of Documentation/trace/events.rst), applied in the kernel to each selected event that has the
+        /// fields it names; the others are not recorded. A bad expression is refused before the command starts.
+        #[arg(long, value_name = "EXPR")]
+        filter: Option<String>,
+        /// The trace buffer of each CPU, in KiB (the instance's `buffer_size_kb`; the kernel's default otherwise).
+        #[arg(long, value_name = "KB", value_parser = clap::value_parser!(u64).range(1..))]
+        buffer_size: Option<u64>,
+        /// Exit with status 1 when any record was lost (the buffer overflowed), whatever the command's status.
+        #[arg(long)]
+        strict: bool,
         /// Write the events to this file instead of standard output (which the command shares).
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
@@ -62,9 +74,11 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Cmd::List { files, .. } if files.is_empty() => list_machine(),
         Cmd::List { files, check } => list_files(&files, check),
-        Cmd::Record { events, events_from, json, output, command } => {
-            globs(&events).and_then(|globs| record(record::Options { globs, events_from, json, output, command }))
-        }
+        Cmd::Record { events, events_from, json, filter, buffer_size, strict, output, command } => globs(&events)
+            .and_then(|globs| {
+                let buffer_size_kb = buffer_size;
+                record(record::Options { globs, events_from, json, filter, buffer_size_kb, strict, output, command })
+            }),
         Cmd::Status => status(),
     };
     match result {

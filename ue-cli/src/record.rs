@@ -20,7 +20,9 @@
 
 use crate::elf::{self, Entry};
 use crate::escape;
+use crate::filter::{self, Filter};
 use crate::format::{self, Format, Writer};
+use crate::losses::Losses;
 use crate::output::{warn, Sink, WriteError};
 use crate::ring::{self, PageLayout};
 use crate::threads::Threads;
@@ -38,6 +40,12 @@ pub struct Options {
     pub globs: Vec<glob::Pattern>,
     pub events_from: Vec<PathBuf>,
     pub json: bool,
+    /// `--filter EXPR`: the kernel's filter on each selected event that has the fields it names.
+    pub filter: Option<String>,
+    /// `--buffer-size KB`: the instance's buffer per CPU (`buffer_size_kb`), the kernel's default if none.
+    pub buffer_size_kb: Option<u64>,
+    /// `--strict`: lost records make the status 1.
+    pub strict: bool,
     /// Where the events go; standard output if none.
     pub output: Option<PathBuf>,
     pub command: Vec<OsString>,
@@ -60,33 +68,20 @@ const INSTANCE_PREFIX: &str = "ue-record-";
 /// Records the command's events; returns the command's exit status (128 + signal if a signal ended it).
 #[allow(clippy::needless_pass_by_value)] // the options are the run's: nothing uses them after it
 pub fn run(opts: Options) -> Result<i32, String> {
-    let program = resolve(&opts.command[0]);
-    let mut entries = Vec::new();
-    let mut names = BTreeSet::new();
-    match program.as_deref().map(elf::events) {
-        Some(Ok(e)) => entries.extend(e),
-        Some(Err(e)) if opts.events_from.is_empty() && opts.globs.is_empty() => {
-            return Err(format!("{e}\n(name the binaries that hold the events with --events-from, or events with -e)"))
-        }
-        Some(Err(_)) => {}
-        None => return Err(format!("{}: command not found", opts.command[0].to_string_lossy())),
-    }
-    for f in &opts.events_from {
-        entries.extend(elf::events(f)?);
-    }
-    entries.sort();
-    entries.dedup();
-    names.extend(entries.iter().map(|e| e.name.clone()));
-    let wanted = |e: &Entry| opts.globs.is_empty() || matches(&opts.globs, &e.name, e.system());
-    let entries: Vec<Entry> = entries.into_iter().filter(|e| wanted(e)).collect();
-    if entries.is_empty() && opts.globs.is_empty() {
-        return Err("no events to record".into());
-    }
-    let mut out = Output { json: opts.json, sink: Sink::create(opts.output.as_deref())? };
+    let filter = match opts.filter.as_deref() {
+        Some(expr) => Some(Filter::parse(expr).map_err(|e| format!("--filter {}: {e}", escape::quoted(expr)))?),
+        None => None,
+    };
+    let Plan { entries, names, every } = plan(&opts)?;
+    let mut out = Output { json: opts.json, sink: Sink::create(opts.output.as_deref())?, records: 0 };
 
     let fs = Tracefs::find()?;
     remove_stale_instances(&fs);
     let mut session = Session::start(&fs)?;
+    session.filter = filter;
+    if let Some(kb) = opts.buffer_size_kb {
+        tracefs::write(&session.instance.join("buffer_size_kb"), &kb.to_string())?;
+    }
     for e in &entries {
         if let Err(why) = session.register(e) {
             warn(&format!("ue record: {why}"));
@@ -94,14 +89,23 @@ pub fn run(opts: Options) -> Result<i32, String> {
     }
     session.filter_to_self()?;
     let matcher = |k: &KernelEvent| {
-        if opts.globs.is_empty() {
+        if every {
+            true
+        } else if opts.globs.is_empty() {
             names.contains(k.base_name())
         } else {
             matches(&opts.globs, k.base_name(), &k.system) || matches(&opts.globs, &k.name, &k.system)
         }
     };
     session.enable_new(&matcher)?;
-    if session.enabled.is_empty() && entries.is_empty() {
+    if let Some(f) = session.filter.as_ref().filter(|_| session.enabled.is_empty() && !session.skipped.is_empty()) {
+        let names = f.fields.iter().cloned().collect::<Vec<_>>().join(", ");
+        if opts.globs.is_empty() && !every {
+            return Err(format!("--filter names {}, which none of the command's events has", escape::text(&names)));
+        }
+        warn(&format!("ue record: --filter names {}, which no event has yet", escape::text(&names)));
+    }
+    if session.enabled.is_empty() && entries.is_empty() && !every {
         warn("ue record: no event matches yet; events that appear while the command runs are recorded");
     }
     session.open_pipes()?;
@@ -137,17 +141,84 @@ pub fn run(opts: Options) -> Result<i32, String> {
         Some(status) => (Ok(status), session.drain(&mut out).err()),
         None => (Err(stop(&mut child)), failed),
     };
-    session.report_losses();
+    let losses = Losses::read(&session.instance);
+    if losses.total() > 0 {
+        warn(&format!(
+            "ue record: {}: the trace buffer overflowed (a larger --buffer-size keeps more)",
+            losses.words()
+        ));
+    }
+    let failed = match failed {
+        None if out.json => out.sink.line(&losses.json_summary(out.records)).and_then(|()| out.sink.flush()).err(),
+        f => f,
+    };
     drop(session);
+    verdict(failed, status, opts.strict.then_some(&losses))
+}
+
+/// The status of the run: the command's, unless output failed or (`strict`) records were lost.
+fn verdict(
+    failed: Option<WriteError>,
+    status: Result<ExitStatus, String>,
+    strict: Option<&Losses>,
+) -> Result<i32, String> {
     use std::os::unix::process::ExitStatusExt;
     let code = |s: ExitStatus| s.code().unwrap_or_else(|| 128 + s.signal().unwrap_or(0));
     match (failed, status) {
+        (None, Ok(_)) if strict.is_some_and(|l| l.total() > 0) => {
+            Err(format!("{} (--strict)", strict.map(Losses::words).unwrap_or_default()))
+        }
         (None | Some(WriteError::Closed), Ok(s)) => Ok(code(s)),
         (Some(WriteError::Closed), Err(_)) => Ok(0),
         (Some(WriteError::Failed(e)), Ok(_)) => Err(e),
         (Some(WriteError::Failed(e)), Err(how)) => Err(format!("{e}; {how}")),
         (None, Err(how)) => Err(how),
     }
+}
+
+/// What to record.
+struct Plan {
+    /// The events to register ahead (the command's `ue_events` section, `--events-from`), those `-e` keeps.
+    entries: Vec<Entry>,
+    /// Their names: what is enabled without `-e`.
+    names: BTreeSet<String>,
+    /// A program without the section (ue-tracing only), no `-e` or `--events-from`: every user event its
+    /// processes write.
+    every: bool,
+}
+
+fn plan(opts: &Options) -> Result<Plan, String> {
+    let shown = escape::text(&opts.command[0].to_string_lossy()).into_owned();
+    let asked = !opts.events_from.is_empty() || !opts.globs.is_empty();
+    let mut entries = Vec::new();
+    let mut every = false;
+    match resolve(&opts.command[0]).as_deref().map(elf::events_if_any) {
+        Some(Ok(Some(e))) => entries.extend(e),
+        Some(Ok(None)) if !asked => {
+            every = true;
+            warn(&format!(
+                "ue record: {shown} has no ue_events section: recording the user events its processes register \
+                 (ue-tracing's), each enabled as it appears; records written before that are lost (README)"
+            ));
+        }
+        Some(Err(e)) if !asked => {
+            return Err(format!("{e}\n(name the binaries that hold the events with --events-from, or events with -e)"))
+        }
+        Some(_) => {}
+        None => return Err(format!("{shown}: command not found")),
+    }
+    for f in &opts.events_from {
+        entries.extend(elf::events(f)?);
+    }
+    entries.sort();
+    entries.dedup();
+    let names = entries.iter().map(|e| e.name.clone()).collect();
+    let wanted = |e: &Entry| opts.globs.is_empty() || matches(&opts.globs, &e.name, e.system());
+    let entries: Vec<Entry> = entries.into_iter().filter(|e| wanted(e)).collect();
+    if entries.is_empty() && opts.globs.is_empty() && !every {
+        return Err("no events to record".into());
+    }
+    Ok(Plan { entries, names, every })
 }
 
 /// Ends a command whose events can no longer be written: SIGTERM, then SIGKILL if it is still there after
@@ -194,6 +265,16 @@ fn install_signal_handlers() {
     }
 }
 
+/// The time on `clock` in ns (0 if it cannot be read).
+fn clock_ns(clock: libc::clockid_t) -> u64 {
+    let mut t = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: t is a valid timespec for the call to fill.
+    if unsafe { libc::clock_gettime(clock, &raw mut t) } != 0 {
+        return 0;
+    }
+    (t.tv_sec as u64).saturating_mul(1_000_000_000).saturating_add(t.tv_nsec as u64)
+}
+
 /// Instances left by a `ue record` that was killed (its pid gone).
 fn remove_stale_instances(fs: &Tracefs) {
     let Ok(rd) = std::fs::read_dir(fs.root.join("instances")) else { return };
@@ -209,6 +290,8 @@ fn remove_stale_instances(fs: &Tracefs) {
 struct Output {
     json: bool,
     sink: Sink,
+    /// Records written so far.
+    records: u64,
 }
 
 /// Everything `ue record` set up, undone on drop.
@@ -223,12 +306,17 @@ struct Session {
     words: Vec<Box<AtomicU32>>,
     /// Events enabled in the instance (`system:name`).
     enabled: BTreeSet<String>,
+    /// Events left disabled: the filter does not fit them (said once on stderr).
+    skipped: BTreeSet<String>,
+    filter: Option<Filter>,
     /// Event id → its name and format.
     formats: BTreeMap<u16, (String, Format)>,
     pipes: Vec<std::fs::File>,
     /// `task:task_newtask` in the instance (id, format), if the kernel has it: see threads.rs.
     newtask: Option<(u16, Format)>,
     threads: Threads,
+    /// CLOCK_REALTIME − CLOCK_MONOTONIC at the start, in ns: a record's wall-clock time.
+    unix_offset: u64,
 }
 
 impl Session {
@@ -255,13 +343,17 @@ impl Session {
             data,
             words: Vec::new(),
             enabled: BTreeSet::new(),
+            skipped: BTreeSet::new(),
+            filter: None,
             formats: BTreeMap::new(),
             pipes: Vec::new(),
             newtask: None,
             threads: Threads::default(),
+            unix_offset: clock_ns(libc::CLOCK_REALTIME).saturating_sub(clock_ns(libc::CLOCK_MONOTONIC)),
         };
-        // A clock shared by all CPUs (CLOCK_MONOTONIC), so records of several CPUs merge in order.
-        let _ = tracefs::write(&s.instance.join("trace_clock"), "mono");
+        // A clock shared by all CPUs (CLOCK_MONOTONIC), so records of several CPUs merge in order, and one
+        // whose distance to the wall clock `ue` can read (`unix_ns` in JSON).
+        tracefs::write(&s.instance.join("trace_clock"), "mono")?;
         Ok(s)
     }
 
@@ -304,18 +396,33 @@ impl Session {
         Ok(())
     }
 
-    /// Enables, in the instance, each user event that matches and is not enabled yet.
+    /// Enables, in the instance, each user event that matches and is not enabled yet, with the filter written
+    /// first (so no record escapes it); an event the filter does not fit stays disabled.
     fn enable_new(&mut self, matcher: &dyn Fn(&KernelEvent) -> bool) -> Result<(), String> {
         let events = self.instance.join("events");
         let fs = Tracefs { root: self.instance.clone() };
         for k in fs.user_events(&events) {
             let key = k.to_string();
-            if self.enabled.contains(&key) || !matcher(&k) {
+            if self.enabled.contains(&key) || self.skipped.contains(&key) || !matcher(&k) {
                 continue;
             }
             let dir = k.dir(&events);
             let Ok(text) = tracefs::read(&dir.join("format")) else { continue };
             let fmt = Format::parse(&text).map_err(|e| format!("{}: {e}", escape::text(&key)))?;
+            if let Some(f) = &self.filter {
+                let missing = f.missing(&fmt);
+                if !missing.is_empty() {
+                    let missing = escape::text(&missing.join(", ")).into_owned();
+                    warn(&format!("ue record: --filter: {} has no field {missing}: not recorded", escape::text(&key)));
+                    self.skipped.insert(key);
+                    continue;
+                }
+                if let Err(why) = filter::apply(&self.instance, &dir, &f.expr) {
+                    self.skipped.insert(key.clone());
+                    let (expr, key) = (escape::quoted(&f.expr), escape::text(&key));
+                    return Err(format!("--filter {expr} is refused by the kernel for {key}:\n{why}"));
+                }
+            }
             if let Err(e) = tracefs::write(&dir.join("enable"), "1") {
                 // The event went away between the listing and now: not an error.
                 if dir.exists() {
@@ -369,30 +476,14 @@ impl Session {
             let tid = fmt.tid(&rec);
             let (who, fields) = (Writer { pid: self.threads.tgid(tid), tid }, fmt.decode(&rec));
             let line = if out.json {
-                format::json_line(ts, who, name, fields)
+                format::json_line(ts, ts.saturating_add(self.unix_offset), who, name, fields)
             } else {
                 format::text_line(ts, who, name, &fields)
             };
             out.sink.line(&line)?;
+            out.records += 1;
         }
         out.sink.flush()
-    }
-
-    /// Records the kernel could not keep (a full buffer), said on stderr.
-    fn report_losses(&self) {
-        let Ok(rd) = std::fs::read_dir(self.instance.join("per_cpu")) else { return };
-        let mut lost = 0u64;
-        for e in rd.flatten() {
-            let stats = tracefs::read(&e.path().join("stats")).unwrap_or_default();
-            for l in stats.lines() {
-                if let Some(n) = l.strip_prefix("overrun:").or_else(|| l.strip_prefix("dropped events:")) {
-                    lost += n.trim().parse::<u64>().unwrap_or(0);
-                }
-            }
-        }
-        if lost > 0 {
-            warn(&format!("ue record: {lost} records lost: the trace buffer overflowed"));
-        }
     }
 }
 

@@ -2,51 +2,13 @@
 
 mod common;
 
+use common::bed::*;
 use common::*;
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::CommandExt;
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use ue_test_support::{Public, TRACEFS};
-
-fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
-    let t0 = Instant::now();
-    while !f() {
-        assert!(t0.elapsed() < Duration::from_secs(10), "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-fn exists(rel: &str) -> bool {
-    Path::new(TRACEFS).join(rel).exists()
-}
-
-/// `ue record` left no instance behind and the events it created are gone (the kernel deletes them a moment
-/// after the last registration goes).
-fn assert_nothing_left(events: &[&str]) {
-    let left: Vec<String> = std::fs::read_dir(format!("{TRACEFS}/instances"))
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with("ue-record-"))
-        .collect();
-    assert!(left.is_empty(), "instances left: {left:?}");
-    for e in events {
-        wait_until(&format!("{e} to go"), || !exists(&format!("events/{e}")));
-    }
-}
-
-/// The fields part of each line (after `time pid tid event`), with the event.
-fn events_of(out: &str) -> Vec<(String, String)> {
-    out.lines()
-        .map(|l| {
-            let mut it = l.splitn(5, ' ');
-            let (ev, rest) = (it.nth(3).unwrap_or(""), it.next().unwrap_or(""));
-            (ev.to_string(), rest.to_string())
-        })
-        .collect()
-}
 
 #[test]
 #[ignore = "needs user_events: cargo xtask test"]
@@ -78,7 +40,15 @@ fn json_lines_parse_and_carry_typed_values() {
     let (code, out, err) =
         run(ue().args(["record", "--json", "--"]).arg(example("quickstart")).args(["--seconds", "1", "--quiet"]));
     assert_eq!(code, 0, "{err}");
-    let v: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).expect(l)).collect();
+    let mut v: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).expect(l)).collect();
+    let summary = v.pop().unwrap();
+    assert_eq!(
+        summary,
+        serde_json::json!({"type": "summary", "records": v.len(), "lost": summary["lost"],
+        "lost_per_cpu": summary["lost_per_cpu"]}),
+        "the last line"
+    );
+    assert_eq!(summary["lost"], 0, "{summary}");
     assert_eq!(v[0]["event"], "user_events:handle_request");
     assert_eq!(
         v[0]["fields"],
@@ -89,6 +59,12 @@ fn json_lines_parse_and_carry_typed_values() {
     assert_eq!((&v[0]["type"], &v[0]["tid"]), (&serde_json::json!("record"), &v[0]["pid"]), "{}", v[0]);
     let keys: Vec<&String> = v[0]["fields"].as_object().unwrap().keys().collect();
     assert_eq!(keys, ["id", "peer", "path", "payload"], "fields in format order");
+    // The wall-clock time, for a log shipper: within the run, and as far from time_ns as the clocks are.
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64;
+    let unix = v[0]["unix_ns"].as_u64().expect("unix_ns");
+    assert!(unix < now && now - unix < 30_000_000_000, "recorded {unix}, now {now}");
+    let mono = |j: &serde_json::Value| j["unix_ns"].as_u64().unwrap() - j["time_ns"].as_u64().unwrap();
+    assert!(v.iter().all(|j| mono(j) == mono(&v[0])), "one offset for the run");
 }
 
 #[test]
@@ -295,19 +271,6 @@ fn a_crate_prefix_is_the_name_the_kernel_registers() {
             ("user_events:ue_t_by_hand".to_string(), "x=9".to_string()),
         ]
     );
-}
-
-/// Processes whose command line holds `arg` as one of its arguments.
-fn processes_with(arg: &str) -> Vec<i32> {
-    let mut pids = Vec::new();
-    for e in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = e.file_name().to_string_lossy().parse::<i32>() else { continue };
-        let cmdline = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
-        if cmdline.split(|&b| b == 0).any(|a| a == arg.as_bytes()) {
-            pids.push(pid);
-        }
-    }
-    pids
 }
 
 #[test]

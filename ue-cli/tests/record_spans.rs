@@ -47,8 +47,12 @@ fn ue_record_shows_both_events_of_a_span_and_the_latency_recipes_work() {
         assert_eq!(ex["err"] == "no such page: /index.html", failed, "{ex}");
         assert_eq!(ex["outcome"], 0);
     }
-    // The recipes, on the exit events alone (what `-e handle_request_exit` records).
-    let exits: Vec<&str> = out.lines().filter(|l| l.contains("\"user_events:handle_request_exit\"")).collect();
+    // The recipes, on the exit events alone and the summary (what `-e handle_request_exit` writes).
+    let exits: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("\"user_events:handle_request_exit\"") || l.starts_with("{\"type\":\"summary\""))
+        .collect();
+    assert!(exits.last().unwrap().starts_with("{\"type\":\"summary\""), "{out}");
     let exits = exits.join("\n") + "\n";
     let summary: serde_json::Value = serde_json::from_str(&jq(&["-s", &readme_jq("| jq -s")], &exits)).unwrap();
     assert_eq!(summary["calls"], 20, "{summary}");

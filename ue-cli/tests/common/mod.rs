@@ -19,6 +19,7 @@ pub fn run(cmd: &mut Command) -> (i32, String, String) {
     )
 }
 
+pub mod bed;
 pub mod elf_file;
 
 /// What a bounded run of `ue` cost.
