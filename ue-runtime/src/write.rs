@@ -92,7 +92,7 @@ macro_rules! site_writes {
         impl<$($t: Field),*> $site<$($t),*> for Site<'_, ($($t,)*)> {
             #[inline(always)]
             fn write_site(&self, $($v: $t),*) {
-                $write(self.0, self.1, $($v),*);
+                $write(self.0, $($v,)* self.1);
             }
         }
         #[doc(hidden)]
@@ -105,7 +105,7 @@ macro_rules! site_writes {
         impl<T, $($t),*> $nothing<$($t),*> for &T {}
         #[cold]
         #[inline(never)]
-        fn $write<$($t: Field),*>(tp: &Tracepoint, probe: Probe, $($v: $t),*) {
+        fn $write<$($t: Field),*>(tp: &Tracepoint, $($v: $t,)* probe: Probe) {
             let fields = ($($v,)*);
             write_site(tp, probe, &fields);
         }
