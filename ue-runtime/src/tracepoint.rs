@@ -78,6 +78,7 @@ impl Tracepoint {
     }
 
     /// The word and bit the kernel flips for this tracepoint.
+    #[inline(always)]
     fn kernel_word(&self) -> (&AtomicU32, u8) {
         match self.word_of {
             Some(entry) => (&entry.enabled, EXIT_BIT),
@@ -119,6 +120,7 @@ impl Tracepoint {
 
     /// Whether the kernel has this event enabled, and whether a USDT probe of the word is attached (its
     /// semaphore, the low 16 bits of the word the kernel flips for it: a span's exit shares its entry's).
+    #[inline(always)]
     pub(crate) fn listeners(&self) -> (bool, bool) {
         let (word, bit) = self.kernel_word();
         let w = word.load(Ordering::Relaxed);
