@@ -33,8 +33,8 @@ pub const fn same_format(names_a: &[&str], kinds_a: &[FieldKind], names_b: &[&st
             _ => true,
         };
         if !same_len
-            || !same_str(names_a[i], names_b[i])
-            || !same_str(kinds_a[i].kernel_type(), kinds_b[i].kernel_type())
+            || !same_bytes(names_a[i].as_bytes(), names_b[i].as_bytes())
+            || !same_bytes(kinds_a[i].kernel_type().as_bytes(), kinds_b[i].kernel_type().as_bytes())
         {
             return false;
         }
@@ -43,8 +43,9 @@ pub const fn same_format(names_a: &[&str], kinds_a: &[FieldKind], names_b: &[&st
     true
 }
 
-const fn same_str(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
+/// Whether two byte strings are equal, in a constant (`==` on slices is not `const`).
+#[must_use]
+pub const fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }

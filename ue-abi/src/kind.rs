@@ -29,6 +29,20 @@ pub enum FieldKind {
 }
 
 impl FieldKind {
+    /// Every kind whose registration text is the whole type (all but `Array`, which adds its length).
+    pub const SIZED_BY_TYPE: [FieldKind; 10] = [
+        FieldKind::U8,
+        FieldKind::U16,
+        FieldKind::U32,
+        FieldKind::U64,
+        FieldKind::S8,
+        FieldKind::S16,
+        FieldKind::S32,
+        FieldKind::S64,
+        FieldKind::Str,
+        FieldKind::Bytes,
+    ];
+
     /// The type as the kernel parses it in a registration (`Array` continues with `N]`).
     #[must_use]
     pub const fn kernel_type(self) -> &'static str {
@@ -51,19 +65,7 @@ impl FieldKind {
     /// inverse of [`kernel_type`](Self::kernel_type), for reading a format back.
     #[must_use]
     pub fn from_kernel_type(ty: &str) -> Option<FieldKind> {
-        let all = [
-            FieldKind::U8,
-            FieldKind::U16,
-            FieldKind::U32,
-            FieldKind::U64,
-            FieldKind::S8,
-            FieldKind::S16,
-            FieldKind::S32,
-            FieldKind::S64,
-            FieldKind::Str,
-            FieldKind::Bytes,
-        ];
-        if let Some(k) = all.into_iter().find(|k| k.kernel_type() == ty) {
+        if let Some(k) = FieldKind::SIZED_BY_TYPE.into_iter().find(|k| k.kernel_type() == ty) {
             return Some(k);
         }
         let n = ty.strip_prefix(FieldKind::Array(0).kernel_type())?.strip_suffix(']')?;

@@ -107,8 +107,8 @@ pub fn probe(site: &Site, kinds: &Ident) -> TokenStream {
             #[cfg(target_arch = "x86_64")]
             {
                 #table
-                // SAFETY: a `nop` and a note in a section of its own; it reads no memory and clobbers nothing
-                // (the pointers are only described in the note, for the probe to read while the record lives).
+                // The pointers are only described in the note, for the probe to read while the record lives.
+                // SAFETY: a `nop` and a note in a section of its own: it reads no memory and clobbers nothing.
                 unsafe {
                     ::core::arch::asm!(#template, sem = sym #sem, #regs #(#ops)* options(readonly, nostack, preserves_flags, att_syntax));
                 }
