@@ -139,7 +139,7 @@ impl Flat {
             let mut b = a + 1;
             while b < self.len {
                 assert!(
-                    !ue_abi::desc::same_bytes(self.name_bytes(a), self.name_bytes(b)),
+                    !same(self.name_bytes(a), self.name_bytes(b)),
                     "two kernel fields of this event have one name: an Option's `NAME_is_some` or a struct's `NAME_FIELD` meets another field; rename one"
                 );
                 b += 1;
@@ -217,6 +217,20 @@ const fn put(out: &mut [u8; MAX_EVENT_DESC], mut at: usize, s: &str) -> usize {
         i += 1;
     }
     at
+}
+
+const fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 #[cfg(test)]
