@@ -69,6 +69,8 @@ pub fn statics(site: &Site, tag: &str, exit_of: Option<&Ident>) -> TokenStream {
         )
     });
     let share = exit_of.map(|e| quote!(.exit_of(&#e)));
+    let probe_id = item(tag, "PROBE");
+    let probe = crate::usdt::probe(site, &probe_id, &kinds_id);
     let one_format = one_format(site, &name, &names_id, &kinds_id, tag);
     quote! {
         #manifest
@@ -90,9 +92,10 @@ pub fn statics(site: &Site, tag: &str, exit_of: Option<&Ident>) -> TokenStream {
             #k::__private::entry_bytes::<#len_id>(#multi, #name, #names_id, #kinds_id);
         // In `.probes`: its enable word is the USDT probe's semaphore (ue-abi's usdt.rs), which uprobes update
         // only in the file's writable mapping and BCC finds through that section.
+        #probe
         #[link_section = #probes]
         static #tp_id: #k::__private::Tracepoint =
-            #k::__private::Tracepoint::#new(#k::__private::entry_desc(&#entry_id, #multi))#share;
+            #k::__private::Tracepoint::#new(#k::__private::entry_desc(&#entry_id, #multi))#share.with_probe(#probe_id);
         #[#k::__private::linkme::distributed_slice(#k::__private::TRACEPOINTS)]
         #[linkme(crate = #k::__private::linkme)]
         static #site_id: &#k::__private::Tracepoint = &#tp_id;
@@ -322,7 +325,7 @@ fn reads_as(ty: &Type) -> Option<(TokenStream, &'static str)> {
 /// only a load, a test, a branch and a call.
 fn body(site: &Site, coerce: bool) -> TokenStream {
     let statics = statics(site, "", None);
-    let write = write(site, coerce, "");
+    let write = write(site, coerce, "", false);
     quote! {{
         #statics
         if __UE_TP.is_active() {
@@ -333,8 +336,8 @@ fn body(site: &Site, coerce: bool) -> TokenStream {
 
 /// The call of the write shared by the crate's sites of the same field types (`Site::write_site`, compiled once
 /// per shape, not once per site) with the field values; a site with text forms or `let` entries puts them, and
-/// that call, in a cold function of its own taking the values as arguments.
-pub fn write(site: &Site, coerce: bool, tag: &str) -> TokenStream {
+/// that call, in a cold function of its own taking the values as arguments. `exit`: a span's exit event.
+pub fn write(site: &Site, coerce: bool, tag: &str, exit: bool) -> TokenStream {
     let tp_id = item(tag, "TP");
     let mut params = Vec::new();
     let mut slots = Vec::new();
@@ -355,20 +358,16 @@ pub fn write(site: &Site, coerce: bool, tag: &str) -> TokenStream {
     let k = &site.krate;
     let private = quote!(#k::__private);
     let prep = &site.prep;
-    let probe = crate::usdt::probe(site, &item(tag, "KINDS"));
-    let write =
-        quote!((&#private::Site::<(#(#elem_tys,)*)>(&#tp_id, __ue_probe, ::core::marker::PhantomData)).write_site);
+    let write = quote!((&#private::Site::<(#(#elem_tys,)*), #exit>(&#tp_id, ::core::marker::PhantomData)).write_site);
     let uses = quote!(use #private::{#nothing_trait as _, #site_trait as _};);
     if prep.is_empty() && slots.iter().all(|s| s.prep.is_empty()) {
         // Nothing to format: the site passes its values to the shared write itself.
         return quote! {
-            #probe
             #uses
             #write(#(#args),*);
         };
     }
     quote! {
-        #probe
         #[cold]
         #[inline(never)]
         #[allow(clippy::too_many_arguments)]

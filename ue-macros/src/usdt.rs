@@ -1,7 +1,8 @@
 //! The USDT probe at a site: a `nop` and its `.note.stapsdt` note (SystemTap SDT v3, ue-abi's usdt.rs), emitted
-//! with `asm!` inside the site's cold write, so bpftrace, BCC and `perf probe` see every event. The note's
-//! argument text is chosen per field by the assembler (`.if` on the field's plan, a constant computed from the
-//! field kinds, which the macros cannot see), so derived and forwarded field types work as the built-in ones.
+//! with `asm!` in a function beside the site's tracepoint, which holds it for the write to call, so bpftrace,
+//! BCC and `perf probe` see every event. The note's argument text is chosen per field by the assembler (`.if`
+//! on the field's plan, a constant computed from the field kinds, which the macros cannot see), so derived and
+//! forwarded field types work as the built-in ones.
 //! x86_64 only: elsewhere the probe does nothing.
 
 use crate::expand::item;
@@ -43,8 +44,8 @@ fn slots(site: &Site) -> usize {
 /// The site's probe: a function the shared write calls with the fixed part and the data iovecs while the probe's
 /// semaphore is non-zero; its note gives provider, name, semaphore (the enable word the kernel flips for this
 /// event: a span's exit event shares its entry's) and the arguments, and its `nop` is the probe's address.
-/// `kinds` names the site's kernel field kinds.
-pub fn probe(site: &Site, kinds: &Ident) -> TokenStream {
+/// `name` is the function's, which its tracepoint holds; `kinds` names the site's kernel field kinds.
+pub fn probe(site: &Site, name: &Ident, kinds: &Ident) -> TokenStream {
     let k = &site.krate;
     let private = quote!(#k::__private);
     let sem = item("", "TP");
@@ -103,7 +104,8 @@ pub fn probe(site: &Site, kinds: &Ident) -> TokenStream {
     });
     quote! {
         #[inline(never)]
-        fn __ue_probe(#head: *const u8, #iov: *const u8) {
+        #[allow(non_snake_case)]
+        fn #name(#head: *const u8, #iov: *const u8) {
             #[cfg(target_arch = "x86_64")]
             {
                 #table

@@ -8,7 +8,7 @@
 
 use std::ffi::CStr;
 use std::sync::atomic::{AtomicU32, AtomicU8, Ordering};
-use ue_abi::{ENABLE_BIT, USDT_SEMAPHORE_MASK, USER_EVENT_REG_MULTI_FORMAT};
+use ue_abi::{ENABLE_BIT, USER_EVENT_REG_MULTI_FORMAT};
 
 /// The bit of a span's entry word that the kernel flips for the span's exit event (span.rs).
 pub(crate) const EXIT_BIT: u8 = 30;
@@ -52,7 +52,14 @@ pub struct Tracepoint {
     desc: &'static CStr,
     /// A span's exit event: the kernel flips bit [`EXIT_BIT`] of this (the entry's) word instead of ours.
     word_of: Option<&'static Tracepoint>,
+    /// A macro site's USDT probe, which the write calls while the semaphore is non-zero.
+    probe: Option<Probe>,
 }
+
+/// A site's USDT probe: a `nop` its note describes (ue-macros' usdt.rs), called with the record's fixed part and
+/// data iovecs, whose layout the note's arguments name.
+#[doc(hidden)]
+pub type Probe = fn(*const u8, *const u8);
 
 impl Tracepoint {
     /// A tracepoint registered with `desc`: `"name type field; type field"` as the kernel parses it.
@@ -65,6 +72,7 @@ impl Tracepoint {
             flags: 0,
             desc,
             word_of: None,
+            probe: None,
         }
     }
 
@@ -75,6 +83,20 @@ impl Tracepoint {
     pub const fn exit_of(mut self, entry: &'static Tracepoint) -> Self {
         self.word_of = Some(entry);
         self
+    }
+
+    /// This tracepoint with the USDT probe of its macro site.
+    #[doc(hidden)]
+    #[must_use]
+    pub const fn with_probe(mut self, probe: Probe) -> Self {
+        self.probe = Some(probe);
+        self
+    }
+
+    /// The USDT probe of its site, if it has one.
+    #[inline(always)]
+    pub(crate) fn probe(&self) -> Option<Probe> {
+        self.probe
     }
 
     /// The word and bit the kernel flips for this tracepoint.
@@ -118,13 +140,14 @@ impl Tracepoint {
         self.enabled.load(Ordering::Relaxed) != 0
     }
 
-    /// Whether the kernel has this event enabled, and whether a USDT probe of the word is attached (its
-    /// semaphore, the low 16 bits of the word the kernel flips for it: a span's exit shares its entry's).
+    /// The word the kernel flips for this event and its bit's mask: whether the kernel has the event enabled
+    /// (the bit), and whether a USDT probe of the word is attached (the semaphore, the low 16 bits; a span's exit
+    /// shares its entry's). `EXIT`: whether this is a span's exit event; other sites read their own word with no
+    /// lookup.
     #[inline(always)]
-    pub(crate) fn listeners(&self) -> (bool, bool) {
-        let (word, bit) = self.kernel_word();
-        let w = word.load(Ordering::Relaxed);
-        (w & (1 << bit) != 0, w & USDT_SEMAPHORE_MASK != 0)
+    pub(crate) fn listeners<const EXIT: bool>(&self) -> (u32, u32) {
+        let (word, bit) = if EXIT { self.kernel_word() } else { (&self.enabled, ENABLE_BIT) };
+        (word.load(Ordering::Relaxed), 1 << bit)
     }
 
     /// The registration text, without its NUL.

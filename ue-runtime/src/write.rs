@@ -7,12 +7,12 @@ use crate::encoder::Encoder;
 use crate::field::Field;
 use crate::fields::{Fields, MAX_IOV};
 use crate::sys::{self, IoVec};
-use crate::tracepoint::Tracepoint;
+use crate::tracepoint::{Probe, Tracepoint};
 use crate::{counters, descriptor, register, status};
 use std::marker::PhantomData;
 use std::mem::MaybeUninit;
 use ue_abi::usdt::ProbeArg;
-use ue_abi::{FTRACE_MAX_PAYLOAD, MAX_FIELDS, MAX_FIELD_ARRAY_SIZE};
+use ue_abi::{FTRACE_MAX_PAYLOAD, MAX_FIELDS, MAX_FIELD_ARRAY_SIZE, USDT_SEMAPHORE_MASK};
 
 impl Tracepoint {
     /// Writes the event if enabled (the write out of line). `fields` must match the declared format, in order.
@@ -54,30 +54,39 @@ macro_rules! by_class {
     }};
 }
 
-/// A site's USDT probe: a `nop` its note describes, called with the record's fixed part and data iovecs (whose
-/// layout the note's arguments name) while the probe's semaphore is non-zero.
-#[doc(hidden)]
-pub type Probe = fn(*const u8, *const u8);
-
 /// Writes `fields` to the kernel (the plain API: whether or not a tracer listens; it has no probe).
 fn write<F: Fields>(tp: &Tracepoint, fields: &F) {
     by_class!(F::FIXED, F::DYN, write_with(tp, F::FIXED, F::DYN, |enc| fields.encode_all(enc), true, None));
 }
 
-/// A macro site's write: to the kernel while its bit is set, to `probe` while the semaphore is non-zero.
+/// A macro site's write: to the kernel while its bit is set, to its probe while the semaphore is non-zero. The
+/// kernel-only write calls nothing before its `writev`, so it saves no registers; the probed one is out of line.
 #[inline(always)]
-fn write_site<F: Fields>(tp: &Tracepoint, probe: Probe, fields: &F) {
-    let (kernel, probed) = tp.listeners();
-    let probe = if probed { Some(probe) } else { None };
+fn write_site<F: Fields, const EXIT: bool>(tp: &Tracepoint, fields: F) {
+    let (word, bit) = tp.listeners::<EXIT>();
+    if word & (bit | USDT_SEMAPHORE_MASK) == bit {
+        by_class!(F::FIXED, F::DYN, write_with(tp, F::FIXED, F::DYN, |enc| fields.encode_all(enc), true, None));
+    } else if word & USDT_SEMAPHORE_MASK != 0 {
+        write_probed(tp, word & bit != 0, fields);
+    }
+}
+
+/// A macro site's write while its probe is attached: to the probe, and to the kernel when `kernel`.
+#[cold]
+#[inline(never)]
+// By value, so that the caller's values reach memory on this path only.
+#[allow(clippy::needless_pass_by_value)]
+fn write_probed<F: Fields>(tp: &Tracepoint, kernel: bool, fields: F) {
+    let probe = tp.probe();
     by_class!(F::FIXED, F::DYN, write_with(tp, F::FIXED, F::DYN, |enc| fields.encode_all(enc), kernel, probe));
 }
 
-/// A macro site's write: its tracepoint, its USDT probe, and the types of its values (a tuple). The write is out
-/// of line and generic over those types only, so the sites of a crate with the same field types share one copy
-/// of the write path, with all of it inlined there (the layout still folds to constant stores). The values are
-/// passed as arguments, in registers where they fit.
+/// A macro site's write: its tracepoint (with its USDT probe), and the types of its values (a tuple); `EXIT` for a
+/// span's exit event. The write is out of line and generic over those only, so the sites of a crate with the same
+/// field types share one copy of the write path, with all of it inlined there (the layout still folds to constant
+/// stores). The values are passed as arguments, in registers where they fit.
 #[doc(hidden)]
-pub struct Site<'t, F>(pub &'t Tracepoint, pub Probe, pub PhantomData<F>);
+pub struct Site<'t, F, const EXIT: bool = false>(pub &'t Tracepoint, pub PhantomData<F>);
 
 /// `(&Site::<(A, B)>(..)).write_site(a, b)` at a site of two fields: `WriteSite2` (this impl) when every type
 /// is a [`Field`](crate::Field), else `WriteNothing2` (an impl for `&T`, one autoref further), which does
@@ -89,10 +98,10 @@ macro_rules! site_writes {
         pub trait $site<$($t),*> {
             fn write_site(&self, $($v: $t),*);
         }
-        impl<$($t: Field),*> $site<$($t),*> for Site<'_, ($($t,)*)> {
+        impl<const EXIT: bool, $($t: Field),*> $site<$($t),*> for Site<'_, ($($t,)*), EXIT> {
             #[inline(always)]
             fn write_site(&self, $($v: $t),*) {
-                $write(self.0, $($v,)* self.1);
+                $write::<EXIT, $($t),*>(self.0, $($v),*);
             }
         }
         #[doc(hidden)]
@@ -105,16 +114,15 @@ macro_rules! site_writes {
         impl<T, $($t),*> $nothing<$($t),*> for &T {}
         #[cold]
         #[inline(never)]
-        fn $write<$($t: Field),*>(tp: &Tracepoint, $($v: $t,)* probe: Probe) {
-            let fields = ($($v,)*);
-            write_site(tp, probe, &fields);
+        fn $write<const EXIT: bool, $($t: Field),*>(tp: &Tracepoint, $($v: $t),*) {
+            write_site::<_, EXIT>(tp, ($($v,)*));
         }
     )*};
 }
 // A site has up to MAX_FIELDS values, each an argument.
 #[allow(clippy::too_many_arguments)]
 mod site_writes {
-    use super::{write_site, Field, Probe, Site, Tracepoint};
+    use super::{write_site, Field, Site, Tracepoint};
     site_writes! {
         WriteSite0 WriteNothing0 write_site0 ();
         WriteSite1 WriteNothing1 write_site1 (T0 v0);
@@ -179,7 +187,8 @@ struct Iovecs<const D: usize> {
 /// without padding).
 #[repr(C)]
 struct Head<const N: usize> {
-    index: u32,
+    /// Written by `send`, once the write index is known.
+    index: MaybeUninit<u32>,
     fixed: [MaybeUninit<u8>; N],
 }
 
@@ -206,7 +215,7 @@ fn write_with<'a, const N: usize, const D: usize>(
     if fixed_len > N {
         return counters::count_dropped(sys::E2BIG);
     }
-    let mut head = Head::<N> { index: 0, fixed: [MaybeUninit::uninit(); N] };
+    let mut head = Head::<N> { index: MaybeUninit::uninit(), fixed: [MaybeUninit::uninit(); N] };
     let mut iov = Iovecs::<D> { head: MaybeUninit::uninit(), data: [[MaybeUninit::uninit(); 2]; D] };
     let first = iov.data.as_mut_ptr().cast::<MaybeUninit<IoVec>>();
     // SAFETY: Iovecs is repr(C) arrays of one element type: `data` is 2·D contiguous iovecs.
@@ -234,7 +243,7 @@ fn write_with<'a, const N: usize, const D: usize>(
     // The head is followed by `fixed_len` bytes all written (`complete`), and `iov` holds a free first iovec then
     // the `ndata` the encoder filled, pointing at dynamic data borrowed for 'a (Encoder's invariant).
     // SAFETY: so send's contract holds, and all of it lives until `send` returns.
-    unsafe { send(tp, &raw mut head.index, 4 + fixed_len, (&raw mut iov).cast::<IoVec>(), 1 + ndata) }
+    unsafe { send(tp, head.index.as_mut_ptr(), 4 + fixed_len, (&raw mut iov).cast::<IoVec>(), 1 + ndata) }
 }
 
 /// The address and length of each fixed array `plan` reads, from the fixed part at `fixed`: the table a
@@ -259,7 +268,7 @@ pub fn probe_array_table<const A2: usize>(plan: &[ProbeArg], fixed: *const u8) -
 /// one `writev`.
 ///
 /// # Safety
-/// `head` points at a u32 followed by the rest of `head_len` initialised bytes; `iov` at `n` iovecs whose
+/// `head` points at room for a u32 (written here) followed by the rest of `head_len` initialised bytes; `iov` at `n` iovecs whose
 /// first is free and whose others point at live data.
 #[inline(always)]
 unsafe fn send(tp: &Tracepoint, head: *mut u32, head_len: usize, iov: *mut IoVec, n: usize) {
