@@ -168,3 +168,20 @@ fn methods_of_two_types_with_one_name_register_and_record_apart() {
     assert_eq!(records("UeMB_new"), ["name=b"]);
     assert!(!ue_runtime::status().to_string().contains("two formats"), "{}", ue_runtime::status());
 }
+
+#[test]
+#[ignore = "needs user_events: cargo xtask test"]
+fn static_sites_give_later_threads_one_context_so_another_thread_unregisters_their_tracepoints() {
+    // The static sites, registered by the main thread before main, hold the process's context (no anchor event
+    // is registered then): a tracepoint a later thread creates joins it, so the main thread can unregister it.
+    assert!(ue_runtime::status().registered > 0, "{}", ue_runtime::status());
+    let tp = std::thread::spawn(|| {
+        ue_runtime::DynamicTracepoint::new("ue_m_thread_ctx", &[("n", ue_runtime::FieldKind::U32)]).unwrap()
+    })
+    .join()
+    .unwrap();
+    assert!(tp.is_registered(), "{}", ue_runtime::status());
+    drop(tp);
+    let s = ue_runtime::status();
+    assert!(s.is_ok(), "unregistered from the main thread: {s}");
+}

@@ -10,7 +10,8 @@
 //! - A descriptor found closed or replaced is forgotten, never closed: the number is the program's now.
 
 use crate::{sys, tracefs};
-use std::ffi::CString;
+use std::borrow::Cow;
+use std::ffi::CStr;
 use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 use std::sync::Mutex;
 
@@ -20,7 +21,7 @@ static FD: AtomicI32 = AtomicI32::new(-1);
 static DEV: AtomicU64 = AtomicU64::new(0);
 static INO: AtomicU64 = AtomicU64::new(0);
 /// Where `FD` was opened, to reopen it without searching (and without allocating) after a loss.
-static PATH: Mutex<Option<CString>> = Mutex::new(None);
+static PATH: Mutex<Option<Cow<'static, CStr>>> = Mutex::new(None);
 
 /// The descriptor is moved to the lowest free number at or above `min(RLIMIT_NOFILE, 1024) - HIGH_GAP`.
 const HIGH_GAP: u64 = 32;
@@ -46,11 +47,15 @@ pub(crate) fn fd() -> RawFd {
 
 /// Opens `user_events_data` (found under tracefs, or at the remembered path), moves it high and makes it the
 /// image's descriptor. Caller holds the registration lock and `FD` is -1.
-pub(crate) fn open() -> Result<(RawFd, String), String> {
+pub(crate) fn open() -> Result<(RawFd, Cow<'static, str>), String> {
     let (fd, path) = tracefs::open_data()?;
-    let fd = adopt(fd).map_err(|e| format!("cannot fstat {path}: {}", std::io::Error::from_raw_os_error(e)))?;
-    *PATH.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = CString::new(path.as_str()).ok();
-    Ok((fd, path))
+    let text = match &path {
+        Cow::Borrowed(c) => c.to_string_lossy(),
+        Cow::Owned(c) => Cow::Owned(c.to_string_lossy().into_owned()),
+    };
+    let fd = adopt(fd).map_err(|e| format!("cannot fstat {text}: {}", std::io::Error::from_raw_os_error(e)))?;
+    *PATH.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(path);
+    Ok((fd, text))
 }
 
 /// Reopens the remembered path after a loss, without allocating. Caller holds the registration lock and `FD`

@@ -1,12 +1,22 @@
 //! The registration lock: serialises registration, renewal, unregistration and the list of run-time
-//! tracepoints. It holds the owner's thread id (0 when free), so a thread never waits for a lock it holds (a
-//! signal handler calling `init()` while its thread registers), and the write path can try it without waiting.
+//! tracepoints. It holds its owner's identity (0 when free: the address of a thread-local, no system call), so a
+//! thread never waits for a lock it holds (a signal handler calling `init()` while its thread registers), and the
+//! write path can try it without waiting.
 //! Fork happens with it held (`hold_for_fork`), so a child never inherits a half-done registration.
 
 use crate::sys;
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-static LOCK: AtomicI32 = AtomicI32::new(0);
+static LOCK: AtomicUsize = AtomicUsize::new(0);
+
+/// The calling thread's identity: the address of its own thread-local (non-zero; constant, without a destructor,
+/// so reading it is safe in a signal handler and while the thread exits), or its thread id if that fails.
+fn me() -> usize {
+    thread_local! {
+        static ME: u8 = const { 0 };
+    }
+    ME.try_with(|m| std::ptr::from_ref(m) as usize).unwrap_or_else(|_| sys::tid() as usize)
+}
 /// Whether `hold_for_fork` took the lock (it does not when the forking thread already holds it).
 static HELD_FOR_FORK: AtomicBool = AtomicBool::new(false);
 
@@ -21,7 +31,7 @@ impl Drop for Guard {
 
 /// Waits for the lock; `None` when this thread already holds it (re-entered from a signal handler).
 pub(crate) fn lock() -> Option<Guard> {
-    let me = sys::tid();
+    let me = me();
     loop {
         match LOCK.compare_exchange_weak(0, me, Ordering::Acquire, Ordering::Relaxed) {
             Ok(_) => return Some(Guard(())),
@@ -33,7 +43,7 @@ pub(crate) fn lock() -> Option<Guard> {
 
 /// The lock if it is free now; never waits.
 pub(crate) fn try_lock() -> Option<Guard> {
-    LOCK.compare_exchange(0, sys::tid(), Ordering::Acquire, Ordering::Relaxed).is_ok().then_some(Guard(()))
+    LOCK.compare_exchange(0, me(), Ordering::Acquire, Ordering::Relaxed).is_ok().then_some(Guard(()))
 }
 
 /// Before `fork`: takes the lock unless this thread holds it already.

@@ -2,6 +2,7 @@
 //! grouped by kind. Written by the lifecycle, read by `status()`; never touched by the write path (it locks a
 //! mutex and allocates).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
@@ -16,7 +17,7 @@ struct Group {
 }
 
 struct State {
-    data_file: Option<String>,
+    data_file: Option<Cow<'static, str>>,
     unavailable: Option<String>,
     problems: BTreeMap<&'static str, Group>,
 }
@@ -30,7 +31,7 @@ fn with<R>(f: impl FnOnce(&mut State) -> R) -> R {
 
 /// The `user_events_data` in use, if any.
 pub(crate) fn data_file() -> Option<String> {
-    with(|s| s.data_file.clone())
+    with(|s| s.data_file.as_deref().map(String::from))
 }
 
 /// Why every tracepoint is disabled, if it is.
@@ -38,7 +39,7 @@ pub(crate) fn unavailable() -> Option<String> {
     with(|s| s.unavailable.clone())
 }
 
-pub(crate) fn set_available(data_file: String) {
+pub(crate) fn set_available(data_file: Cow<'static, str>) {
     with(|s| {
         s.data_file = Some(data_file);
         s.unavailable = None;

@@ -14,9 +14,10 @@
 //!   run-time one is freed only after its registration is gone.
 //! - The kernel keeps a process's registrations in a context it attaches to the registering thread and shares
 //!   only with the threads created after it; a thread created before gets a context of its own at its first
-//!   registration, which dies with that thread and which no other thread can unregister from. So [`ANCHOR`] is
-//!   registered first, by the thread that loads the image (the main thread, before `main`, for an executable):
-//!   every thread created afterwards, and every tracepoint it registers, then shares that one context.
+//!   registration, which dies with that thread and which no other thread can unregister from. So the thread
+//!   that loads the image (the main thread, before `main`, for an executable) registers first: the static
+//!   tracepoints, or [`ANCHOR`] when none of them is registered. Every thread created afterwards, and every
+//!   tracepoint it registers, then shares that one context.
 
 use crate::descriptor::{self, Health};
 use crate::lock::{self, Guard};
@@ -57,7 +58,8 @@ pub(crate) fn install_fork_handlers() {
     ATFORK.call_once(|| sys::at_fork(atfork_prepare, atfork_release, atfork_release));
 }
 
-/// An event without fields, registered before the others (see the invariants above); not counted in the status.
+/// An event without fields, registered when no static tracepoint is (see the invariants above); not counted in
+/// the status.
 static ANCHOR: Tracepoint = Tracepoint::new(c"ue_runtime");
 
 /// The run-time tracepoints alive, changed only under the registration lock.
@@ -208,12 +210,18 @@ fn renew_stale(g: &Guard, fd: i32) {
 /// Registers every tracepoint not registered yet: one ioctl each and nothing else (start-up runs this for
 /// every site of the image). A name declared with two formats in this image is told apart from a conflict
 /// with another process only when the kernel refuses one (EADDRINUSE), by a scan for the other declaration.
+/// The anchor is registered only when no static tracepoint is, before the run-time ones (the invariant above).
 fn register_new(g: &Guard, fd: i32) {
-    for tp in all(g).filter(|tp| tp.is_new()) {
+    let register = |tp: &Tracepoint| {
         if let Err((kind, why)) = register_one(fd, tp) {
             fail(tp, kind, why);
         }
+    };
+    TRACEPOINTS.iter().filter(|tp| tp.is_new()).for_each(|tp| register(tp));
+    if ANCHOR.is_new() && !TRACEPOINTS.iter().any(|tp| tp.is_live()) {
+        register(&ANCHOR);
     }
+    all(g).skip(1 + TRACEPOINTS.len()).filter(|tp| tp.is_new()).for_each(register);
 }
 
 /// Another static tracepoint of this image registered under `tp`'s name with another format.

@@ -2,6 +2,7 @@
 //! under debugfs), and what the kernel can tell about a refused registration.
 
 use crate::sys;
+use std::borrow::Cow;
 use std::ffi::{CStr, CString};
 use ue_abi::mounts::{tracing_dirs, USUAL_TRACEFS};
 
@@ -9,13 +10,14 @@ use ue_abi::mounts::{tracing_dirs, USUAL_TRACEFS};
 const USUAL: &CStr = c"/sys/kernel/tracing/user_events_data";
 const _: () = assert!(USUAL.to_bytes().len() == USUAL_TRACEFS.len() + "/user_events_data".len());
 
-/// Opens `user_events_data` (`O_RDWR | O_CLOEXEC`), or says in plain words why it cannot.
-pub(crate) fn open_data() -> Result<(i32, String), String> {
+/// Opens `user_events_data` (`O_RDWR | O_CLOEXEC`) and says where, or says in plain words why it cannot. The
+/// usual path allocates nothing.
+pub(crate) fn open_data() -> Result<(i32, Cow<'static, CStr>), String> {
     if let Some(why) = sys::UNSUPPORTED {
         return Err(why.into());
     }
     if let Ok(fd) = sys::open_rdwr(USUAL) {
-        return Ok((fd, USUAL.to_string_lossy().into_owned()));
+        return Ok((fd, Cow::Borrowed(USUAL)));
     }
     let mounts = std::fs::read_to_string("/proc/mounts")
         .map_err(|e| format!("cannot read /proc/mounts ({e}): is /proc mounted?"))?;
@@ -26,9 +28,10 @@ pub(crate) fn open_data() -> Result<(i32, String), String> {
     let mut why = Vec::new();
     for dir in &dirs {
         let path = format!("{dir}/user_events_data");
-        let opened = CString::new(path.as_str()).map_err(|_| sys::EINVAL).and_then(|c| sys::open_rdwr(&c));
+        let opened =
+            CString::new(path.as_str()).map_err(|_| sys::EINVAL).and_then(|c| sys::open_rdwr(&c).map(|fd| (fd, c)));
         match opened {
-            Ok(fd) => return Ok((fd, path)),
+            Ok((fd, c)) => return Ok((fd, Cow::Owned(c))),
             Err(sys::ENOENT) => why.push(format!(
                 "user_events_data not found under the tracefs mounted at {dir} (kernel built without CONFIG_USER_EVENTS?)"
             )),
