@@ -3,7 +3,8 @@
 //! - `clock`: the clock used (CLOCK_MONOTONIC_RAW): its stated resolution and the smallest step observed.
 //! - `time <world> <rounds> <iters> <variant>…`: ns per call of each variant, in interleaved rounds whose order
 //!   rotates by one each round; min and median. `world` installs the `tracing` dispatcher of the tracing rows
-//!   (`none`, `level`, `target`: one process each, as a program has one global dispatcher).
+//!   (`none`, `level`, `target`: one process each, as a program has one global dispatcher), or attaches
+//!   bpftrace to the enabled rows' USDT probes (`bpftrace`, test bed) and prints what it counted.
 //! - `count <variant> <iters>`: runs one variant's loop once (after its world's setup), for callgrind.
 //! - `callgrind <iters> <variant>…`: user-space instructions per call of each variant: callgrind's total for
 //!   `2·iters` minus that for `iters` calls, divided by `iters` (set-up, start-up and exit cancel out; nothing
@@ -157,6 +158,17 @@ fn en_ue(n: u64, s: &str) {
     }
 }
 
+/// The same site as `en_ue` on an event no tracefs client enables: only its USDT probe listens (the `bpftrace`
+/// world, or its semaphore set by hand).
+#[inline(never)]
+fn en_ue_probed(n: u64, s: &str) {
+    let d: &[u8] = black_box(&DATA);
+    for i in 0..n {
+        let i = black_box(i);
+        tracepoint!(bench_probed, a: u32 = i as u32, b: u64 = i, s: &str = s, d: &[u8] = d);
+    }
+}
+
 /// A program registering by hand: its descriptor and write index.
 struct Raw {
     fd: i32,
@@ -285,6 +297,10 @@ const VARIANTS: &[(&str, Loop)] = &[
     ("en_ue", en_ue),
     ("en_tpc_user", en_tpc_user),
     ("en_tpc_layout", en_tpc_layout),
+    ("en_ue_probed", en_ue_probed),
+    // The probe's semaphore set by hand (as a uprobe would, with no trap), for callgrind.
+    ("en_ue_sem", en_ue),
+    ("en_ue_probed_sem", en_ue_probed),
 ];
 
 fn variant(name: &str) -> Loop {
@@ -295,7 +311,8 @@ fn variant(name: &str) -> Loop {
 fn world(w: &str) {
     use tracing_subscriber::prelude::*;
     match w {
-        "none" => {}
+        // No dispatcher; with `bpftrace`, bpftrace attaches to the USDT probes after setup (`Bpftrace`).
+        "none" | "bpftrace" => {}
         // An event filtered out by the subscriber's level: the static max level check.
         "level" => tracing_subscriber::registry()
             .with(
@@ -310,6 +327,57 @@ fn world(w: &str) {
             .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
             .init(),
         _ => panic!("unknown world {w}"),
+    }
+}
+
+/// The enable word of this binary's event `name` (its low 16 bits: the USDT probe's semaphore).
+fn word_of(name: &str) -> &'static AtomicU32 {
+    let tp = ue_runtime::TRACEPOINTS.iter().find(|t| t.name() == name).expect("a bench event");
+    tp.enable_word()
+}
+
+const SEMAPHORE: u32 = ue_runtime::abi::USDT_SEMAPHORE_MASK;
+
+/// bpftrace counting both bench probes of this process, attached (every semaphore up) when `start` returns.
+struct Bpftrace(std::process::Child);
+
+impl Bpftrace {
+    fn start() -> Bpftrace {
+        let exe = std::env::current_exe().expect("own path").display().to_string();
+        let script = format!(
+            "usdt:{exe}:ue:bench_enabled /pid == {pid}/ {{ @enabled = count(); }} \
+             usdt:{exe}:ue:bench_probed /pid == {pid}/ {{ @probed = count(); }}",
+            pid = std::process::id()
+        );
+        let child = std::process::Command::new("bpftrace")
+            .args(["-e", &script])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("bpftrace (the bed installs it)");
+        let t0 = std::time::Instant::now();
+        while ["bench_enabled", "bench_probed"].iter().any(|n| word_of(n).load(Relaxed) & SEMAPHORE == 0) {
+            assert!(t0.elapsed().as_secs() < 300, "bpftrace did not attach");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        Bpftrace(child)
+    }
+
+    /// Stops it (SIGINT: it prints its maps) and prints each probe's count as `figure probe_hits.<event>`.
+    fn stop(mut self) {
+        use std::io::Read;
+        // SAFETY: kill(2) on our own child's pid.
+        unsafe { libc::kill(self.0.id() as i32, libc::SIGINT) };
+        let mut out = String::new();
+        let _ = self.0.stdout.take().expect("piped").read_to_string(&mut out);
+        let st = self.0.wait().expect("bpftrace");
+        assert!(st.success(), "bpftrace: {st}\n{out}");
+        for key in ["enabled", "probed"] {
+            let n: u64 = out
+                .lines()
+                .find_map(|l| l.strip_prefix(&format!("@{key}: ")))
+                .map_or(0, |v| v.trim().parse().expect("a count"));
+            println!("figure probe_hits.bench_{key} {n}");
+        }
     }
 }
 
@@ -403,17 +471,27 @@ fn clock() {
 fn time(w: &str, rounds: usize, iters: u64, names: &[String]) {
     world(w);
     setup(names.iter().any(|n| n.starts_with("en_")));
+    let probes = (w == "bpftrace").then(Bpftrace::start);
     let loops: Vec<Loop> = names.iter().map(|n| variant(n)).collect();
     ns_per_tick(); // calibrated (and shown) before the rounds
     ue_test_support::clock::interleaved(rounds, iters, names, |j, n| loops[j](n, NAME));
     if names.iter().any(|n| n.starts_with("en_")) {
         println!("figure dropped_writes {}", ue_runtime::status().dropped_writes);
     }
+    if let Some(p) = probes {
+        // Every row ran iters / 10 once (warm-up), then iters a round.
+        println!("figure probe_expected {}", iters / 10 + rounds as u64 * iters);
+        p.stop();
+    }
 }
 
 fn count(name: &str, iters: u64) {
     world(world_of(name));
     setup(name.starts_with("en_"));
+    if let Some(site) = name.strip_suffix("_sem") {
+        let event = if site == "en_ue_probed" { "bench_probed" } else { "bench_enabled" };
+        word_of(event).fetch_add(1, Relaxed);
+    }
     variant(name)(iters, NAME);
 }
 

@@ -146,8 +146,7 @@ pub(crate) fn log_after_pass() {
     if !register::take_pass() {
         return;
     }
-    static LOG: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    if *LOG.get_or_init(|| std::env::var_os("UE_LOG").is_some_and(|v| v == "1")) {
+    if sys::env_is(c"UE_LOG", b"1") {
         use std::io::Write;
         // Not eprintln!: a closed stderr must not panic the program.
         let _ = writeln!(std::io::stderr(), "ue: {}", status().summary());

@@ -10,7 +10,8 @@ pub(crate) use libc::{E2BIG, EACCES, EADDRINUSE, EAGAIN, EBADF, EINVAL, EMFILE, 
 pub(crate) const UNSUPPORTED: Option<&str> = None;
 
 /// Runs `$load` from `.init_array` (before `main`, or when a shared library loads) and `$unload` from
-/// `.fini_array` (at exit, or when it unloads).
+/// `.fini_array` (at exit, or when it unloads). Priority 101, the first not reserved for the C runtime (std's
+/// argument set-up is 99): before every constructor of default priority, so their events are registered.
 macro_rules! constructor {
     ($load:path, $unload:path) => {
         extern "C" fn __ue_on_load() {
@@ -20,7 +21,7 @@ macro_rules! constructor {
             $unload();
         }
         #[used]
-        #[link_section = ".init_array"]
+        #[link_section = ".init_array.00101"]
         static INIT: extern "C" fn() = __ue_on_load;
         #[used]
         #[link_section = ".fini_array"]
@@ -166,4 +167,14 @@ pub(crate) fn pin_library(addr: *const u8) -> bool {
     }
     // SAFETY: dlopen with RTLD_NOLOAD only references an object already loaded: this one, by its loader name.
     !unsafe { libc::dlopen(ours.dli_fname, libc::RTLD_NOW | libc::RTLD_NOLOAD | libc::RTLD_NODELETE) }.is_null()
+}
+
+/// Whether environment variable `name` is set to `value`: libc's `getenv`, which takes no lock and allocates
+/// nothing (std's takes its environment lock; the program's own `setenv` from another thread at the same time
+/// is the race every `getenv` has).
+pub(crate) fn env_is(name: &CStr, value: &[u8]) -> bool {
+    // SAFETY: name is NUL-terminated; getenv returns NULL or a NUL-terminated string of the environment.
+    let v = unsafe { libc::getenv(name.as_ptr()) };
+    // SAFETY: a non-NULL result is a valid C string, read at once.
+    !v.is_null() && unsafe { CStr::from_ptr(v) }.to_bytes() == value
 }

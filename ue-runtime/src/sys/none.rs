@@ -94,3 +94,8 @@ pub(crate) fn in_shared_object(_: *const u8) -> bool {
 pub(crate) fn pin_library(_: *const u8) -> bool {
     false
 }
+
+/// Whether environment variable `name` is set to `value`.
+pub(crate) fn env_is(name: &CStr, value: &[u8]) -> bool {
+    name.to_str().ok().and_then(std::env::var_os).is_some_and(|v| v.as_encoded_bytes() == value)
+}

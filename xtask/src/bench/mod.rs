@@ -18,6 +18,7 @@ mod report;
 mod spans;
 mod startup;
 mod tracing;
+mod usdt;
 
 use crate::sys::{self, Result};
 use crate::vm;
@@ -57,6 +58,14 @@ const EN_ROWS: &[(&str, &str)] = &[
     ("en_tpc_user", "`tracepoint` crate as its users drive it (one iovec per value, 8)"),
     ("en_tpc_layout", "`tracepoint` crate with ue's layout (fixed part packed, 5 iovecs)"),
 ];
+/// The rows timed with bpftrace attached to both ue events' probes; the callgrind row of each ue one (its
+/// semaphore set by hand, as the uprobe sets it, with no trap) is `<row>_sem`.
+const PROBE_ROWS: &[(&str, &str)] = &[
+    ("en_floor", "raw `writev` by hand (the floor; no probe)"),
+    ("en_ue", "ue `tracepoint!`, event enabled through tracefs and its probe attached: both"),
+    ("en_ue_probed", "ue `tracepoint!`, only its probe attached (no tracefs client)"),
+];
+const PROBE_SEM_ROWS: &[&str] = &["en_ue_sem", "en_ue_probed_sem"];
 
 type Figures = BTreeMap<String, f64>;
 /// Figures kept as text (`clocksource`).

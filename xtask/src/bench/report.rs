@@ -48,13 +48,13 @@ impl<'a> Report<'a> {
         Report { f, text, accel }
     }
 
-    fn g(&self, k: &str) -> f64 {
+    pub(super) fn g(&self, k: &str) -> f64 {
         self.f.get(k).copied().unwrap_or(f64::NAN)
     }
 
-    /// Start-up cost of ue at n: first constructor to main, minus the empty program's.
+    /// Start-up cost of ue at n: its constructor, timed by the constructors just before and after it.
     fn ue_startup(&self, n: usize, stat: &str) -> f64 {
-        self.g(&format!("startup_us.ue_{n}.{stat}")) - self.g(&format!("startup_us.empty.{stat}"))
+        self.g(&format!("startup_us.ue_{n}.{stat}"))
     }
 
     pub fn markdown(&self) -> String {
@@ -176,17 +176,19 @@ impl<'a> Report<'a> {
             g("bed.dropped_writes"),
         );
 
+        super::usdt::section(self, w);
+
         let _ = writeln!(w, "## 3. Start-up registration (test bed)\n");
         let _ = writeln!(
             w,
             "Generated programs: `ue_N` declares N sites with `tracepoint!` as users write them (each in its own \
-             function, called once from `main`) and measures, in-process, the time from its first constructor \
-             (priority 0, before ue's and std's) to `main`; `empty` measures the same span with no tracepoint, \
-             which is subtracted. `raw_N` opens `user_events_data` and registers the same N formats (static \
-             strings, no formatting) with a `DIAG_IOCSREG` loop, timed around the open and the loop. \
-             {STARTUP_RUNS} runs of each, interleaved and rotated; before each run the bench waits until the \
-             kernel has deleted every `bench_s_*` event of the previous one (`user_events_status`). Empty \
-             program: {:.0} µs min, {:.0} µs median.\n",
+             function, called once from `main`) and measures, in-process, ue's constructor (priority 101): the \
+             time from a constructor of priority 100 to one of priority 102. `raw_N` opens `user_events_data` \
+             and registers the same N formats (static strings, no formatting) with a `DIAG_IOCSREG` loop, timed \
+             around the open and the loop. {STARTUP_RUNS} runs of each, interleaved and rotated; before each run \
+             the bench waits until the kernel has deleted every `bench_s_*` event of the previous one \
+             (`user_events_status`). For scale, a program without tracepoints spends {:.0} µs (min; median \
+             {:.0}) from its first constructor to `main`.\n",
             g("startup_us.empty.min"),
             g("startup_us.empty.median")
         );
@@ -199,9 +201,9 @@ impl<'a> Report<'a> {
             let (umin, umed) = (self.ue_startup(n, "min"), self.ue_startup(n, "median"));
             let (rmin, rmed) = (g(&format!("startup_us.raw_{n}.min")), g(&format!("startup_us.raw_{n}.median")));
             let (qmin, qmed) = (umin / rmin, umed / rmed);
-            let target = if n == 1 { 1.2 } else { 1.1 };
-            // A median cost at or below zero: the empty program's own noise is larger than ue's cost.
-            let ok = qmin <= target && qmed <= target && qmed > 0.0;
+            // At one tracepoint the fixed cost (issue 20); at many, the cost per tracepoint.
+            let target = if n == 1 { 1.5 } else { 1.1 };
+            let ok = qmin <= target && qmed <= target;
             let _ = writeln!(
                 w,
                 "| {n} | {umin:.0} | {umed:.0} | {rmin:.0} | {rmed:.0} | {qmin:.2} | {qmed:.2} | ≤ {target}: {} |",
@@ -210,11 +212,11 @@ impl<'a> Report<'a> {
         }
         let _ = writeln!(
             w,
-            "\nThe cost of ue at N is its span minus the empty program's (min minus min, median minus median); \
-             where the empty program's spread exceeds ue's cost the median difference is meaningless (at or below \
-             zero) and only the min is read."
+            "\nBeyond the raw loop's `open` and `DIAG_IOCSREG`s, ue's constructor makes four system calls: \
+             `prlimit` and `fcntl(F_DUPFD_CLOEXEC)` + `close` move its descriptor high (so that a program closing \
+             low numbers does not close it), and `fstat` records the descriptor's identity (to tell when the \
+             program closed or replaced it).\n"
         );
-        let _ = writeln!(w);
 
         let _ = writeln!(w, "## 4. Compile time and code size\n");
         let _ = writeln!(
@@ -311,7 +313,9 @@ impl<'a> Report<'a> {
              the hand-written check does ({:.1} instructions). An enabled event (u32, u64, 16-byte string, 32-byte slice) is one `writev` of \
              {:.1} user-space instructions, against {:.1} for the same `writev` written by hand and {:.1} for \
              Microsoft's `tracepoint` crate with the same layout (§2); in the test bed's time, ue is {:.3}× the \
-             hand-written `writev` (median), with no heap allocation. Registering 1,000 tracepoints before `main` \
+             hand-written `writev` (median), with no heap allocation. With bpftrace attached to the site's USDT \
+             probe the same event takes {:.2}× the hand-written `writev`'s time when ftrace has it enabled too, \
+             and {:.2}× with only the probe (a uprobe trap, no `writev`). Registering 1,000 tracepoints before `main` \
              takes {:.2}× the time of a raw `DIAG_IOCSREG` loop (median; §3), and a site costs {:.2} ms of release build \
              time against {:.2} ms for `tracing::info!` with the same fields (§4).",
             g("bed.ir.loop_ue"),
@@ -324,6 +328,8 @@ impl<'a> Report<'a> {
             g("bed.ir.en_floor"),
             g("bed.ir.en_tpc_layout"),
             g("bed.ns.en_ue.median") / g("bed.ns.en_floor.median"),
+            g("bed.usdt.ns.en_ue.median") / g("bed.usdt.ns.en_floor.median"),
+            g("bed.usdt.ns.en_ue_probed.median") / g("bed.usdt.ns.en_floor.median"),
             self.ue_startup(1000, "median") / g("startup_us.raw_1000.median"),
             (g(&format!("compile_s.ue.release.{COMPILE_SITES}")) - g(&format!("compile_s.none.release.{COMPILE_SITES}")))
                 * 1000.0

@@ -38,16 +38,22 @@ fn now_ns() -> u64 {
 }
 static T0: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 extern "C" fn first() { T0.store(now_ns(), std::sync::atomic::Ordering::Relaxed); }
-// Priority 0: before every other constructor (ue's, std's), so the gap to main holds all of them.
+// Priority 100: just before ue's (101), after std's (99).
 #[used]
-#[link_section = ".init_array.00000"]
+#[link_section = ".init_array.00100"]
 static FIRST: extern "C" fn() = first;
+static T1: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+extern "C" fn after_ue() { T1.store(now_ns(), std::sync::atomic::Ordering::Relaxed); }
+// Priority 102: just after ue's.
+#[used]
+#[link_section = ".init_array.00102"]
+static AFTER_UE: extern "C" fn() = after_ue;
 "#;
 
-/// Start-up programs: N `tracepoint!` sites as users write them (ue registers before main; the time is from
-/// the first constructor to main), the same N formats registered by a raw DIAG_IOCSREG loop over static
-/// strings (timed around open and the loop), and an empty program (first constructor to main: what every
-/// program pays, subtracted from ue's).
+/// Start-up programs: N `tracepoint!` sites as users write them (ue registers from its constructor, priority
+/// 101; the time is from a constructor just before it, priority 100, to one just after, 102), the same N
+/// formats registered by a raw DIAG_IOCSREG loop over static strings (timed around open and the loop), and an
+/// empty program (first constructor to main: what every program pays before `main`, for scale).
 fn programs() -> Result<PathBuf> {
     let mut bins = vec![(
         "empty".to_string(),
@@ -68,7 +74,7 @@ fn programs() -> Result<PathBuf> {
         let _ = writeln!(
             ue,
             "static SITES: [fn(u32, u64, &str); {n}] = [{calls}];\n\
-             fn main() {{\n    let t1 = now_ns();\n    for (i, s) in SITES.iter().enumerate() {{ s(i as u32, 1, \"x\"); }}\n    \
+             fn main() {{\n    let t1 = T1.load(std::sync::atomic::Ordering::Relaxed);\n    for (i, s) in SITES.iter().enumerate() {{ s(i as u32, 1, \"x\"); }}\n    \
              let st = ue_runtime::status();\n    assert_eq!(st.registered, {n}, \"{{st}}\");\n    \
              println!(\"startup_ticks {{}}\", t1 - T0.load(std::sync::atomic::Ordering::Relaxed));\n}}"
         );
