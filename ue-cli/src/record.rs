@@ -90,6 +90,10 @@ pub fn run(opts: Options) -> Result<i32, String> {
     let first = opts.output.as_deref().map(|o| if opts.ring.is_some() { flight::path(o, 1) } else { o.into() });
     let mut out = Output { json: opts.json, sink: Sink::create(first.as_deref())?, records: 0 };
 
+    if opts.ring.is_some() {
+        // From before anything is set up: a SIGUSR2 otherwise ends `ue` with the instance left behind.
+        flight::catch_sigusr2();
+    }
     let fs = Tracefs::find()?;
     remove_stale_instances(&fs);
     let mut session = Session::start(&fs)?;
@@ -131,9 +135,6 @@ pub fn run(opts: Options) -> Result<i32, String> {
     session.open_pipes()?;
 
     install_signal_handlers();
-    if flight.is_some() {
-        flight::catch_sigusr2();
-    }
     let mut target = match attached {
         Some(a) => {
             let n = session.enabled.len();
@@ -610,8 +611,8 @@ impl Session {
     }
 
     /// A flight recorder's snapshot: the buffers stopped, read to their end into the snapshot's output, its
-    /// summary (`--json`) and its line on stderr; then, unless it is the `last`, the buffers restarted and the
-    /// next snapshot's output created.
+    /// summary (`--json`); then, unless it is the `last`, the buffers restarted and the next snapshot's output
+    /// created; last its line on stderr.
     fn snapshot(&mut self, f: &mut Flight, out: &mut Output, last: bool) -> Result<(), WriteError> {
         f.pause().map_err(WriteError::Failed)?;
         self.drain(out)?;
@@ -620,11 +621,12 @@ impl Session {
             out.sink.line(&taken.json_summary())?;
         }
         out.sink.flush()?;
-        warn(&format!("ue record: {}", taken.words()));
         if !last {
             f.resume().map_err(WriteError::Failed)?;
             *out = Output { json: out.json, sink: f.sink().map_err(WriteError::Failed)?, records: 0 };
         }
+        // Said once recording is on again: what is written from then on goes to the next snapshot.
+        warn(&format!("ue record: {}", taken.words()));
         Ok(())
     }
 }

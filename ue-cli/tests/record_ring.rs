@@ -140,3 +140,15 @@ fn sigusr2_writes_what_came_since_the_last_snapshot_to_a_file_of_its_own() {
     assert_nothing_left(&["user_events/ue_phase"]);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+#[ignore = "needs user_events: cargo xtask test"]
+fn without_an_output_file_the_snapshot_is_printed_as_text() {
+    let (code, out, err) = run(ue().args(["record", "--ring", "64K", "--"]).arg(example("flood")).arg("10"));
+    assert_eq!(code, 0, "{err}");
+    let ev = events_of(&out);
+    let pad = "pad=\"0123456789abcdef0123456789abcdef\"";
+    assert_eq!(ev, (0..10).map(|i| ("user_events:ue_flood".to_string(), format!("i={i} {pad}"))).collect::<Vec<_>>());
+    assert!(err.contains("ue record: snapshot 1: 10 records to standard output; none overwritten"), "{err}");
+    assert_nothing_left(&["user_events/ue_flood"]);
+}
