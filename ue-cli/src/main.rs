@@ -1,9 +1,8 @@
 //! `ue`: the events compiled into binaries, the user events of this machine, and recording a command's events.
 //!
 //! Exit status: 0 on success; `ue record` returns the command's status (128 + N when signal N ended it; 0 for
-//! `-p` processes); 1 when
-//! `ue` itself fails (the message says what to do), a write to its output included; 2 for a usage error. A closed
-//! output (`| head`) ends it quietly with 0.
+//! `-p` processes); 1 when `ue` itself fails (the message says what to do), a write to its output included; 2 for
+//! a usage error. A closed output (`| head`) ends it quietly with 0.
 
 use clap::{Parser, Subcommand};
 use std::ffi::OsString;

@@ -162,6 +162,10 @@ pub fn run(opts: Options) -> Result<i32, String> {
     };
     let (status, failed) = match status {
         Some(status) => {
+            if let Target::Running(_) = target {
+                // They go on writing: the recording ends now, so that the last read ends too.
+                let _ = tracefs::write(&session.instance.join(tracefs::TRACING_ON), "0");
+            }
             let last = match flight.as_mut() {
                 None => session.drain(&mut out),
                 Some(f) => session.snapshot(f, &mut out, true),

@@ -152,3 +152,37 @@ fn without_an_output_file_the_snapshot_is_printed_as_text() {
     assert!(err.contains("ue record: snapshot 1: 10 records to standard output; none overwritten"), "{err}");
     assert_nothing_left(&["user_events/ue_flood"]);
 }
+
+#[test]
+#[ignore = "needs user_events: cargo xtask test"]
+fn a_running_process_is_flight_recorded_until_it_exits() {
+    let dir = scratch("pid");
+    let base = dir.join("p");
+    let mut prog = Phased::start(std::process::Command::new(example("phases")).args(["100", "0"]));
+    let mut rec = ue()
+        .args(["record", "--json", "--ring", "64K", "-o"])
+        .arg(&base)
+        .arg("-p")
+        .arg(prog.pid().to_string())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = std::io::BufReader::new(rec.stderr.take().unwrap());
+    line_with(&mut err, "ue record: recording pid");
+    prog.phase(1);
+    // SAFETY: kill has no memory preconditions; the pid is our child's (ue), not yet reaped.
+    assert_eq!(unsafe { libc::kill(rec.id() as i32, libc::SIGUSR2) }, 0);
+    line_with(&mut err, "ue record: snapshot 1: 100 records to ");
+    prog.end();
+    let status = rec.wait().unwrap();
+    let rest = std::io::read_to_string(err).unwrap();
+    assert_eq!(status.code(), Some(0), "{rest}");
+    let (one, _) = records_and_summary(&std::fs::read_to_string(snapshot(&base, 1)).unwrap());
+    assert_eq!(sequence(&one, "user_events:ue_phase", Some(1)), (0..100).collect::<Vec<_>>());
+    assert!(one.iter().all(|r| r["pid"] == prog.pid()));
+    let (two, s2) = records_and_summary(&std::fs::read_to_string(snapshot(&base, 2)).unwrap());
+    assert_eq!((two.len(), &s2["snapshot"]), (0, &2.into()), "nothing since: {s2}");
+    assert!(rest.contains("ue record: snapshot 2: 0 records to "), "{rest}");
+    assert_nothing_left(&["user_events/ue_phase"]);
+    std::fs::remove_dir_all(dir).unwrap();
+}
