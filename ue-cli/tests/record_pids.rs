@@ -140,3 +140,52 @@ fn a_running_ue_tracing_program_is_recorded_by_the_events_it_registered_and_nobo
     assert!(recs.iter().all(|r| r["pid"] == pid), "only the process's records: {out}");
     assert!(!out.contains("ue_t_pid_bystander"), "{out}");
 }
+
+#[test]
+#[ignore = "needs user_events: cargo xtask test"]
+fn a_process_ue_may_not_trace_is_refused_before_anything_is_set_up() {
+    use std::os::unix::process::CommandExt;
+    // A copy uid 65534 can run wherever the checkout is, run as that user against init (root's).
+    let public = ue_test_support::Public::new();
+    let ue_copy = public.copy(env!("CARGO_BIN_EXE_ue").as_ref());
+    let mut cmd = std::process::Command::new(&ue_copy);
+    cmd.current_dir("/").args(["record", "-p", "1"]);
+    // SAFETY: setgid/setuid are async-signal-safe; the child only drops privileges before exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::setgid(65534) != 0 || libc::setuid(65534) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        })
+    };
+    let (code, out, err) = run(&mut cmd);
+    assert_eq!((code, out.as_str()), (1, ""), "{err}");
+    assert_eq!(
+        err,
+        "ue: record: -p 1: ue may not trace this process (permission denied on /proc/1/exe): run as root (sudo ue …)\n"
+    );
+    assert_nothing_left(&[]);
+}
+
+#[test]
+#[ignore = "needs user_events: cargo xtask test"]
+fn a_failed_write_ends_the_recording_and_leaves_the_process_running() {
+    let mut a = Phased::start(std::process::Command::new(example("phases")).args(["5", "5"]));
+    let mut rec = record_pids(&[a.pid()], std::path::Path::new("/dev/full"));
+    let mut err = std::io::BufReader::new(rec.stderr.take().unwrap());
+    line_with(&mut err, "ue record: recording pid");
+    a.phase(1);
+    let status = rec.wait().unwrap();
+    let rest = std::io::read_to_string(err).unwrap();
+    assert_eq!(status.code(), Some(1), "{rest}");
+    let said = format!(
+        "ue: record: cannot write to /dev/full: No space left on device (os error 28); pid {} left running, no \
+         longer recorded\n",
+        a.pid()
+    );
+    assert_eq!(rest, said);
+    assert_eq!(a.child.try_wait().unwrap(), None, "the process goes on");
+    assert_nothing_left(&[]);
+    a.phase(2);
+}
