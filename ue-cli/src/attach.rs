@@ -6,8 +6,9 @@
 //! through `/proc/PID/root`, so a process in another mount namespace is read right).
 //!
 //! `ue` registers none of them: the kernel sets a process's enable words only for the registrations the process
-//! made itself, so `-p` records the events the processes registered (ue-runtime's before `main`, ue-tracing's as
-//! each callsite first fires), enabled in the instance as they appear. The instance's pid filter
+//! made itself, so `-p` records the events of those names (or `-e`'s) that the processes registered
+//! (ue-runtime's before `main`, ue-tracing's as each callsite first fires), enabled in the instance as they
+//! appear. The files are read once: a library loaded later is found only through `-e`. The instance's pid filter
 //! (`set_event_pid`, with `event-fork`) holds every thread of the processes, and the kernel adds the tasks they
 //! start later.
 
