@@ -1,8 +1,8 @@
 //! `ue`: the events compiled into binaries, the user events of this machine, and recording a command's events.
 //!
-//! Exit status: 0 on success; `ue record` returns the command's status (128 + N when signal N ended it); 1 when
-//! `ue` itself fails (the message says what to do), a write to its output included; 2 for a usage error. A closed
-//! output (`| head`) ends it quietly with 0.
+//! Exit status: 0 on success; `ue record` returns the command's status (128 + N when signal N ended it; 0 for
+//! `-p` processes); 1 when `ue` itself fails (the message says what to do), a write to its output included; 2 for
+//! a usage error. A closed output (`| head`) ends it quietly with 0.
 
 use clap::{Parser, Subcommand};
 use std::ffi::OsString;
@@ -33,8 +33,9 @@ enum Cmd {
         #[arg(long, requires = "files")]
         check: bool,
     },
-    /// Run a command and print its events, from the first one: one line per event (`time pid event
-    /// field=value …`, text quoted, bytes in hex) or one JSON object per line. Needs root.
+    /// Run a command and print its events, from the first one (or those of running processes, -p): one line per
+    /// event (`time pid tid event field=value …`, text quoted, bytes in hex) or one JSON object per line. Needs
+    /// root.
     Record {
         /// Record only events whose name (or `system:name`) matches this shell pattern; repeatable.
         /// Without it: every event of the command's binaries.
@@ -58,11 +59,22 @@ enum Cmd {
         /// Exit with status 1 when any record was lost (the buffer overflowed), whatever the command's status.
         #[arg(long)]
         strict: bool,
-        /// Write the events to this file instead of standard output (which the command shares).
+        /// Write the events to this file instead of standard output (which the command shares); with --ring, each
+        /// snapshot to FILE.1, FILE.2, …
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Flight recorder: keep the last SIZE of records (`64M`, `512K`: all CPUs' buffers together) in the
+        /// kernel's overwrite buffers, unread; write them out on SIGUSR2 and at exit, each snapshot on its own
+        /// (README: what a snapshot holds and loses).
+        #[arg(long, value_name = "SIZE", value_parser = ue_cli::flight::parse_size, conflicts_with = "buffer_size")]
+        ring: Option<u64>,
+        /// Record these running processes (and the tasks they start) instead of a command, until they have all
+        /// exited or Ctrl-C: the events they registered themselves.
+        #[arg(short = 'p', long = "pid", value_name = "PID[,PID…]", value_delimiter = ',', num_args = 1,
+              value_parser = clap::value_parser!(i32).range(1..), conflicts_with = "command")]
+        pids: Vec<i32>,
         /// The command and its arguments (after `--`).
-        #[arg(required = true, last = true, value_name = "COMMAND")]
+        #[arg(required_unless_present = "pids", last = true, value_name = "COMMAND")]
         command: Vec<OsString>,
     },
     /// Say whether user_events is usable here and, if not, why.
@@ -74,11 +86,23 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Cmd::List { files, .. } if files.is_empty() => list_machine(),
         Cmd::List { files, check } => list_files(&files, check),
-        Cmd::Record { events, events_from, json, filter, buffer_size, strict, output, command } => globs(&events)
-            .and_then(|globs| {
+        Cmd::Record { events, events_from, json, filter, buffer_size, strict, output, ring, pids, command } => {
+            globs(&events).and_then(|globs| {
                 let buffer_size_kb = buffer_size;
-                record(record::Options { globs, events_from, json, filter, buffer_size_kb, strict, output, command })
-            }),
+                record(record::Options {
+                    globs,
+                    events_from,
+                    json,
+                    filter,
+                    buffer_size_kb,
+                    strict,
+                    output,
+                    ring,
+                    pids,
+                    command,
+                })
+            })
+        }
         Cmd::Status => status(),
     };
     match result {

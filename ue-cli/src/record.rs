@@ -14,13 +14,19 @@
 //!    `format` file, merged by time and printed.
 //! 4. On exit, Ctrl-C, a signal or an error, the instance is removed and the registrations dropped.
 //!
+//! `-p PID[,PID…]` records running processes instead of a command (attach.rs: their events, registered by
+//! themselves, and their threads in the pid filter); `--ring SIZE` keeps the records in the buffers and writes
+//! them out on SIGUSR2 and at exit (flight.rs).
+//!
 //! The output (`-o FILE` or standard output) is opened before anything else is set up. A write to it that fails
 //! ends the recording: the command is stopped (SIGTERM, SIGKILL after [`GRACE`]) rather than left running
 //! untraced, and `ue` says so and exits 1; a closed pipe (`| head`) ends it the same way, quietly, with 0.
 
+use crate::attach::Attached;
 use crate::elf::{self, Entry};
 use crate::escape;
 use crate::filter::{self, Filter};
+use crate::flight::{self, Flight};
 use crate::format::{self, Format, Writer};
 use crate::losses::Losses;
 use crate::output::{warn, Sink, WriteError};
@@ -31,6 +37,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::{CString, OsString};
 use std::io::Read;
 use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus};
 use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
@@ -48,6 +55,10 @@ pub struct Options {
     pub strict: bool,
     /// Where the events go; standard output if none.
     pub output: Option<PathBuf>,
+    /// `--ring SIZE`: the flight recorder's buffers in all, in bytes.
+    pub ring: Option<u64>,
+    /// `-p`: running processes to record instead of `command`.
+    pub pids: Vec<i32>,
     pub command: Vec<OsString>,
 }
 
@@ -65,29 +76,42 @@ const POLL: Duration = Duration::from_millis(50);
 pub const GRACE: Duration = Duration::from_secs(2);
 const INSTANCE_PREFIX: &str = "ue-record-";
 
-/// Records the command's events; returns the command's exit status (128 + signal if a signal ended it).
+/// Records the command's events; returns the command's exit status (128 + signal if a signal ended it), 0 for
+/// `-p` processes.
 #[allow(clippy::needless_pass_by_value)] // the options are the run's: nothing uses them after it
 pub fn run(opts: Options) -> Result<i32, String> {
     let filter = match opts.filter.as_deref() {
         Some(expr) => Some(Filter::parse(expr).map_err(|e| format!("--filter {}: {e}", escape::quoted(expr)))?),
         None => None,
     };
-    let Plan { entries, names, every } = plan(&opts)?;
-    let mut out = Output { json: opts.json, sink: Sink::create(opts.output.as_deref())?, records: 0 };
+    let attached = if opts.pids.is_empty() { None } else { Some(Attached::open(&opts.pids)?) };
+    let Plan { entries, names, every } = plan(&opts, attached.as_ref())?;
+    // The flight recorder's first snapshot file stands for the output: created before anything is set up.
+    let first = opts.output.as_deref().map(|o| if opts.ring.is_some() { flight::path(o, 1) } else { o.into() });
+    let mut out = Output { json: opts.json, sink: Sink::create(first.as_deref())?, records: 0 };
 
+    if opts.ring.is_some() {
+        // From before anything is set up: a SIGUSR2 otherwise ends `ue` with the instance left behind.
+        flight::catch_sigusr2();
+    }
     let fs = Tracefs::find()?;
     remove_stale_instances(&fs);
     let mut session = Session::start(&fs)?;
     session.filter = filter;
     if let Some(kb) = opts.buffer_size_kb {
-        tracefs::write(&session.instance.join("buffer_size_kb"), &kb.to_string())?;
+        tracefs::write(&session.instance.join(tracefs::BUFFER_SIZE_KB), &kb.to_string())?;
     }
-    for e in &entries {
+    let mut flight = match opts.ring {
+        Some(size) => Some(Flight::setup(&session.instance, size, opts.output.as_deref())?),
+        None => None,
+    };
+    // Running processes use their own registrations: ue's would not enable their sites (attach.rs).
+    for e in entries.iter().filter(|_| attached.is_none()) {
         if let Err(why) = session.register(e) {
             warn(&format!("ue record: {why}"));
         }
     }
-    session.filter_to_self()?;
+    session.filter_to(attached.as_ref())?;
     let matcher = |k: &KernelEvent| {
         if every {
             true
@@ -111,49 +135,106 @@ pub fn run(opts: Options) -> Result<i32, String> {
     session.open_pipes()?;
 
     install_signal_handlers();
-    let mut child = Command::new(&opts.command[0])
-        .args(&opts.command[1..])
-        .spawn()
-        .map_err(|e| format!("cannot run {}: {e}", opts.command[0].to_string_lossy()))?;
-    let mut forced = false;
+    let mut target = match attached {
+        Some(a) => {
+            let n = session.enabled.len();
+            warn(&format!("ue record: recording pid {} (events enabled: {n}) until they exit, or Ctrl-C", a.pids()));
+            Target::Running(a)
+        }
+        None => Target::spawn(&opts.command)?,
+    };
     let (status, failed) = loop {
-        if let Err(e) = session.drain(&mut out) {
+        let read = match flight.as_mut() {
+            None => session.drain(&mut out),
+            Some(f) if flight::wanted() => session.snapshot(f, &mut out, false),
+            Some(_) => Ok(()),
+        };
+        if let Err(e) = read {
             break (None, Some(e));
         }
-        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+        if let Some(status) = target.ended(SIGNAL.swap(0, Ordering::Relaxed))? {
             break (Some(status), None);
-        }
-        let sig = SIGNAL.swap(0, Ordering::Relaxed);
-        if sig == libc::SIGTERM || sig == libc::SIGHUP {
-            // SAFETY: kill has no memory preconditions; the pid is our child's, not yet reaped.
-            unsafe { libc::kill(child.id() as libc::pid_t, sig) };
-        } else if sig == libc::SIGINT && SIGNALS.load(Ordering::Relaxed) > 1 && !forced {
-            // The terminal sent the first Ctrl-C to the command too; a second one ends it.
-            let _ = child.kill();
-            forced = true;
         }
         if let Err(e) = session.enable_new(&matcher) {
             warn(&format!("ue record: {e}"));
         }
-        std::thread::sleep(POLL);
+        target.wait();
     };
     let (status, failed) = match status {
-        Some(status) => (Ok(status), session.drain(&mut out).err()),
-        None => (Err(stop(&mut child)), failed),
+        Some(status) => {
+            if let Target::Running(_) = target {
+                // They go on writing: the recording ends now, so that the last read ends too.
+                let _ = tracefs::write(&session.instance.join(tracefs::TRACING_ON), "0");
+            }
+            let last = match flight.as_mut() {
+                None => session.drain(&mut out),
+                Some(f) => session.snapshot(f, &mut out, true),
+            };
+            (Ok(status), last.err())
+        }
+        None => (Err(target.stop()), failed),
     };
-    let losses = Losses::read(&session.instance);
-    if losses.total() > 0 {
-        warn(&format!(
-            "ue record: {}: the trace buffer overflowed (a larger --buffer-size keeps more)",
-            losses.words()
-        ));
-    }
-    let failed = match failed {
-        None if out.json => out.sink.line(&losses.json_summary(out.records)).and_then(|()| out.sink.flush()).err(),
-        f => f,
-    };
+    let (losses, failed) = session.losses(flight.as_ref(), &mut out, failed);
     drop(session);
     verdict(failed, status, opts.strict.then_some(&losses))
+}
+
+/// What is recorded: a command `ue` runs, or processes that already run.
+enum Target {
+    /// The command; whether a second Ctrl-C killed it.
+    Child(Child, bool),
+    Running(Attached),
+}
+
+impl Target {
+    fn spawn(command: &[OsString]) -> Result<Target, String> {
+        let child = Command::new(&command[0])
+            .args(&command[1..])
+            .spawn()
+            .map_err(|e| format!("cannot run {}: {e}", command[0].to_string_lossy()))?;
+        Ok(Target::Child(child, false))
+    }
+
+    /// The status to end with, once the command or every process has exited, or a signal (`sig`, 0 for none)
+    /// ends the recording of running processes; a signal is passed on to the command.
+    fn ended(&mut self, sig: i32) -> Result<Option<ExitStatus>, String> {
+        let (child, forced) = match self {
+            // Running processes go on; `ue` stops recording them.
+            Target::Running(a) => return Ok((sig != 0 || a.wait(Duration::ZERO)).then(|| ExitStatus::from_raw(0))),
+            Target::Child(child, forced) => (child, forced),
+        };
+        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+            return Ok(Some(status));
+        }
+        if sig == libc::SIGTERM || sig == libc::SIGHUP {
+            // SAFETY: kill has no memory preconditions; the pid is our child's, not yet reaped.
+            unsafe { libc::kill(child.id() as libc::pid_t, sig) };
+        } else if sig == libc::SIGINT && SIGNALS.load(Ordering::Relaxed) > 1 && !*forced {
+            // The terminal sent the first Ctrl-C to the command too; a second one ends it.
+            let _ = child.kill();
+            *forced = true;
+        }
+        Ok(None)
+    }
+
+    /// Until the next look: [`POLL`], or less when a running process exits.
+    fn wait(&mut self) {
+        match self {
+            Target::Child(..) => std::thread::sleep(POLL),
+            Target::Running(a) => {
+                a.wait(POLL);
+            }
+        }
+    }
+
+    /// Stops recording early (the output failed): the command is stopped, running processes are left alone.
+    /// Says how, for the message.
+    fn stop(&mut self) -> String {
+        match self {
+            Target::Child(child, _) => stop(child),
+            Target::Running(a) => format!("pid {} left running, no longer recorded", a.pids()),
+        }
+    }
 }
 
 /// The status of the run: the command's, unless output failed or (`strict`) records were lost.
@@ -162,7 +243,6 @@ fn verdict(
     status: Result<ExitStatus, String>,
     strict: Option<&Losses>,
 ) -> Result<i32, String> {
-    use std::os::unix::process::ExitStatusExt;
     let code = |s: ExitStatus| s.code().unwrap_or_else(|| 128 + s.signal().unwrap_or(0));
     match (failed, status) {
         (None, Ok(_)) if strict.is_some_and(|l| l.total() > 0) => {
@@ -187,13 +267,25 @@ struct Plan {
     every: bool,
 }
 
-fn plan(opts: &Options) -> Result<Plan, String> {
-    let shown = escape::text(&opts.command[0].to_string_lossy()).into_owned();
+fn plan(opts: &Options, attached: Option<&Attached>) -> Result<Plan, String> {
     let asked = !opts.events_from.is_empty() || !opts.globs.is_empty();
     let mut entries = Vec::new();
     let mut every = false;
-    match resolve(&opts.command[0]).as_deref().map(elf::events_if_any) {
+    let (shown, found) = if let Some(a) = attached {
+        (format!("pid {}", a.pids()), Some(a.events()))
+    } else {
+        let shown = escape::text(&opts.command[0].to_string_lossy()).into_owned();
+        (shown, resolve(&opts.command[0]).as_deref().map(elf::events_if_any))
+    };
+    match found {
         Some(Ok(Some(e))) => entries.extend(e),
+        Some(Ok(None)) if !asked && attached.is_some() => {
+            every = true;
+            warn(&format!(
+                "ue record: {shown}: no ue_events section in the executable or its libraries: recording the user \
+                 events the processes registered themselves (ue-tracing's), each enabled as it appears"
+            ));
+        }
         Some(Ok(None)) if !asked => {
             every = true;
             warn(&format!(
@@ -382,11 +474,20 @@ impl Session {
         unsafe { ue_abi::register(self.data.as_raw_fd(), word.as_ptr(), text, flags) }.map(|_| ())
     }
 
-    /// Records only `ue` and what it starts: the filter takes our pid and follows forks. The tasks created are
-    /// recorded too (`task:task_newtask`), for the process of each thread.
-    fn filter_to_self(&mut self) -> Result<(), String> {
+    /// Records only `ue` and what it starts (or the running processes, every thread): the filter takes the pids
+    /// and follows forks. The tasks created are recorded too (`task:task_newtask`), for the process of each
+    /// thread.
+    fn filter_to(&mut self, running: Option<&Attached>) -> Result<(), String> {
         tracefs::write(&self.instance.join("options/event-fork"), "1")?;
-        tracefs::write(&self.instance.join("set_event_pid"), &std::process::id().to_string())?;
+        let set = self.instance.join(tracefs::SET_EVENT_PID);
+        match running {
+            None => tracefs::write(&set, &std::process::id().to_string())?,
+            Some(a) => {
+                for (tid, tgid) in a.filter_in(&set)? {
+                    self.threads.known(tid.into(), tgid.into());
+                }
+            }
+        }
         let dir = self.instance.join("events/task/task_newtask");
         if let Ok(fmt) = tracefs::read(&dir.join("format")).map_err(|e| e.to_string()).and_then(|t| Format::parse(&t)) {
             if tracefs::write(&dir.join("enable"), "1").is_ok() {
@@ -484,6 +585,53 @@ impl Session {
             out.records += 1;
         }
         out.sink.flush()
+    }
+}
+
+impl Session {
+    /// The records lost, said on stderr and (`--json`) in the summary line, unless output failed already; a
+    /// flight recorder's snapshots have said theirs.
+    fn losses(
+        &self,
+        flight: Option<&Flight>,
+        out: &mut Output,
+        failed: Option<WriteError>,
+    ) -> (Losses, Option<WriteError>) {
+        if let Some(f) = flight {
+            return (f.lost(), failed);
+        }
+        let losses = Losses::read(&self.instance);
+        if losses.total() > 0 {
+            warn(&format!(
+                "ue record: {}: the trace buffer overflowed (a larger --buffer-size keeps more)",
+                losses.words()
+            ));
+        }
+        let failed = match failed {
+            None if out.json => out.sink.line(&losses.json_summary(out.records)).and_then(|()| out.sink.flush()).err(),
+            f => f,
+        };
+        (losses, failed)
+    }
+
+    /// A flight recorder's snapshot: the buffers stopped, read to their end into the snapshot's output, its
+    /// summary (`--json`); then, unless it is the `last`, the buffers restarted and the next snapshot's output
+    /// created; last its line on stderr.
+    fn snapshot(&mut self, f: &mut Flight, out: &mut Output, last: bool) -> Result<(), WriteError> {
+        f.pause().map_err(WriteError::Failed)?;
+        self.drain(out)?;
+        let taken = f.took(out.records);
+        if out.json {
+            out.sink.line(&taken.json_summary())?;
+        }
+        out.sink.flush()?;
+        if !last {
+            f.resume().map_err(WriteError::Failed)?;
+            *out = Output { json: out.json, sink: f.sink().map_err(WriteError::Failed)?, records: 0 };
+        }
+        // Said once recording is on again: what is written from then on goes to the next snapshot.
+        warn(&format!("ue record: {}", taken.words()));
+        Ok(())
     }
 }
 

@@ -3,8 +3,9 @@
 //! The kernel's `task:task_newtask`, enabled in `ue record`'s instance (so for the command's tree only), names
 //! each new task and its clone flags, written by the creating thread: with `CLONE_THREAD` the new task joins
 //! its creator's process, otherwise it leads a process of its own. Records are merged in time order, so a task's
-//! creation comes before its records. A thread born before the recording (none of the command's) or whose
-//! creation was lost is looked up in `/proc/<tid>/status` while it lives; after that it is unknown.
+//! creation comes before its records. The threads of `-p` processes are told ([`Threads::known`]). Another
+//! thread born before the recording, or one whose creation was lost, is looked up in `/proc/<tid>/status` while
+//! it lives; after that it is unknown.
 
 use std::collections::HashMap;
 
@@ -21,6 +22,11 @@ impl Threads {
     pub fn created(&mut self, parent: i64, child: i64, clone_flags: i64) {
         let tgid = if clone_flags & CLONE_THREAD != 0 { self.tgid(parent) } else { Some(child) };
         self.tgid.insert(child, tgid);
+    }
+
+    /// Thread `tid` of process `tgid`, known from elsewhere (`ue record -p`: the threads that ran before).
+    pub fn known(&mut self, tid: i64, tgid: i64) {
+        self.tgid.insert(tid, Some(tgid));
     }
 
     /// The process of thread `tid`, if known.

@@ -4,6 +4,14 @@ use std::path::{Path, PathBuf};
 use ue_abi::mounts::{tracing_dirs, USUAL_TRACEFS};
 use ue_abi::{MULTI_FORMAT, SINGLE_FORMAT};
 
+/// Control files of a tracefs instance (the kernel's Documentation/trace/ftrace.rst) that more than one part of
+/// `ue record` writes: each CPU's buffer in KiB; the pids whose events are recorded (a list; a write to the file
+/// opened without `O_TRUNC` adds to it); whether records are written at all (`0` stops every CPU's buffer, whose
+/// writers then drop their records without counting them: ring_buffer.c, `ring_buffer_lock_reserve`).
+pub const BUFFER_SIZE_KB: &str = "buffer_size_kb";
+pub const SET_EVENT_PID: &str = "set_event_pid";
+pub const TRACING_ON: &str = "tracing_on";
+
 pub struct Tracefs {
     pub root: PathBuf,
 }

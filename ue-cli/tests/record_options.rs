@@ -96,15 +96,6 @@ fn a_bad_filter_is_refused_with_the_kernel_s_reason_and_nothing_left_behind() {
     );
 }
 
-/// The JSON records and the summary (the last line) of a run.
-fn records_and_summary(out: &str) -> (Vec<serde_json::Value>, serde_json::Value) {
-    let mut v: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).expect(l)).collect();
-    let summary = v.pop().expect("a summary line");
-    assert_eq!(summary["type"], "summary", "{summary}");
-    assert!(v.iter().all(|r| r["type"] == "record"), "only the last line is a summary");
-    (v, summary)
-}
-
 #[test]
 #[ignore = "needs user_events: cargo xtask test"]
 fn a_tiny_buffer_loses_records_and_says_how_many() {

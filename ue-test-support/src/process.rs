@@ -29,6 +29,10 @@ impl Running {
         assert_eq!(line.trim(), "ready", "{name} did not start");
         Running(child)
     }
+
+    pub fn pid(&self) -> i32 {
+        self.0.id() as i32
+    }
 }
 
 impl Drop for Running {

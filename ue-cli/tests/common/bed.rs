@@ -1,5 +1,7 @@
-//! Helpers of the kernel-backed tests of `ue record`: waiting, what a run leaves behind, reading its lines.
+//! Helpers of the kernel-backed tests of `ue record`: waiting, what a run leaves behind, reading its lines, a
+//! paced example program.
 
+use std::io::{BufRead, Write};
 use std::path::Path;
 use std::time::{Duration, Instant};
 use ue_test_support::TRACEFS;
@@ -53,4 +55,70 @@ pub fn processes_with(arg: &str) -> Vec<i32> {
         }
     }
     pids
+}
+
+/// The JSON records and the summary (the last line) of a run.
+pub fn records_and_summary(out: &str) -> (Vec<serde_json::Value>, serde_json::Value) {
+    let mut v: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).expect(l)).collect();
+    let summary = v.pop().expect("a summary line");
+    assert_eq!(summary["type"], "summary", "{summary}");
+    assert!(v.iter().all(|r| r["type"] == "record"), "only the last line is a summary");
+    (v, summary)
+}
+
+/// Reads lines until one contains `what`; returns it (the test fails at the end of input).
+pub fn line_with(r: &mut impl BufRead, what: &str) -> String {
+    let mut seen = String::new();
+    loop {
+        let mut line = String::new();
+        assert!(r.read_line(&mut line).unwrap() != 0, "no line with {what:?} in:\n{seen}");
+        if line.contains(what) {
+            return line.trim_end().to_string();
+        }
+        seen += &line;
+    }
+}
+
+/// examples/phases, started and ready: each [`Phased::phase`] has it write its next phase's events.
+pub struct Phased {
+    pub child: std::process::Child,
+    stdin: Option<std::process::ChildStdin>,
+    stdout: std::io::BufReader<std::process::ChildStdout>,
+}
+
+impl Phased {
+    /// `cmd` runs examples/phases (directly or under `ue record`) with its stdin and stdout piped.
+    pub fn start(cmd: &mut std::process::Command) -> Phased {
+        use std::process::Stdio;
+        let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().expect("start");
+        let (stdin, stdout) = (child.stdin.take(), std::io::BufReader::new(child.stdout.take().unwrap()));
+        let mut p = Phased { child, stdin, stdout };
+        line_with(&mut p.stdout, "ready");
+        p
+    }
+
+    pub fn pid(&self) -> i32 {
+        self.child.id() as i32
+    }
+
+    /// Lets the program write its next phase and waits until it has.
+    pub fn phase(&mut self, k: u32) {
+        writeln!(self.stdin.as_ref().unwrap()).unwrap();
+        line_with(&mut self.stdout, &format!("phase {k} done"));
+    }
+
+    /// Ends its input: the program exits.
+    pub fn end(&mut self) {
+        self.stdin = None;
+    }
+}
+
+impl Drop for Phased {
+    fn drop(&mut self) {
+        self.stdin = None;
+        if self.child.try_wait().ok().flatten().is_none() {
+            let _ = self.child.kill();
+        }
+        let _ = self.child.wait();
+    }
 }
