@@ -61,6 +61,13 @@ enum Cmd {
         /// Write the events to this file instead of standard output (which the command shares).
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
+        /// `perf`: write a perf.data file (`-o FILE`) that `perf script` and `perf report` read, through
+        /// perf_event_open rings (README: perf.data and call stacks).
+        #[arg(long, value_name = "FORMAT", value_parser = ["perf"], conflicts_with = "json")]
+        format: Option<String>,
+        /// With each record, the user-space call stack that wrote it (with `--format perf`).
+        #[arg(short = 'g', long = "call-graph", requires = "format")]
+        call_graph: bool,
         /// The command and its arguments (after `--`).
         #[arg(required = true, last = true, value_name = "COMMAND")]
         command: Vec<OsString>,
@@ -74,11 +81,22 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Cmd::List { files, .. } if files.is_empty() => list_machine(),
         Cmd::List { files, check } => list_files(&files, check),
-        Cmd::Record { events, events_from, json, filter, buffer_size, strict, output, command } => globs(&events)
-            .and_then(|globs| {
-                let buffer_size_kb = buffer_size;
-                record(record::Options { globs, events_from, json, filter, buffer_size_kb, strict, output, command })
-            }),
+        Cmd::Record { events, events_from, json, filter, buffer_size, strict, output, format, call_graph, command } => {
+            globs(&events).and_then(|globs| {
+                let (buffer_size_kb, perf) = (buffer_size, format.map(|_| record::Perf { call_graph }));
+                record(record::Options {
+                    globs,
+                    events_from,
+                    json,
+                    filter,
+                    buffer_size_kb,
+                    strict,
+                    output,
+                    perf,
+                    command,
+                })
+            })
+        }
         Cmd::Status => status(),
     };
     match result {
