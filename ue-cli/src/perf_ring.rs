@@ -5,14 +5,16 @@
 //! then starts inherits them, and its exec enables its copies (`ue` itself never execs, so its own stay off);
 //! the threads and processes the command starts inherit them from it, enabled (kernel/events/core.c,
 //! `inherit_event`: a child follows its parent's state). The records are the kernel's `perf_event_header`
-//! blocks, as perf.data stores them; `PERF_RECORD_LOST` ones are counted per CPU.
+//! blocks, as perf.data stores them. What the kernel could not write is counted on the event `ue` opened
+//! (`lost_samples`, for its inherited copies too), read per CPU at the end (`PERF_FORMAT_LOST`): exact, where
+//! the ring's `PERF_RECORD_LOST` records miss the losses after the last record written.
 
 use crate::losses::Losses;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::sync::atomic::{AtomicU64, Ordering};
 use tracepoint_decode::{
-    PerfEventAttr, PerfEventAttrOptions as Opt, PerfEventAttrSampleType as Sample, PerfEventAttrSize,
-    PerfEventAttrType, PerfEventHeaderType,
+    PerfEventAttr, PerfEventAttrOptions as Opt, PerfEventAttrReadFormat, PerfEventAttrSampleType as Sample,
+    PerfEventAttrSize, PerfEventAttrType,
 };
 use ue_abi::perf::{
     MMAP_DATA_HEAD, MMAP_DATA_TAIL, PERF_EVENT_IOC_ID, PERF_EVENT_IOC_SET_FILTER, PERF_EVENT_IOC_SET_OUTPUT,
@@ -46,6 +48,8 @@ pub fn attr(config: u64, stacks: bool, tracking: bool) -> PerfEventAttr {
         // One sample per record.
         sample_time: 1,
         sample_type,
+        // read(2) gives the count, then the records lost.
+        read_format: PerfEventAttrReadFormat::Lost,
         options,
         clockid: libc::CLOCK_MONOTONIC as u32,
         sample_max_stack: if stacks { PERF_MAX_STACK_DEPTH } else { 0 },
@@ -62,8 +66,8 @@ pub struct Wanted {
 /// The rings, and every event's descriptors; closing them (drop) ends the recording.
 pub struct Rings {
     pub rings: Vec<Ring>,
-    /// The events that write into another's ring.
-    _others: Vec<OwnedFd>,
+    /// The events that write into another's ring, with their CPU.
+    others: Vec<(u32, OwnedFd)>,
     /// For each wanted event, in order: its id on every CPU (what its records carry).
     pub ids: Vec<Vec<u64>>,
 }
@@ -98,11 +102,11 @@ impl Rings {
                     if unsafe { libc::ioctl(fd.as_raw_fd(), PERF_EVENT_IOC_SET_OUTPUT as _, leader) } != 0 {
                         return Err(format!("perf ring of cpu{cpu}: {}", std::io::Error::last_os_error()));
                     }
-                    others.push(fd);
+                    others.push((cpu, fd));
                 }
             }
         }
-        Ok(Rings { rings, _others: others, ids })
+        Ok(Rings { rings, others, ids })
     }
 
     /// Appends every record ready in every ring to `out`, ring after ring.
@@ -112,9 +116,27 @@ impl Rings {
         }
     }
 
-    /// The records the kernel could not write (its `PERF_RECORD_LOST` counts), by CPU.
+    /// The records the kernel could not write, by CPU: the sum of its events' counts.
     pub fn losses(&self) -> Losses {
-        Losses { per_cpu: self.rings.iter().map(|r| (r.cpu, r.lost)).collect() }
+        let mut per_cpu: Vec<(u32, u64)> = self.rings.iter().map(|r| (r.cpu, lost(&r.fd))).collect();
+        for (cpu, fd) in &self.others {
+            if let Some(n) = per_cpu.iter_mut().find(|(c, _)| c == cpu) {
+                n.1 += lost(fd);
+            }
+        }
+        Losses { per_cpu }
+    }
+}
+
+/// An event's `lost_samples` (read(2) with `PERF_FORMAT_LOST`: the count, then it); 0 if it cannot be read.
+fn lost(fd: &OwnedFd) -> u64 {
+    let mut v = [0u64; 2];
+    // SAFETY: v is 16 writable bytes; the kernel writes at most that many (two values for this read_format).
+    let n = unsafe { libc::read(fd.as_raw_fd(), v.as_mut_ptr().cast(), size_of_val(&v)) };
+    if n == 16 {
+        v[1]
+    } else {
+        0
     }
 }
 
@@ -171,8 +193,6 @@ pub struct Ring {
     base: *mut u8,
     page: usize,
     data_size: usize,
-    /// Records the kernel reported lost on this CPU.
-    pub lost: u64,
 }
 
 impl Ring {
@@ -195,7 +215,7 @@ impl Ring {
             let e = std::io::Error::last_os_error();
             return Err(format!("cannot map the perf ring of cpu{cpu} ({} KiB): {e}", pages * page / 1024));
         }
-        Ok(Ring { fd, cpu, base: base.cast(), page, data_size: pages * page, lost: 0 })
+        Ok(Ring { fd, cpu, base: base.cast(), page, data_size: pages * page })
     }
 
     #[allow(clippy::cast_ptr_alignment)] // the mapping is page-aligned, the offsets 8-aligned
@@ -221,12 +241,6 @@ impl Ring {
             }
             rec.resize(size as usize, 0);
             self.copy(tail, &mut rec);
-            let ty = u32::from_ne_bytes([hdr[0], hdr[1], hdr[2], hdr[3]]);
-            if PerfEventHeaderType(ty) == PerfEventHeaderType::Lost {
-                if let Some(n) = rec.get(16..24) {
-                    self.lost += u64::from_ne_bytes(n.try_into().unwrap_or_default());
-                }
-            }
             out.extend_from_slice(&rec);
             tail += size;
         }
