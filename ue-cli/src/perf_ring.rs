@@ -76,6 +76,9 @@ impl Rings {
     /// Opens every event on every online CPU, each CPU's into one ring of `pages` data pages (a power of 2).
     pub fn open(wanted: &[Wanted], stacks: bool, pages: usize) -> Result<Rings, String> {
         let cpus = online_cpus()?;
+        // One descriptor per event and CPU: as many as the hard limit allows while opening them, then the soft
+        // limit back, so the command starts with the limits `ue` was given.
+        let _limit = NoFileLimit::raise();
         let mut rings = Vec::new();
         let mut others = Vec::new();
         let mut ids = vec![Vec::new(); wanted.len()];
@@ -128,6 +131,32 @@ impl Rings {
     }
 }
 
+/// RLIMIT_NOFILE's soft limit raised to the hard one; put back on drop.
+struct NoFileLimit(Option<libc::rlimit>);
+
+impl NoFileLimit {
+    fn raise() -> NoFileLimit {
+        let mut old = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        // SAFETY: old is a valid rlimit for the call to fill.
+        if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &raw mut old) } != 0 || old.rlim_cur >= old.rlim_max {
+            return NoFileLimit(None);
+        }
+        let raised = libc::rlimit { rlim_cur: old.rlim_max, rlim_max: old.rlim_max };
+        // SAFETY: raised is a valid rlimit, read during the call.
+        let ok = unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raw const raised) } == 0;
+        NoFileLimit(ok.then_some(old))
+    }
+}
+
+impl Drop for NoFileLimit {
+    fn drop(&mut self) {
+        if let Some(old) = &self.0 {
+            // SAFETY: old is the valid rlimit read in raise(); descriptors already open stay open.
+            unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, old) };
+        }
+    }
+}
+
 /// An event's `lost_samples` (read(2) with `PERF_FORMAT_LOST`: the count, then it); 0 if it cannot be read.
 fn lost(fd: &OwnedFd) -> u64 {
     let mut v = [0u64; 2];
@@ -158,6 +187,7 @@ fn open_event(attr: &PerfEventAttr, cpu: u32) -> Result<OwnedFd, String> {
         let hint = match e.raw_os_error() {
             Some(libc::EACCES | libc::EPERM) => " (needs root, or CAP_PERFMON and kernel.perf_event_paranoid)",
             Some(libc::ENOENT | libc::ENODEV | libc::EOPNOTSUPP) => " (a kernel without perf tracepoint support?)",
+            Some(libc::EMFILE) => " (one descriptor per event and CPU: fewer events with -e, or a higher ulimit -Hn)",
             _ => "",
         };
         return Err(format!("perf_event_open on cpu{cpu}: {e}{hint}"));
