@@ -28,6 +28,10 @@ pub const MMAP_DATA_HEAD: usize = 1024;
 /// overwrite unread records).
 pub const MMAP_DATA_TAIL: usize = 1032;
 
+/// Where a `PERF_RECORD_MMAP2` record's `filename` starts: after the header and `pid, tid, addr, len, pgoff`,
+/// the device, inode and generation (or build id) union, `prot` and `flags`.
+pub const MMAP2_FILENAME: usize = 8 + 4 + 4 + 8 + 8 + 8 + 24 + 4 + 4;
+
 /// The kernel's default and usual limit of frames in one call chain (`kernel.perf_event_max_stack`).
 pub const PERF_MAX_STACK_DEPTH: u16 = 127;
 /// A call chain's context markers (`PERF_CONTEXT_*`): values at and above this one are not addresses.

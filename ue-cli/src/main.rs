@@ -65,8 +65,8 @@ enum Cmd {
         /// perf_event_open rings (README: perf.data and call stacks).
         #[arg(long, value_name = "FORMAT", value_parser = ["perf"], conflicts_with = "json")]
         format: Option<String>,
-        /// With each record, the user-space call stack that wrote it (with `--format perf`).
-        #[arg(short = 'g', long = "call-graph", requires = "format")]
+        /// With each record, the user-space call stack that wrote it, its functions named (README: call stacks).
+        #[arg(short = 'g', long = "call-graph")]
         call_graph: bool,
         /// The command and its arguments (after `--`).
         #[arg(required = true, last = true, value_name = "COMMAND")]
@@ -83,7 +83,9 @@ fn main() -> ExitCode {
         Cmd::List { files, check } => list_files(&files, check),
         Cmd::Record { events, events_from, json, filter, buffer_size, strict, output, format, call_graph, command } => {
             globs(&events).and_then(|globs| {
-                let (buffer_size_kb, perf) = (buffer_size, format.map(|_| record::Perf { call_graph }));
+                let file = format.is_some();
+                let (buffer_size_kb, perf) =
+                    (buffer_size, (file || call_graph).then_some(record::Perf { call_graph, file }));
                 record(record::Options {
                     globs,
                     events_from,

@@ -1,5 +1,6 @@
-//! `ue record --format perf -o FILE [-g]`: the command's events through perf_event_open rings (perf_ring.rs)
-//! into a perf.data file (perf_data.rs) that `perf script` and `perf report` read.
+//! `ue record --format perf -o FILE [-g]` and `ue record -g`: the command's events through perf_event_open rings
+//! (perf_ring.rs) into a perf.data file (perf_data.rs) that `perf script` and `perf report` read, or with `-g`
+//! alone into the text and `--json` lines with each record's stack (perf_lines.rs).
 //!
 //! The events are registered ahead as for the other outputs (record.rs's session, whose tracefs instance stays
 //! idle here), then opened as perf tracepoints before the command starts; its exec enables them. So only the
@@ -10,8 +11,9 @@
 use crate::escape;
 use crate::filter::{self, Filter};
 use crate::format::Format;
-use crate::output::warn;
+use crate::output::{warn, Sink, WriteError};
 use crate::perf_data::{EventDesc, PerfFile};
+use crate::perf_lines::Lines;
 use crate::perf_ring::{self, Rings, Wanted};
 use crate::record::{self, Options, Perf, Plan, Session, SIGNAL, SIGNALS};
 use crate::tracefs::{self, KernelEvent, Tracefs};
@@ -31,22 +33,44 @@ struct Chosen {
     perf: Arc<PerfEventFormat>,
 }
 
-/// Records the command's events into the perf.data file; returns the command's status, as record::run.
+/// Where the records go: a perf.data file, or lines (text, `--json`) with their stacks named.
+#[allow(clippy::large_enum_variant)] // one per run
+enum Dest {
+    File(PerfFile),
+    Lines(Lines),
+}
+
+impl Dest {
+    fn records(&mut self, buf: &[u8]) -> Result<(), WriteError> {
+        match self {
+            Dest::File(f) => f.records(buf),
+            Dest::Lines(l) => l.write(buf),
+        }
+    }
+}
+
+/// Records the command's events into the perf.data file, or (`-g` alone) as lines with their stacks; returns
+/// the command's status, as record::run.
 pub fn run(opts: &Options, perf: &Perf) -> Result<i32, String> {
-    let Some(output) = opts.output.as_deref() else {
+    if perf.file && opts.output.is_none() {
         return Err("--format perf needs -o FILE: perf.data is a file, not a stream".into());
-    };
+    }
     let filter = match opts.filter.as_deref() {
         Some(expr) => Some(Filter::parse(expr).map_err(|e| format!("--filter {}: {e}", escape::quoted(expr)))?),
         None => None,
     };
     let Plan { entries, names, every } = record::plan(opts)?;
     if every {
-        return Err("--format perf records the events the kernel has before the command starts: name them with \
-                    --events-from FILE or -e GLOB"
-            .into());
+        let how = if perf.file { "--format perf" } else { "-g" };
+        return Err(format!(
+            "{how} records the events the kernel has before the command starts: name them with --events-from \
+             FILE or -e GLOB"
+        ));
     }
-    let mut file = PerfFile::create(output)?;
+    let mut dest = match opts.output.as_deref() {
+        Some(path) if perf.file => Dest::File(PerfFile::create(path)?),
+        path => Dest::Lines(Lines::new(Sink::create(path)?, opts.json)),
+    };
     let fs = Tracefs::find()?;
     record::remove_stale_instances(&fs);
     let mut session = Session::start(&fs)?;
@@ -63,6 +87,11 @@ pub fn run(opts: &Options, perf: &Perf) -> Result<i32, String> {
         }
     };
     let (chosen, wanted) = choose(&fs, &session, filter.as_ref(), &matcher)?;
+    if let Dest::Lines(l) = &mut dest {
+        for c in &chosen {
+            l.event(&c.key, &c.fmt);
+        }
+    }
     let pages = pages(opts.buffer_size_kb.unwrap_or(DEFAULT_RING_KB));
     let mut rings = Rings::open(&wanted, perf.call_graph, pages).map_err(|e| {
         if let Some(f) = filter.as_ref().filter(|_| e.starts_with("the kernel refuses")) {
@@ -82,7 +111,7 @@ pub fn run(opts: &Options, perf: &Perf) -> Result<i32, String> {
     let (status, failed) = loop {
         buf.clear();
         rings.drain(&mut buf);
-        if let Err(e) = file.records(&buf) {
+        if let Err(e) = dest.records(&buf) {
             break (None, Some(e));
         }
         if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
@@ -103,7 +132,7 @@ pub fn run(opts: &Options, perf: &Perf) -> Result<i32, String> {
         Some(status) => {
             buf.clear();
             rings.drain(&mut buf);
-            (Ok(status), file.records(&buf).err())
+            (Ok(status), dest.records(&buf).err())
         }
         None => (Err(record::stop(&mut child)), failed),
     };
@@ -114,9 +143,14 @@ pub fn run(opts: &Options, perf: &Perf) -> Result<i32, String> {
     let descs = descriptions(&chosen, &rings, perf.call_graph);
     drop(rings);
     if failed.is_none() {
-        let events = fs.events_dir();
-        let header = |n: &str| tracefs::read(&events.join(n)).unwrap_or_default();
-        failed = file.finish(&descs, &header("header_page"), &header("header_event")).err();
+        failed = match &mut dest {
+            Dest::File(file) => {
+                let events = fs.events_dir();
+                let header = |n: &str| tracefs::read(&events.join(n)).unwrap_or_default();
+                file.finish(&descs, &header("header_page"), &header("header_event")).err()
+            }
+            Dest::Lines(lines) => lines.summary(&losses).err(),
+        };
     }
     drop(session);
     record::verdict(failed, status, opts.strict.then_some(&losses))

@@ -48,15 +48,17 @@ pub struct Options {
     pub strict: bool,
     /// Where the events go; standard output if none.
     pub output: Option<PathBuf>,
-    /// `--format perf`: a perf.data file through perf rings (perf_record.rs).
+    /// `--format perf` or `-g`: through perf rings (perf_record.rs).
     pub perf: Option<Perf>,
     pub command: Vec<OsString>,
 }
 
-/// `--format perf`'s options.
+/// What goes through perf rings instead (perf_record.rs): `--format perf`, `-g`.
 pub struct Perf {
     /// `-g`: each record with its user-space call chain.
     pub call_graph: bool,
+    /// `--format perf`: a perf.data file.
+    pub file: bool,
 }
 
 /// The last signal received (SIGINT, SIGTERM, SIGHUP), 0 if none; and how many.

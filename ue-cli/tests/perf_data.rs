@@ -11,13 +11,10 @@ use std::process::Command;
 use tracepoint_perf::{PerfDataFileEventOrder, PerfDataFileReader};
 
 #[test]
-fn perf_data_is_a_file_and_stacks_need_it() {
+fn perf_data_is_a_file_and_one_format_at_a_time() {
     let (code, out, err) = run(ue().args(["record", "--format", "perf", "--", "/no/such/program"]));
     assert_eq!((code, out.as_str()), (1, ""), "{err}");
     assert_eq!(err.trim_end(), "ue: record: --format perf needs -o FILE: perf.data is a file, not a stream");
-    let (code, _, err) = run(ue().args(["record", "-g", "--", "/no/such/program"]));
-    assert_eq!(code, 2, "{err}");
-    assert!(err.contains("--format <FORMAT>"), "{err}");
     let (code, _, err) = run(ue().args(["record", "--format", "perf", "--json", "-o", "x", "--", "true"]));
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("cannot be used with"), "{err}");
@@ -34,6 +31,45 @@ fn a_program_without_a_ue_events_section_is_refused_and_no_file_is_made() {
     assert_eq!((code, out.as_str()), (1, ""), "{err}");
     assert!(err.contains("--format perf records the events the kernel has before the command starts"), "{err}");
     assert!(!file.exists(), "{} was made", file.display());
+    let (code, out, err) = run(ue().args(["record", "-g", "-o"]).arg(&file).arg("--").arg(example("tracing_bridge")));
+    assert_eq!((code, out.as_str()), (1, ""), "{err}");
+    assert!(err.contains("-g records the events the kernel has before the command starts"), "{err}");
+}
+
+#[test]
+#[ignore = "needs user_events: cargo xtask test"]
+fn stacks_in_text_and_json_name_the_functions() {
+    let (code, out, err) =
+        run(ue().args(["record", "-g", "--"]).arg(frame_pointer_quickstart()).args(["--seconds", "1", "--quiet"]));
+    assert_eq!(code, 0, "{err}");
+    // The record's line, then its frames, innermost first, each on a line of its own after a tab.
+    let first: Vec<&str> = out.lines().take(40).collect();
+    let head: Vec<&str> = first[0].splitn(5, ' ').collect();
+    assert_eq!(
+        head[3..],
+        ["user_events:handle_request", "id=1 peer=\"10.0.0.7\" path=\"/index.html\" payload=\"474554\""]
+    );
+    assert_eq!(head[1], head[2], "pid and tid of a single-threaded program: {}", first[0]);
+    let frames: Vec<&str> = first[1..].iter().take_while(|l| l.starts_with('\t')).map(|l| l.trim_start()).collect();
+    let at = frames.iter().rposition(|f| f.starts_with("quickstart::handle_request+0x")).expect(&out);
+    assert!(frames[at + 1].starts_with("quickstart::main+0x"), "{frames:?}");
+    assert!(frames[at].ends_with("/fp/debug/examples/quickstart)"), "{frames:?}");
+
+    let (code, out, err) = run(ue().args(["record", "-g", "--json", "--"]).arg(frame_pointer_quickstart()).args([
+        "--seconds",
+        "1",
+        "--quiet",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let mut v: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).expect(l)).collect();
+    let summary = v.pop().unwrap();
+    assert_eq!((&summary["type"], summary["records"].as_u64()), (&"summary".into(), Some(v.len() as u64)));
+    let r = v.iter().find(|r| r["event"] == "user_events:handle_request").expect(&out);
+    assert_eq!(r["fields"]["id"], 1);
+    let names: Vec<&str> = r["stack"].as_array().unwrap().iter().filter_map(|f| f["symbol"].as_str()).collect();
+    let at = names.iter().rposition(|n| *n == "quickstart::handle_request").expect(&out);
+    assert_eq!(names[at + 1], "quickstart::main", "{names:?}");
+    assert_nothing_left(&["user_events/handle_request", "user_events/cache_lookup"]);
 }
 
 #[test]
