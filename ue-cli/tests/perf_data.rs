@@ -154,6 +154,35 @@ fn the_commands_children_are_recorded_and_the_filter_applies_in_the_kernel() {
 
 #[test]
 #[ignore = "needs user_events: cargo xtask test"]
+fn a_forked_child_and_an_execd_one_inherit_the_rings() {
+    // fork_exec writes its event in itself, in a child forked without exec (which inherits the events from its
+    // parent's enabled copies, not from ue's disabled ones) and in a child it runs (fork and exec).
+    let file = tmp("fork_exec.txt");
+    let (code, _, err) = run(ue().args(["record", "-g", "-o"]).arg(&file).arg("--").arg(example("fork_exec")));
+    assert_eq!(code, 0, "{err}");
+    let out = std::fs::read_to_string(&file).unwrap();
+    std::fs::remove_file(&file).unwrap();
+    let lines: Vec<Vec<&str>> = out.lines().filter(|l| !l.starts_with('\t')).map(|l| l.split(' ').collect()).collect();
+    let roles: Vec<String> = lines.iter().map(|l| l[4..l.len() - 1].join(" ")).collect();
+    assert_eq!(roles, ["role=\"parent\"", "role=\"forked child\"", "role=\"exec'd image\""], "{out}");
+    let mut pids = Vec::new();
+    for l in &lines {
+        assert_eq!((l[1], l[2]), (l[1], l[1]), "pid and tid: {l:?}");
+        assert_eq!(l.last().copied(), Some(format!("pid={}", l[1])).as_deref(), "the pid the program saw: {l:?}");
+        pids.push(l[1]);
+    }
+    pids.dedup();
+    assert_eq!(pids.len(), 3, "three processes: {out}");
+    // Each record's innermost frame is named (this build has no frame pointers: the frames after it may not be),
+    // in the forked child's mappings too.
+    let firsts: Vec<&str> =
+        out.split('\n').collect::<Vec<_>>().windows(2).filter(|w| !w[0].starts_with('\t')).map(|w| w[1]).collect();
+    assert!(firsts.iter().take(3).all(|f| f.starts_with('\t') && !f.starts_with("\t0x")), "{out}");
+    assert_nothing_left(&["user_events/fork_exec_hello"]);
+}
+
+#[test]
+#[ignore = "needs user_events: cargo xtask test"]
 fn a_tiny_ring_loses_records_and_says_how_many() {
     let file = tmp("flood.data");
     let (code, _, err) = run(ue()
