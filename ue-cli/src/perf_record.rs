@@ -8,6 +8,7 @@
 //! tracing only) needs `--events-from` or `-e` naming events that exist. With `-g` each record carries the
 //! user-space call chain; the command's COMM and MMAP2 records let perf name its functions.
 
+use crate::elf;
 use crate::escape;
 use crate::filter::{self, Filter};
 use crate::format::Format;
@@ -52,21 +53,8 @@ impl Dest {
 /// Records the command's events into the perf.data file, or (`-g` alone) as lines with their stacks; returns
 /// the command's status, as record::run.
 pub fn run(opts: &Options, perf: &Perf) -> Result<i32, String> {
-    if perf.file && opts.output.is_none() {
-        return Err("--format perf needs -o FILE: perf.data is a file, not a stream".into());
-    }
-    let filter = match opts.filter.as_deref() {
-        Some(expr) => Some(Filter::parse(expr).map_err(|e| format!("--filter {}: {e}", escape::quoted(expr)))?),
-        None => None,
-    };
-    let Plan { entries, names, every } = record::plan(opts)?;
-    if every {
-        let how = if perf.file { "--format perf" } else { "-g" };
-        return Err(format!(
-            "{how} records the events the kernel has before the command starts: name them with --events-from \
-             FILE or -e GLOB"
-        ));
-    }
+    let filter = refusals(opts, perf)?;
+    let Plan { entries, names, .. } = record::plan(opts)?;
     let mut dest = match opts.output.as_deref() {
         Some(path) if perf.file => Dest::File(PerfFile::create(path)?),
         path => Dest::Lines(Lines::new(Sink::create(path)?, opts.json)),
@@ -154,6 +142,27 @@ pub fn run(opts: &Options, perf: &Perf) -> Result<i32, String> {
     }
     drop(session);
     record::verdict(failed, status, opts.strict.then_some(&losses))
+}
+
+/// What is refused before anything is set up; the filter, parsed.
+fn refusals(opts: &Options, perf: &Perf) -> Result<Option<Filter>, String> {
+    if perf.file && opts.output.is_none() {
+        return Err("--format perf needs -o FILE: perf.data is a file, not a stream".into());
+    }
+    // A program without a `ue_events` section registers its events as it runs (ue-tracing): too late to open.
+    let bare = || matches!(record::resolve(&opts.command[0]).as_deref().map(elf::events_if_any), Some(Ok(None)));
+    if opts.globs.is_empty() && opts.events_from.is_empty() && bare() {
+        let how = if perf.file { "--format perf" } else { "-g" };
+        let shown = escape::text(&opts.command[0].to_string_lossy()).into_owned();
+        return Err(format!(
+            "{shown} has no ue_events section, and {how} records only the events the kernel has before the \
+             command starts: name them with --events-from FILE or -e GLOB"
+        ));
+    }
+    match opts.filter.as_deref() {
+        Some(expr) => Ok(Some(Filter::parse(expr).map_err(|e| format!("--filter {}: {e}", escape::quoted(expr)))?)),
+        None => Ok(None),
+    }
 }
 
 /// The events to open: those that match and, with `--filter`, have its fields (the others are said and left

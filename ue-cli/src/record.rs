@@ -253,7 +253,7 @@ pub(crate) fn stop(child: &mut Child) -> String {
 }
 
 /// A command name as the shell would find it.
-fn resolve(cmd: &OsString) -> Option<PathBuf> {
+pub(crate) fn resolve(cmd: &OsString) -> Option<PathBuf> {
     let p = Path::new(cmd);
     if p.components().count() > 1 || p.is_absolute() {
         return p.exists().then(|| p.to_path_buf());

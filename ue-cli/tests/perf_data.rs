@@ -29,11 +29,13 @@ fn a_program_without_a_ue_events_section_is_refused_and_no_file_is_made() {
     let (code, out, err) =
         run(ue().args(["record", "--format", "perf", "-o"]).arg(&file).arg("--").arg(example("tracing_bridge")));
     assert_eq!((code, out.as_str()), (1, ""), "{err}");
-    assert!(err.contains("--format perf records the events the kernel has before the command starts"), "{err}");
+    let why = "has no ue_events section, and --format perf records only the events the kernel has before the command starts: name them with --events-from FILE or -e GLOB";
+    assert!(err.starts_with("ue: record: ") && err.trim_end().ends_with(why), "{err}");
+    assert_eq!(err.lines().count(), 1, "one message: {err}");
     assert!(!file.exists(), "{} was made", file.display());
     let (code, out, err) = run(ue().args(["record", "-g", "-o"]).arg(&file).arg("--").arg(example("tracing_bridge")));
     assert_eq!((code, out.as_str()), (1, ""), "{err}");
-    assert!(err.contains("-g records the events the kernel has before the command starts"), "{err}");
+    assert!(err.contains("has no ue_events section, and -g records only the events the kernel has before"), "{err}");
 }
 
 #[test]
