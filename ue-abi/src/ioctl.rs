@@ -10,13 +10,19 @@ pub const USER_EVENT_REG_MULTI_FORMAT: u16 = 1 << 1;
 /// The bit the kernel owns in every enable word ue registers; the others are free for in-process consumers.
 pub const ENABLE_BIT: u8 = 31;
 
-const DIAG_IOC_MAGIC: u64 = b'*' as u64;
+const DIAG_IOC_MAGIC: u8 = b'*';
 /// `_IOC(dir, '*', nr, sizeof(ptr))`: the kernel encodes a pointer's size, not the struct's.
 const fn ioc(dir: u64, nr: u64) -> u64 {
-    (dir << 30) | ((size_of::<*const u8>() as u64) << 16) | (DIAG_IOC_MAGIC << 8) | nr
+    ioc_code(dir, DIAG_IOC_MAGIC, nr, size_of::<*const u8>())
 }
-const IOC_WRITE: u64 = 1;
-const IOC_READ: u64 = 2;
+/// `_IOC(dir, type, nr, size)` of include/uapi/asm-generic/ioctl.h.
+pub(crate) const fn ioc_code(dir: u64, ty: u8, nr: u64, size: usize) -> u64 {
+    (dir << 30) | ((size as u64) << 16) | ((ty as u64) << 8) | nr
+}
+/// `_IOC_NONE`, `_IOC_WRITE`, `_IOC_READ`.
+pub(crate) const IOC_NONE: u64 = 0;
+pub(crate) const IOC_WRITE: u64 = 1;
+pub(crate) const IOC_READ: u64 = 2;
 /// `_IOWR('*', 0, struct user_reg *)`: register an event.
 pub const DIAG_IOCSREG: u64 = ioc(IOC_READ | IOC_WRITE, 0);
 /// `_IOW('*', 1, char *)`: delete an event by name (only when nothing uses it).

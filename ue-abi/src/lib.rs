@@ -5,7 +5,8 @@
 //!
 //! Layers, bottom-up: [`limits`] and [`names`] (plain facts) → [`kind`] (field types) → [`desc`] (the
 //! registration text) → [`section`] (its entry in the `ue_events` section) → [`ioctl`] (the ABI structures and
-//! calls) → [`mounts`] (tracefs discovery); [`usdt`] (the USDT probe beside each event) stands on [`kind`].
+//! calls) → [`mounts`] (tracefs discovery); [`perf`] (perf_event_open's ioctls and ring page) stands on
+//! [`ioctl`], [`usdt`] (the USDT probe beside each event) on [`kind`].
 #![deny(missing_docs)]
 
 pub mod desc;
@@ -14,6 +15,7 @@ pub mod kind;
 pub mod limits;
 pub mod mounts;
 pub mod names;
+pub mod perf;
 pub mod section;
 pub mod usdt;
 

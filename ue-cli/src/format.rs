@@ -209,6 +209,17 @@ pub fn text_line(time_ns: u64, who: Writer, event: &str, fields: &[(String, Val)
 /// One JSON object (the schema is README's, "`ue record --json`"): `{"type":"record", "time":…, "time_ns":…,
 /// "unix_ns":…, "pid":…|null, "tid":…, "event":"…", "fields":{…}}`; `unix_ns` is `time_ns` on the wall clock.
 pub fn json_line(time_ns: u64, unix_ns: u64, who: Writer, event: &str, fields: Vec<(String, Val)>) -> String {
+    escape::json(Value::Object(json_record(time_ns, unix_ns, who, event, fields)).to_string())
+}
+
+/// [`json_line`]'s object, for a caller that adds to it (`stack`, with `-g`) before escaping it.
+pub fn json_record(
+    time_ns: u64,
+    unix_ns: u64,
+    who: Writer,
+    event: &str,
+    fields: Vec<(String, Val)>,
+) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("type".into(), Value::from("record"));
     m.insert("time".into(), Value::from(time_ns as f64 / 1e9));
@@ -218,7 +229,7 @@ pub fn json_line(time_ns: u64, unix_ns: u64, who: Writer, event: &str, fields: V
     m.insert("tid".into(), Value::from(who.tid));
     m.insert("event".into(), Value::from(event));
     m.insert("fields".into(), Value::Object(fields.into_iter().map(|(k, v)| (k, v.json())).collect()));
-    escape::json(Value::Object(m).to_string())
+    m
 }
 
 #[cfg(test)]

@@ -66,13 +66,21 @@ enum Cmd {
         /// Flight recorder: keep the last SIZE of records (`64M`, `512K`: all CPUs' buffers together) in the
         /// kernel's overwrite buffers, unread; write them out on SIGUSR2 and at exit, each snapshot on its own
         /// (README: what a snapshot holds and loses).
-        #[arg(long, value_name = "SIZE", value_parser = ue_cli::flight::parse_size, conflicts_with = "buffer_size")]
+        #[arg(long, value_name = "SIZE", value_parser = ue_cli::flight::parse_size,
+              conflicts_with_all = ["buffer_size", "format", "call_graph"])]
         ring: Option<u64>,
         /// Record these running processes (and the tasks they start) instead of a command, until they have all
         /// exited or Ctrl-C: the events they registered themselves.
         #[arg(short = 'p', long = "pid", value_name = "PID[,PID…]", value_delimiter = ',', num_args = 1,
-              value_parser = clap::value_parser!(i32).range(1..), conflicts_with = "command")]
+              value_parser = clap::value_parser!(i32).range(1..), conflicts_with_all = ["command", "format", "call_graph"])]
         pids: Vec<i32>,
+        /// `perf`: write a perf.data file (`-o FILE`) that `perf script` and `perf report` read, through
+        /// perf_event_open rings (README: perf.data and call stacks).
+        #[arg(long, value_name = "FORMAT", value_parser = ["perf"], conflicts_with = "json")]
+        format: Option<String>,
+        /// With each record, the user-space call stack that wrote it, its functions named (README: call stacks).
+        #[arg(short = 'g', long = "call-graph")]
+        call_graph: bool,
         /// The command and its arguments (after `--`).
         #[arg(required_unless_present = "pids", last = true, value_name = "COMMAND")]
         command: Vec<OsString>,
@@ -86,23 +94,37 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Cmd::List { files, .. } if files.is_empty() => list_machine(),
         Cmd::List { files, check } => list_files(&files, check),
-        Cmd::Record { events, events_from, json, filter, buffer_size, strict, output, ring, pids, command } => {
-            globs(&events).and_then(|globs| {
-                let buffer_size_kb = buffer_size;
-                record(record::Options {
-                    globs,
-                    events_from,
-                    json,
-                    filter,
-                    buffer_size_kb,
-                    strict,
-                    output,
-                    ring,
-                    pids,
-                    command,
-                })
+        Cmd::Record {
+            events,
+            events_from,
+            json,
+            filter,
+            buffer_size,
+            strict,
+            output,
+            ring,
+            pids,
+            format,
+            call_graph,
+            command,
+        } => globs(&events).and_then(|globs| {
+            let file = format.is_some();
+            let (buffer_size_kb, perf) =
+                (buffer_size, (file || call_graph).then_some(record::Perf { call_graph, file }));
+            record(record::Options {
+                globs,
+                events_from,
+                json,
+                filter,
+                buffer_size_kb,
+                strict,
+                output,
+                ring,
+                pids,
+                perf,
+                command,
             })
-        }
+        }),
         Cmd::Status => status(),
     };
     match result {

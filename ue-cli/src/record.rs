@@ -59,19 +59,29 @@ pub struct Options {
     pub ring: Option<u64>,
     /// `-p`: running processes to record instead of `command`.
     pub pids: Vec<i32>,
+    /// `--format perf` or `-g`: through perf rings (perf_record.rs).
+    pub perf: Option<Perf>,
     pub command: Vec<OsString>,
 }
 
+/// What goes through perf rings instead (perf_record.rs): `--format perf`, `-g`.
+pub struct Perf {
+    /// `-g`: each record with its user-space call chain.
+    pub call_graph: bool,
+    /// `--format perf`: a perf.data file.
+    pub file: bool,
+}
+
 /// The last signal received (SIGINT, SIGTERM, SIGHUP), 0 if none; and how many.
-static SIGNAL: AtomicI32 = AtomicI32::new(0);
-static SIGNALS: AtomicI32 = AtomicI32::new(0);
+pub(crate) static SIGNAL: AtomicI32 = AtomicI32::new(0);
+pub(crate) static SIGNALS: AtomicI32 = AtomicI32::new(0);
 
 extern "C" fn on_signal(sig: libc::c_int) {
     SIGNAL.store(sig, Ordering::Relaxed);
     SIGNALS.fetch_add(1, Ordering::Relaxed);
 }
 
-const POLL: Duration = Duration::from_millis(50);
+pub(crate) const POLL: Duration = Duration::from_millis(50);
 /// How long a command stopped by `ue` (its output failed) has to exit after SIGTERM before SIGKILL.
 pub const GRACE: Duration = Duration::from_secs(2);
 const INSTANCE_PREFIX: &str = "ue-record-";
@@ -80,6 +90,9 @@ const INSTANCE_PREFIX: &str = "ue-record-";
 /// `-p` processes.
 #[allow(clippy::needless_pass_by_value)] // the options are the run's: nothing uses them after it
 pub fn run(opts: Options) -> Result<i32, String> {
+    if let Some(perf) = &opts.perf {
+        return crate::perf_record::run(&opts, perf);
+    }
     let filter = match opts.filter.as_deref() {
         Some(expr) => Some(Filter::parse(expr).map_err(|e| format!("--filter {}: {e}", escape::quoted(expr)))?),
         None => None,
@@ -238,7 +251,7 @@ impl Target {
 }
 
 /// The status of the run: the command's, unless output failed or (`strict`) records were lost.
-fn verdict(
+pub(crate) fn verdict(
     failed: Option<WriteError>,
     status: Result<ExitStatus, String>,
     strict: Option<&Losses>,
@@ -257,17 +270,17 @@ fn verdict(
 }
 
 /// What to record.
-struct Plan {
+pub(crate) struct Plan {
     /// The events to register ahead (the command's `ue_events` section, `--events-from`), those `-e` keeps.
-    entries: Vec<Entry>,
+    pub entries: Vec<Entry>,
     /// Their names: what is enabled without `-e`.
-    names: BTreeSet<String>,
+    pub names: BTreeSet<String>,
     /// A program without the section (ue-tracing only), no `-e` or `--events-from`: every user event its
     /// processes write.
-    every: bool,
+    pub every: bool,
 }
 
-fn plan(opts: &Options, attached: Option<&Attached>) -> Result<Plan, String> {
+pub(crate) fn plan(opts: &Options, attached: Option<&Attached>) -> Result<Plan, String> {
     let asked = !opts.events_from.is_empty() || !opts.globs.is_empty();
     let mut entries = Vec::new();
     let mut every = false;
@@ -315,7 +328,7 @@ fn plan(opts: &Options, attached: Option<&Attached>) -> Result<Plan, String> {
 
 /// Ends a command whose events can no longer be written: SIGTERM, then SIGKILL if it is still there after
 /// [`GRACE`]. Says how, for the message.
-fn stop(child: &mut Child) -> String {
+pub(crate) fn stop(child: &mut Child) -> String {
     let pid = child.id();
     // SAFETY: kill has no memory preconditions; the pid is our child's, not yet reaped.
     unsafe { libc::kill(pid as libc::pid_t, libc::SIGTERM) };
@@ -332,7 +345,7 @@ fn stop(child: &mut Child) -> String {
 }
 
 /// A command name as the shell would find it.
-fn resolve(cmd: &OsString) -> Option<PathBuf> {
+pub(crate) fn resolve(cmd: &OsString) -> Option<PathBuf> {
     let p = Path::new(cmd);
     if p.components().count() > 1 || p.is_absolute() {
         return p.exists().then(|| p.to_path_buf());
@@ -341,11 +354,11 @@ fn resolve(cmd: &OsString) -> Option<PathBuf> {
     std::env::split_paths(&path).map(|d| d.join(p)).find(|f| f.is_file())
 }
 
-fn matches(globs: &[glob::Pattern], name: &str, system: &str) -> bool {
+pub(crate) fn matches(globs: &[glob::Pattern], name: &str, system: &str) -> bool {
     globs.iter().any(|g| g.matches(name) || g.matches(&format!("{system}:{name}")))
 }
 
-fn install_signal_handlers() {
+pub(crate) fn install_signal_handlers() {
     for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
         // SAFETY: the handler only stores to atomics, which is async-signal-safe.
         unsafe {
@@ -358,7 +371,7 @@ fn install_signal_handlers() {
 }
 
 /// The time on `clock` in ns (0 if it cannot be read).
-fn clock_ns(clock: libc::clockid_t) -> u64 {
+pub(crate) fn clock_ns(clock: libc::clockid_t) -> u64 {
     let mut t = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: t is a valid timespec for the call to fill.
     if unsafe { libc::clock_gettime(clock, &raw mut t) } != 0 {
@@ -368,7 +381,7 @@ fn clock_ns(clock: libc::clockid_t) -> u64 {
 }
 
 /// Instances left by a `ue record` that was killed (its pid gone).
-fn remove_stale_instances(fs: &Tracefs) {
+pub(crate) fn remove_stale_instances(fs: &Tracefs) {
     let Ok(rd) = std::fs::read_dir(fs.root.join("instances")) else { return };
     for e in rd.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
@@ -387,8 +400,8 @@ struct Output {
 }
 
 /// Everything `ue record` set up, undone on drop.
-struct Session {
-    instance: PathBuf,
+pub(crate) struct Session {
+    pub(crate) instance: PathBuf,
     layout: PageLayout,
     /// user_events_data, holding `ue`'s own registrations.
     data: std::fs::File,
@@ -412,7 +425,7 @@ struct Session {
 }
 
 impl Session {
-    fn start(fs: &Tracefs) -> Result<Session, String> {
+    pub(crate) fn start(fs: &Tracefs) -> Result<Session, String> {
         let header = tracefs::read(&fs.events_dir().join("header_page"))
             .map_err(|e| format!("cannot read {}/events/header_page: {e}", fs.root.display()))?;
         let layout = PageLayout::parse(&header)?;
@@ -450,7 +463,7 @@ impl Session {
     }
 
     /// Registers `e` as the program will, so the kernel has the event before the program starts.
-    fn register(&mut self, e: &Entry) -> Result<(), String> {
+    pub(crate) fn register(&mut self, e: &Entry) -> Result<(), String> {
         let text = CString::new(e.text()).map_err(|_| format!("{e}: NUL in the text"))?;
         let word = Box::new(AtomicU32::new(0));
         let flags = if e.multi { ue_abi::USER_EVENT_REG_MULTI_FORMAT } else { 0 };

@@ -32,6 +32,17 @@ pub fn run(args: &[String]) -> Result<i32> {
     // The real-tool tests (tests/decoded_by_tools.rs, tests/tracing_decoded_by_tools.rs) run Debian's trace-cmd
     // and perf inside the VM.
     sys::ensure_packages(&["trace-cmd", "linux-perf", "bpftrace"])?;
+    // `ue record -g`'s test (ue-cli/tests/perf_data.rs) needs a program whose whole stack the kernel can walk.
+    sys::step("building examples/quickstart with frame pointers (target/fp)");
+    let fp = cargo()
+        .args(["build", "--quiet", "--example", "quickstart"])
+        .env("RUSTFLAGS", "-C force-frame-pointers=yes")
+        .env("CARGO_TARGET_DIR", sys::target_dir().join("fp"))
+        .status()
+        .map_err(|e| e.to_string())?;
+    if !fp.success() {
+        return Err("cargo build --example quickstart with frame pointers failed".into());
+    }
     sys::step("building the kernel-backed tests");
     let bins = test_executables()?;
     let bed = vm::prepare()?;
