@@ -24,6 +24,7 @@ Environment:
   UE_KERNEL=<bzImage>    boot this kernel instead of the cached build
   UE_CACHE_DIR=<dir>     the machine-wide cache (default $XDG_CACHE_HOME/ue, else ~/.cache/ue)
   UE_VM_ACCEL=kvm|tcg    the accelerator, instead of the cached KVM probe
+  UE_VM_TCG=multi        TCG with a host thread per vCPU (default single: see README, the test bed)
   UE_VM_CPUS=<n>         CPUs given to the guest (default: the host's, at least 2, at most 8)
   UE_VM_TIMEOUT=<secs>   bound one VM run (default 1800)
   UE_VM_VERBOSE=1        show the guest kernel's log

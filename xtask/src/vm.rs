@@ -178,6 +178,15 @@ fn accel(kernel: &Path) -> Result<String> {
     Ok(chosen.to_string())
 }
 
+/// TCG's threading: `single` unless `UE_VM_TCG=multi`.
+fn tcg_threads() -> &'static str {
+    if std::env::var("UE_VM_TCG").is_ok_and(|v| v == "multi") {
+        "multi"
+    } else {
+        "single"
+    }
+}
+
 /// `uname -r -v` of the host.
 fn host_kernel() -> String {
     // SAFETY: uname fills the zeroed struct; its fields are NUL-terminated.
@@ -216,7 +225,11 @@ fn boot(bed: &Bed, init_args: &[&str], timeout: Duration, on_line: &mut dyn FnMu
         .arg(append);
     match bed.accel.as_str() {
         "kvm" => cmd.args(["-accel", "kvm", "-cpu", "host"]),
-        _ => cmd.args(["-accel", "tcg,thread=multi", "-cpu", "max"]),
+        // One host thread for every vCPU (`UE_VM_TCG=multi` for one each): the guest patches its own code when a
+        // tracepoint is switched (text_poke_bp, an int3 first), and under multi-threaded TCG another vCPU can
+        // still run the old translation after the patch is done, and the kernel oopses on a stray int3 (seen in
+        // ttwu_do_wakeup and trace_sched_waking while `ue record` set set_event_pid).
+        _ => cmd.args(["-accel", &format!("tcg,thread={}", tcg_threads()), "-cpu", "max"]),
     };
     let mut child = cmd
         .stdin(Stdio::null())
