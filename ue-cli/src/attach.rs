@@ -184,10 +184,9 @@ fn executable_file(line: &str) -> Option<&str> {
     (perms.contains('x') && path.starts_with('/') && !path.ends_with(" (deleted)")).then_some(path)
 }
 
-/// `Tgid:` of /proc/<tid>/status.
+/// The process of thread `tid` (threads.rs reads it from /proc).
 fn tgid(tid: i32) -> Option<i32> {
-    let status = std::fs::read_to_string(format!("/proc/{tid}/status")).ok()?;
-    status.lines().find_map(|l| l.strip_prefix("Tgid:")).and_then(|v| v.trim().parse().ok())
+    crate::threads::from_proc(i64::from(tid)).and_then(|p| i32::try_from(p).ok())
 }
 
 #[cfg(test)]

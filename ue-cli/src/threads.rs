@@ -39,7 +39,7 @@ impl Threads {
 }
 
 /// `Tgid:` of /proc/<tid>/status (a thread id names its thread there too).
-fn from_proc(tid: i64) -> Option<i64> {
+pub(crate) fn from_proc(tid: i64) -> Option<i64> {
     let status = std::fs::read_to_string(format!("/proc/{tid}/status")).ok()?;
     status.lines().find_map(|l| l.strip_prefix("Tgid:")).and_then(|v| v.trim().parse().ok())
 }

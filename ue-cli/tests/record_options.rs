@@ -133,21 +133,10 @@ fn a_program_instrumented_through_ue_tracing_only_is_recorded_and_nobody_else() 
     // Another process's user event, written all along: every user event is enabled, but only the command's
     // tree is recorded.
     ue_runtime::static_tracepoint!(static BYSTANDER = "ue_t_bystander u32 n");
-    assert!(BYSTANDER.is_registered(), "{}", ue_runtime::status());
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let writer = {
-        let stop = stop.clone();
-        std::thread::spawn(move || {
-            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                BYSTANDER.emit(&(1u32,));
-                std::thread::sleep(std::time::Duration::from_millis(5));
-            }
-        })
-    };
+    let bystander = Bystander::start(&BYSTANDER);
     let (code, out, err) =
         run(ue().args(["record", "--"]).arg(example("tracing_bridge")).args(["--seconds", "1", "--quiet"]));
-    stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    writer.join().unwrap();
+    drop(bystander);
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("tracing_bridge has no ue_events section: recording the user events its processes register"));
     let ev = events_of(&out);

@@ -111,23 +111,12 @@ fn sigterm_ends_the_recording_and_leaves_the_process_running() {
 fn a_running_ue_tracing_program_is_recorded_by_the_events_it_registered_and_nobody_else() {
     // Another process's user event (this test's), written all along: only the -p process is recorded.
     ue_runtime::static_tracepoint!(static BYSTANDER = "ue_t_pid_bystander u32 n");
-    assert!(BYSTANDER.is_registered(), "{}", ue_runtime::status());
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let writer = {
-        let stop = stop.clone();
-        std::thread::spawn(move || {
-            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                BYSTANDER.emit(&(1u32,));
-                std::thread::sleep(std::time::Duration::from_millis(5));
-            }
-        })
-    };
+    let bystander = Bystander::start(&BYSTANDER);
     // Every callsite has fired (its event registered) when it says `ready`; then it writes for 2 s and exits.
     let prog = ue_test_support::Running::ready("tracing_bridge", &["--seconds", "2", "--quiet"]);
     let pid = prog.pid();
     let (code, out, err) = run(ue().args(["record", "--json", "-p"]).arg(pid.to_string()));
-    stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    writer.join().unwrap();
+    drop(bystander);
     drop(prog);
     assert_eq!(code, 0, "{err}");
     assert!(

@@ -122,3 +122,36 @@ impl Drop for Phased {
         let _ = self.child.wait();
     }
 }
+
+/// Another process's user event (the test's own `tp`), written every 5 ms until dropped: what a recording of
+/// someone else must leave out.
+pub struct Bystander {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    writer: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Bystander {
+    pub fn start(tp: &'static ue_runtime::Tracepoint) -> Bystander {
+        assert!(tp.is_registered(), "{}", ue_runtime::status());
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let writer = {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    tp.emit(&(1u32,));
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+            })
+        };
+        Bystander { stop, writer: Some(writer) }
+    }
+}
+
+impl Drop for Bystander {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(w) = self.writer.take() {
+            let _ = w.join();
+        }
+    }
+}

@@ -17,29 +17,27 @@ pub fn enabled(bench: &Path, f: &mut Figures, text: &mut Texts) -> Result<()> {
         sem = PROBE_SEM_ROWS.join(" "),
         dis = [names(LOOP_ROWS), names(FN_ROWS)].concat().join(" "),
     );
+    in_bed(&script, "bed", f, text)?;
+    probed(&exe, f, text)
+}
+
+/// Runs `script` in the test bed and keeps its figures as `<prefix>.<name>`.
+fn in_bed(script: &str, prefix: &str, f: &mut Figures, text: &mut Texts) -> Result<()> {
     let mut g = Figures::new();
-    let code = vm::run(&["sh".into(), "-c".into(), script], &mut |l| collect(l, &mut g, text))?;
+    let code = vm::run(&["sh".into(), "-c".into(), script.into()], &mut |l| collect(l, &mut g, text))?;
     if code != 0 {
-        return Err(format!("the bench in the test bed failed (status {code})"));
+        return Err(format!("the bench in the test bed failed (status {code}): {script}"));
     }
     for (k, v) in g {
-        f.insert(format!("bed.{k}"), v);
+        f.insert(format!("{prefix}.{k}"), v);
     }
-    probed(&exe, f, text)
+    Ok(())
 }
 
 /// The enabled rows again with bpftrace attached to their USDT probes (in a process of its own): figures
 /// `bed.usdt.*`.
 fn probed(exe: &str, f: &mut Figures, text: &mut Texts) -> Result<()> {
     sys::step("test bed: enabled writes timed with bpftrace attached to the USDT probes");
-    let argv = format!("{exe} time bpftrace {ROUNDS} {ENABLED_ITERS} {}", names(PROBE_ROWS).join(" "));
-    let mut g = Figures::new();
-    let code = vm::run(&["sh".into(), "-c".into(), argv], &mut |l| collect(l, &mut g, text))?;
-    if code != 0 {
-        return Err(format!("the bench with bpftrace in the test bed failed (status {code})"));
-    }
-    for (k, v) in g {
-        f.insert(format!("bed.usdt.{k}"), v);
-    }
-    Ok(())
+    let script = format!("{exe} time bpftrace {ROUNDS} {ENABLED_ITERS} {}", names(PROBE_ROWS).join(" "));
+    in_bed(&script, "bed.usdt", f, text)
 }
