@@ -135,22 +135,10 @@ mod tests {
 
     #[test]
     fn registration_text_for_every_kind() {
-        const K: &[FieldKind] = &[
-            FieldKind::U8,
-            FieldKind::U16,
-            FieldKind::U32,
-            FieldKind::U64,
-            FieldKind::S8,
-            FieldKind::S16,
-            FieldKind::S32,
-            FieldKind::S64,
-            FieldKind::Str,
-            FieldKind::Bytes,
-            FieldKind::Array(1024),
-        ];
+        let k: Vec<FieldKind> = FieldKind::SIZED_BY_TYPE.into_iter().chain([FieldKind::Array(1024)]).collect();
         const N: &[&str] = &["a", "b", "c", "d", "e", "f", "g", "h", "s", "y", "arr"];
-        let d = desc_string("ev", N, K);
-        assert_eq!(d.len(), desc_len("ev", N, K));
+        let d = desc_string("ev", N, &k);
+        assert_eq!(d.len(), desc_len("ev", N, &k));
         assert_eq!(
             std::str::from_utf8(&d).unwrap(),
             "ev u8 a; u16 b; u32 c; u64 d; s8 e; s16 f; s32 g; s64 h; __rel_loc char[] s; __rel_loc u8[] y; \

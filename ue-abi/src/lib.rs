@@ -19,7 +19,7 @@ pub mod perf;
 pub mod section;
 pub mod usdt;
 
-pub use desc::{desc_len, desc_string, same_format, write_desc};
+pub use desc::{desc_len, desc_string, same_bytes, same_format, write_desc};
 pub use ioctl::*;
 pub use kind::FieldKind;
 pub use limits::*;

@@ -250,8 +250,9 @@ impl Ring {
 
     #[allow(clippy::cast_ptr_alignment)] // the mapping is page-aligned, the offsets 8-aligned
     fn word(&self, offset: usize) -> &AtomicU64 {
-        // SAFETY: offset is data_head's or data_tail's, 8-aligned inside the first page, which stays mapped as
-        // long as self; the kernel and `ue` share these words only through atomic accesses.
+        // offset is data_head's or data_tail's, 8-aligned inside the first page, which stays mapped as long as
+        // self; the kernel and `ue` share these words only through atomic accesses.
+        // SAFETY: so the reference is to a live, aligned AtomicU64 for as long as self.
         unsafe { &*self.base.add(offset).cast::<AtomicU64>() }
     }
 
@@ -281,8 +282,9 @@ impl Ring {
     fn copy(&self, at: u64, to: &mut [u8]) {
         let start = (at % self.data_size as u64) as usize;
         let first = to.len().min(self.data_size - start);
-        // SAFETY: both ranges lie inside the data area (page .. page + data_size), which stays mapped as long as
-        // self; the kernel does not write below the head, and [at, at + len) is below it.
+        // Both ranges lie inside the data area (page .. page + data_size), which stays mapped as long as self; the
+        // kernel does not write below the head, and [at, at + len) is below it.
+        // SAFETY: so both copies read mapped bytes nobody writes meanwhile, into `to`, which holds them.
         unsafe {
             let data = self.base.add(self.page);
             std::ptr::copy_nonoverlapping(data.add(start), to.as_mut_ptr(), first);

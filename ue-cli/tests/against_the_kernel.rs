@@ -277,25 +277,17 @@ fn a_crate_prefix_is_the_name_the_kernel_registers() {
 #[ignore = "needs user_events: cargo xtask test"]
 fn an_output_that_cannot_be_created_is_refused_before_the_command_starts() {
     let mark = format!("30.{}", std::process::id());
-    // stderr to a file, not a pipe: a command left running would hold a pipe open, and reading it to its end
-    // would wait for that command.
-    let log = std::env::temp_dir().join(format!("ue-record-unwritable-{}.err", std::process::id()));
-    let status = ue()
-        .args(["record", "--events-from"])
-        .arg(example("one_shot"))
-        .args(["-o", "/no/such/dir/events.txt", "--", "sleep", &mark])
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .status()
-        .unwrap();
-    let left = processes_with(&mark);
-    for pid in &left {
-        // SAFETY: kill has no memory preconditions; cleaning up what the failed run left.
-        unsafe { libc::kill(*pid, libc::SIGKILL) };
-    }
-    let err = std::fs::read_to_string(&log).unwrap();
-    std::fs::remove_file(&log).unwrap();
-    assert_eq!(status.code(), Some(1), "{err}");
+    let (code, err, left) = run_refused(
+        ue().args(["record", "--events-from"]).arg(example("one_shot")).args([
+            "-o",
+            "/no/such/dir/events.txt",
+            "--",
+            "sleep",
+            &mark,
+        ]),
+        &mark,
+    );
+    assert_eq!(code, Some(1), "{err}");
     assert_eq!(
         err.trim_end(),
         "ue: record: cannot create /no/such/dir/events.txt: No such file or directory (os error 2)"

@@ -60,23 +60,13 @@ fn a_filter_keeps_exactly_the_matching_records() {
 /// A refused filter: the kernel's reason, status 1, no command started, no instance or registration left.
 fn refused(expr: &str) -> String {
     let mark = format!("31.{}", std::process::id());
-    let log = std::env::temp_dir().join(format!("ue-record-filter-{}.err", std::process::id()));
-    let status = ue()
-        .args(["record", "--filter", expr, "--events-from"])
-        .arg(example("quickstart"))
-        .args(["--", "sleep", &mark])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .status()
-        .unwrap();
-    let left = processes_with(&mark);
-    for pid in &left {
-        // SAFETY: kill has no memory preconditions; cleaning up what the failed run left.
-        unsafe { libc::kill(*pid, libc::SIGKILL) };
-    }
-    let err = std::fs::read_to_string(&log).unwrap();
-    std::fs::remove_file(&log).unwrap();
-    assert_eq!(status.code(), Some(1), "{err}");
+    let (code, err, left) = run_refused(
+        ue().args(["record", "--filter", expr, "--events-from"])
+            .arg(example("quickstart"))
+            .args(["--", "sleep", &mark]),
+        &mark,
+    );
+    assert_eq!(code, Some(1), "{err}");
     assert!(left.is_empty(), "the command was started: {left:?}");
     assert_nothing_left(&["user_events/handle_request", "user_events/cache_lookup"]);
     err

@@ -4,7 +4,7 @@
 //! a derived struct one field per struct field, `NAME_FIELD`. Everything here runs at compile time: a site's
 //! names and kinds are constants, and a mistake (too many fields, two of one name) is a compile error.
 
-use ue_abi::{FieldKind, MAX_EVENT_DESC, MAX_FIELDS};
+use ue_abi::{same_bytes, FieldKind, MAX_EVENT_DESC, MAX_FIELDS};
 
 /// How many name pieces one kernel field may add to its Rust field's name (nesting depth).
 const DEPTH: usize = 4;
@@ -139,7 +139,7 @@ impl Flat {
             let mut b = a + 1;
             while b < self.len {
                 assert!(
-                    !same(self.name_bytes(a), self.name_bytes(b)),
+                    !same_bytes(self.name_bytes(a), self.name_bytes(b)),
                     "two kernel fields of this event have one name: an Option's `NAME_is_some` or a struct's `NAME_FIELD` meets another field; rename one"
                 );
                 b += 1;
@@ -217,20 +217,6 @@ const fn put(out: &mut [u8; MAX_EVENT_DESC], mut at: usize, s: &str) -> usize {
         i += 1;
     }
     at
-}
-
-const fn same(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
 }
 
 #[cfg(test)]

@@ -155,3 +155,20 @@ impl Drop for Bystander {
         }
     }
 }
+
+/// Runs `record` (a `ue record` whose command's arguments hold `mark`) with stderr to a file, not a pipe: a
+/// command left running would hold a pipe open, and reading it to its end would wait for that command. Kills
+/// what it left running; returns its exit code, its stderr and the pids it left.
+pub fn run_refused(record: &mut std::process::Command, mark: &str) -> (Option<i32>, String, Vec<i32>) {
+    let log = std::env::temp_dir().join(format!("ue-record-{mark}.err"));
+    let status =
+        record.stdout(std::process::Stdio::null()).stderr(std::fs::File::create(&log).unwrap()).status().unwrap();
+    let left = processes_with(mark);
+    for pid in &left {
+        // SAFETY: kill has no memory preconditions; cleaning up what the failed run left.
+        unsafe { libc::kill(*pid, libc::SIGKILL) };
+    }
+    let err = std::fs::read_to_string(&log).unwrap();
+    std::fs::remove_file(&log).unwrap();
+    (status.code(), err, left)
+}
