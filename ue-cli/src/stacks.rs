@@ -1,6 +1,6 @@
 //! Naming the frames of `ue record -g` call stacks in the text and `--json` outputs: where each process has its
-//! code mapped (the rings' MMAP2 records, copied at fork; a new mapping replaces those it overlaps, as after an
-//! exec), and each mapped file's function
+//! code mapped (the rings' MMAP2 records, copied at fork under the child's own; a new mapping replaces those it
+//! overlaps, as after an exec), and each mapped file's function
 //! symbols, read with the `object` crate (its symbol map) and demangled with `rustc-demangle`.
 //!
 //! An address resolves to the file mapped there, then through that file's PT_LOAD segments to the address its
@@ -72,8 +72,13 @@ impl Stacks {
                 maps.push(m);
             }
             Record::Fork { pid, ppid } if pid != ppid => {
+                // The child's own mappings can only be from after the fork (an exec's, read first from another
+                // CPU's ring): they stay, and the parent's fill in around them.
                 let parent = self.maps.get(&ppid).cloned().unwrap_or_default();
-                self.maps.insert(pid, parent);
+                let child = self.maps.entry(pid).or_default();
+                let inherited: Vec<Mapping> =
+                    parent.into_iter().filter(|p| child.iter().all(|c| c.end <= p.start || c.start >= p.end)).collect();
+                child.extend(inherited);
             }
             _ => {}
         }
@@ -183,5 +188,19 @@ mod tests {
         s.note(&Record::Fork { pid: 2, ppid: 1 });
         assert!(s.frames(2, &[here])[0].symbol.is_some());
         assert_eq!(s.frames(3, &[here])[0].json()["symbol"], Value::Null);
+    }
+
+    #[test]
+    fn a_fork_read_after_the_child_s_exec_keeps_the_exec_s_mappings() {
+        // The rings are read one CPU after another: the exec'd child's MMAP2 may come before its FORK.
+        let mut s = Stacks::default();
+        s.note(&Record::Mmap2 { pid: 1, start: 0x1000, len: 0x1000, pgoff: 0, path: b"/parent" });
+        s.note(&Record::Mmap2 { pid: 1, start: 0x8000, len: 0x1000, pgoff: 0, path: b"/lib" });
+        s.note(&Record::Mmap2 { pid: 2, start: 0x1000, len: 0x1000, pgoff: 0, path: b"/execd" });
+        s.note(&Record::Fork { pid: 2, ppid: 1 });
+        let mut files = |pid, addr| s.frames(pid, &[addr])[0].file.clone();
+        assert_eq!(files(2, 0x1010).as_deref(), Some("/execd"));
+        assert_eq!(files(2, 0x8010).as_deref(), Some("/lib"), "the parent's others are inherited");
+        assert_eq!(files(1, 0x1010).as_deref(), Some("/parent"));
     }
 }
