@@ -7,6 +7,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::net::IpAddr;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 use ue_runtime::{tracepoint, user_event, TRACEPOINTS};
 use ue_test_support::*;
@@ -41,7 +42,13 @@ fn exe() -> String {
 /// A bpftrace run, started with `script` and ready (its `BEGIN` ran: every probe is attached).
 struct Bpftrace {
     child: Child,
+    /// Its standard output, line by line, read by a thread of its own (so that a hung bpftrace fails the test
+    /// after a deadline instead of hanging it).
+    lines: Receiver<String>,
 }
+
+/// How long bpftrace may take to attach, or to print its maps and exit once told to.
+const BPFTRACE_DEADLINE: Duration = Duration::from_mins(5);
 
 impl Bpftrace {
     fn start(script: &str) -> Bpftrace {
@@ -52,28 +59,39 @@ impl Bpftrace {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("bpftrace (the bed installs it)");
-        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let out = BufReader::new(child.stdout.take().unwrap());
+        let (tx, lines) = channel();
+        std::thread::spawn(move || out.lines().map_while(Result::ok).try_for_each(|l| tx.send(l)));
         let t0 = Instant::now();
-        let mut line = String::new();
         loop {
-            line.clear();
-            let n = out.read_line(&mut line).unwrap();
-            assert!(n > 0, "bpftrace exited before it was ready: {:?}", child.wait());
-            if line.trim() == "ready" {
-                break;
+            match lines.recv_timeout(BPFTRACE_DEADLINE.saturating_sub(t0.elapsed())) {
+                Ok(line) if line.trim() == "ready" => break,
+                Ok(_) => {}
+                Err(e) => {
+                    let _ = child.kill();
+                    panic!("bpftrace not ready ({e:?}): {:?}", child.wait());
+                }
             }
-            assert!(t0.elapsed() < Duration::from_mins(5), "bpftrace not ready");
         }
-        child.stdout = Some(out.into_inner());
-        Bpftrace { child }
+        Bpftrace { child, lines }
     }
 
     /// Stops it (SIGINT: it prints its maps) and returns what it printed.
     fn stop(mut self) -> String {
         // SAFETY: kill(2) on our own child's pid.
         unsafe { libc::kill(self.child.id() as i32, libc::SIGINT) };
+        let t0 = Instant::now();
         let mut s = String::new();
-        self.child.stdout.take().unwrap().read_to_string(&mut s).unwrap();
+        loop {
+            match self.lines.recv_timeout(BPFTRACE_DEADLINE.saturating_sub(t0.elapsed())) {
+                Ok(line) => s += &(line + "\n"),
+                Err(RecvTimeoutError::Disconnected) => break,
+                Err(RecvTimeoutError::Timeout) => {
+                    let _ = self.child.kill();
+                    panic!("bpftrace did not exit after SIGINT: {s}");
+                }
+            }
+        }
         let st = self.child.wait().unwrap();
         assert!(st.success(), "bpftrace: {st}\n{s}");
         s

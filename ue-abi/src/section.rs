@@ -13,6 +13,11 @@ use core::ffi::CStr;
 
 /// The section's name (a C identifier, so the linker defines `__start_`/`__stop_` symbols for it).
 pub const EVENTS_SECTION: &str = "ue_events";
+/// The section of ue-runtime's `TRACEPOINTS` slice, which linkme names `linkme_<NAME>` on Linux. The macros put
+/// each site's element there themselves, as linkme's element macro would but without its per-site type check (the
+/// element's type is written by the macro), which costs compile time; ue-runtime's tests/registration_text.rs
+/// reads every site back from the slice.
+pub const TRACEPOINTS_SECTION: &str = "linkme_TRACEPOINTS";
 /// Entry prefix of an event registered with one format: it appears as `user_events:<name>`.
 pub const SINGLE_FORMAT: &str = "user_events";
 /// Entry prefix of an event registered with `USER_EVENT_REG_MULTI_FORMAT`: `user_events_multi:<name>.<hex id>`.
@@ -45,6 +50,16 @@ pub const fn entry_bytes<const L: usize>(multi: bool, name: &str, names: &[&str]
     let at = write_system(&mut out, multi);
     let at = write_desc(&mut out, at, name, names, kinds);
     assert!(at + 1 == L, "entry_bytes: L must be entry_len()");
+    out
+}
+
+/// The entry built at run time (the macros' literal entries), NUL included.
+#[must_use]
+pub fn entry_vec(multi: bool, name: &str, names: &[&str], kinds: &[FieldKind]) -> Vec<u8> {
+    let mut out = vec![0u8; entry_len(multi, name, names, kinds)];
+    let at = write_system(&mut out, multi);
+    let end = write_desc(&mut out, at, name, names, kinds);
+    debug_assert_eq!(end + 1, out.len());
     out
 }
 
@@ -119,6 +134,7 @@ mod tests {
         const M: usize = entry_len(true, "ev", &[], &[]);
         static F: [u8; M] = entry_bytes::<M>(true, "ev", &[], &[]);
         assert_eq!(&F, b"user_events_multi:ev\0");
+        assert_eq!(entry_vec(false, "ev", N, K), E);
         static G: [u8; 18] = entry_from_text::<18>(false, "ab u8");
         assert_eq!(&G, b"user_events:ab u8\0");
     }

@@ -11,7 +11,7 @@
 
 use crate::escape;
 use crate::losses::{self, CpuStats, Losses};
-use crate::output::Sink;
+use crate::output::{warn, Sink};
 use crate::tracefs;
 use serde_json::Value;
 use std::fmt::Write as _;
@@ -39,6 +39,13 @@ pub fn catch_sigusr2() {
 /// Whether SIGUSR2 came since the last call.
 pub fn wanted() -> bool {
     WANTED.swap(false, Ordering::Relaxed)
+}
+
+/// A recording without `--ring` has nothing to snapshot: a SIGUSR2 since the last call is said to be ignored.
+pub fn refuse_snapshot() {
+    if wanted() {
+        warn("ue record: SIGUSR2 ignored: only a --ring recording takes snapshots; this one goes on");
+    }
 }
 
 /// `--ring SIZE`: bytes, or with a binary unit (`512K`, `64M`, `1G`; `k`, `KiB`, `KB` alike); more than 0.

@@ -90,6 +90,7 @@ pub fn run(opts: &Options, perf: &Perf) -> Result<i32, String> {
     })?;
 
     record::install_signal_handlers();
+    crate::flight::catch_sigusr2();
     let mut child = Command::new(&opts.command[0])
         .args(&opts.command[1..])
         .spawn()
@@ -105,6 +106,7 @@ pub fn run(opts: &Options, perf: &Perf) -> Result<i32, String> {
         if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
             break (Some(status), None);
         }
+        crate::flight::refuse_snapshot();
         let sig = SIGNAL.swap(0, Ordering::Relaxed);
         if sig == libc::SIGTERM || sig == libc::SIGHUP {
             // SAFETY: kill has no memory preconditions; the pid is our child's, not yet reaped.

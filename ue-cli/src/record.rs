@@ -103,10 +103,9 @@ pub fn run(opts: Options) -> Result<i32, String> {
     let first = opts.output.as_deref().map(|o| if opts.ring.is_some() { flight::path(o, 1) } else { o.into() });
     let mut out = Output { json: opts.json, sink: Sink::create(first.as_deref())?, records: 0 };
 
-    if opts.ring.is_some() {
-        // From before anything is set up: a SIGUSR2 otherwise ends `ue` with the instance left behind.
-        flight::catch_sigusr2();
-    }
+    // From before anything is set up: a SIGUSR2 otherwise ends `ue` with the instance left behind (without
+    // `--ring` it is answered with a warning).
+    flight::catch_sigusr2();
     let fs = Tracefs::find()?;
     remove_stale_instances(&fs);
     let mut session = Session::start(&fs)?;
@@ -158,7 +157,10 @@ pub fn run(opts: Options) -> Result<i32, String> {
     };
     let (status, failed) = loop {
         let read = match flight.as_mut() {
-            None => session.drain(&mut out),
+            None => {
+                flight::refuse_snapshot();
+                session.drain(&mut out)
+            }
             Some(f) if flight::wanted() => session.snapshot(f, &mut out, false),
             Some(_) => Ok(()),
         };
@@ -180,7 +182,10 @@ pub fn run(opts: Options) -> Result<i32, String> {
                 let _ = tracefs::write(&session.instance.join(tracefs::TRACING_ON), "0");
             }
             let last = match flight.as_mut() {
-                None => session.drain(&mut out),
+                None => {
+                    flight::refuse_snapshot();
+                    session.drain(&mut out)
+                }
                 Some(f) => session.snapshot(f, &mut out, true),
             };
             (Ok(status), last.err())

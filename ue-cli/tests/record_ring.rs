@@ -155,6 +155,35 @@ fn without_an_output_file_the_snapshot_is_printed_as_text() {
 
 #[test]
 #[ignore = "needs user_events: cargo xtask test"]
+fn without_a_ring_sigusr2_is_ignored_with_a_warning_and_the_recording_goes_on() {
+    for perf in [false, true] {
+        let dir = scratch(if perf { "usr2-perf" } else { "usr2-plain" });
+        let out = dir.join("rec");
+        let mut cmd = ue();
+        cmd.args(["record", "-o"]).arg(&out);
+        if perf {
+            cmd.args(["--format", "perf"]);
+        }
+        cmd.arg("--").arg(example("phases")).args(["10", "20"]).stderr(std::process::Stdio::piped());
+        let mut p = Phased::start(&mut cmd);
+        let mut err = std::io::BufReader::new(p.child.stderr.take().unwrap());
+        p.phase(1);
+        // SAFETY: kill has no memory preconditions; the pid is our child's (ue), not yet reaped.
+        assert_eq!(unsafe { libc::kill(p.pid(), libc::SIGUSR2) }, 0);
+        line_with(&mut err, "ue record: SIGUSR2 ignored: only a --ring recording takes snapshots; this one goes on");
+        p.phase(2);
+        p.end();
+        let status = p.child.wait().unwrap();
+        let rest = std::io::read_to_string(err).unwrap();
+        assert_eq!(status.code(), Some(0), "perf {perf}: {rest}");
+        assert!(std::fs::metadata(&out).unwrap().len() > 0, "perf {perf}: the recording was written");
+        assert_nothing_left(&["user_events/ue_phase"]);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
+
+#[test]
+#[ignore = "needs user_events: cargo xtask test"]
 fn a_running_process_is_flight_recorded_until_it_exits() {
     let dir = scratch("pid");
     let base = dir.join("p");

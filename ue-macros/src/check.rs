@@ -28,14 +28,7 @@ impl Errors {
 pub fn site(site: &Site, generics: &[Ident]) -> syn::Result<()> {
     let mut errors = Errors::default();
     let name = site.full_name();
-    // Where a prefixed name came from, for the messages.
-    let origin = match (&site.prefix, &site.manifest) {
-        (p, _) if p.is_empty() => String::new(),
-        (p, Some(m)) => {
-            format!(" (the prefix `{p}` of [package.metadata.ue] in {}, then `{}`)", m.display(), site.name)
-        }
-        (p, None) => format!(" (the crate's prefix `{p}`, then `{}`)", site.name),
-    };
+    let origin = origin(site);
     match ue_abi::check_event_name(&name) {
         Ok(()) => {}
         Err(NameError::Invalid) => errors.push(syn::Error::new(
@@ -80,6 +73,33 @@ pub fn site(site: &Site, generics: &[Ident]) -> syn::Result<()> {
         )));
     }
     errors.finish()
+}
+
+/// Where a prefixed name came from, for the messages.
+fn origin(site: &Site) -> String {
+    match (&site.prefix, &site.manifest) {
+        (p, _) if p.is_empty() => String::new(),
+        (p, Some(m)) => {
+            format!(" (the prefix `{p}` of [package.metadata.ue] in {}, then `{}`)", m.display(), site.name)
+        }
+        (p, None) => format!(" (the crate's prefix `{p}`, then `{}`)", site.name),
+    }
+}
+
+/// The exact limit of a site whose kernel fields the macro knows (known.rs): an error at its name if its
+/// registration text passes `MAX_EVENT_DESC`.
+pub fn desc_len(site: &Site, names: &[&str], kinds: &[ue_abi::FieldKind]) -> Option<syn::Error> {
+    let name = site.full_name();
+    let len = ue_abi::desc_len(&name, names, kinds);
+    (len > MAX_EVENT_DESC).then(|| {
+        syn::Error::new(
+            site.name_span,
+            format!(
+                "event `{name}`{} needs {len} bytes to register: the kernel's limit is {MAX_EVENT_DESC} (MAX_EVENT_DESC)",
+                origin(site)
+            ),
+        )
+    })
 }
 
 /// Bad array sizes and generic types are errors here; other unsupported types fail on the `Field` bound.

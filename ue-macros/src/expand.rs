@@ -26,18 +26,73 @@ pub fn path_at(k: &syn::Path, span: Span) -> TokenStream {
 }
 
 /// The static tracepoint, whose registration text lives in its entry of the `ue_events` section
-/// (ue-abi's section.rs); `exit_of` names the entry tracepoint of the span whose exit event this is.
-pub fn statics(site: &Site, tag: &str, exit_of: Option<&Ident>) -> TokenStream {
+/// (ue-abi's section.rs); `exit_of` names the entry tracepoint of the span whose exit event this is; `coerce` as
+/// for [`write`]. A site whose kinds the macro knows (known.rs) has its entry and its probe written as literals;
+/// another computes them in constants from its types' `Field` impls.
+pub fn statics(site: &Site, tag: &str, exit_of: Option<&Ident>, coerce: bool) -> TokenStream {
     let k = &site.krate;
     let section = ue_abi::EVENTS_SECTION;
     let probes = ue_abi::USDT_SEMAPHORE_SECTION;
+    let slice = ue_abi::TRACEPOINTS_SECTION;
+    let name = site.full_name();
+    let multi = site.multi_format;
+    let new = if multi { quote!(new_multi_format) } else { quote!(new) };
+    let [names_id, kinds_id, entry_id, tp_id, site_id, probe_id] =
+        ["NAMES", "KINDS", "ENTRY", "TP", "SITE", "PROBE"].map(|w| item(tag, w));
+    let known = crate::known::kinds(site, coerce);
+    let (entry, probe, one_format) = if let Some(kinds) = &known {
+        let names = crate::known::names(site);
+        let limit = crate::check::desc_len(site, &names, kinds).map(|e| e.to_compile_error());
+        let bytes = ue_abi::entry_vec(multi, &name, &names, kinds);
+        let (len, lit) = (bytes.len(), syn::LitByteStr::new(&bytes, Span::call_site()));
+        let entry = quote! {
+            #limit
+            #[link_section = #section]
+            static #entry_id: [u8; #len] = *#lit;
+        };
+        let probe = crate::usdt::probe(site, &probe_id, crate::usdt::Kinds::Known(kinds));
+        (entry, probe, one_format(site, &name, Fields::Known(&names, kinds), tag))
+    } else {
+        let entry = computed_entry(site, tag, &name);
+        let probe = crate::usdt::probe(site, &probe_id, crate::usdt::Kinds::Const(&kinds_id));
+        (entry, probe, one_format(site, &name, Fields::Const(&names_id, &kinds_id), tag))
+    };
+    // The crate's settings come from its manifest: make rustc list it as an input, so cargo rebuilds on change
+    // (once a crate: the input is listed for the whole compilation).
+    let manifest =
+        site.manifest.as_ref().and_then(|p| p.to_str()).filter(|_| crate::seen::first_site_of_crate()).map(|p| {
+            quote!(
+                const _: &[u8] = include_bytes!(#p);
+            )
+        });
+    let share = exit_of.map(|e| quote!(.exit_of(&#e)));
+    quote! {
+        #manifest
+        #entry
+        #one_format
+        // In `.probes`: its enable word is the USDT probe's semaphore (ue-abi's usdt.rs), which uprobes update
+        // only in the file's writable mapping and BCC finds through that section.
+        #probe
+        #[link_section = #probes]
+        static #tp_id: #k::__private::Tracepoint =
+            #k::__private::Tracepoint::#new(#k::__private::entry_desc(&#entry_id, #multi))#share.with_probe(#probe_id);
+        // The element of the `TRACEPOINTS` slice, in linkme's section for it.
+        #[used]
+        #[link_section = #slice]
+        static #site_id: &#k::__private::Tracepoint = &#tp_id;
+    }
+}
+
+/// The entry of a site whose kinds come from its types' `Field` impls: the kernel fields in constants, and the
+/// entry's bytes computed from them.
+fn computed_entry(site: &Site, tag: &str, name: &str) -> TokenStream {
+    let k = &site.krate;
+    let section = ue_abi::EVENTS_SECTION;
     let too_long = format!(
         "this event's registration text (name, fields, NUL) exceeds the kernel's {}-byte MAX_EVENT_DESC",
         ue_abi::MAX_EVENT_DESC
     );
-    let name = site.full_name();
     let multi = site.multi_format;
-    let new = if multi { quote!(new_multi_format) } else { quote!(new) };
     let marks_id = item(tag, "FIELD_NAMES");
     let marks: Vec<Ident> = site.fields.iter().map(|f| marker(&f.name)).collect();
     let parts = site.fields.iter().zip(&marks).map(|(f, mark)| {
@@ -54,26 +109,15 @@ pub fn statics(site: &Site, tag: &str, exit_of: Option<&Ident>) -> TokenStream {
         };
         quote!(.field(#name, #parts))
     });
-    let [flat_id, all_id, names_id, kinds_id, len_id, entry_id, tp_id, site_id] =
-        ["FLAT", "ALL_NAMES", "NAMES", "KINDS", "LEN", "ENTRY", "TP", "SITE"].map(|w| item(tag, w));
+    let [flat_id, all_id, names_id, kinds_id, len_id, entry_id] =
+        ["FLAT", "ALL_NAMES", "NAMES", "KINDS", "LEN", "ENTRY"].map(|w| item(tag, w));
     let limit = quote_spanned!(site.name_span=>
         const _: () = ::core::assert!(
             #k::__private::desc_len(#name, #names_id, #kinds_id) <= #k::abi::MAX_EVENT_DESC,
             #too_long
         );
     );
-    // The crate's settings come from its manifest: make rustc list it as an input, so cargo rebuilds on change.
-    let manifest = site.manifest.as_ref().and_then(|p| p.to_str()).map(|p| {
-        quote!(
-            const _: &[u8] = include_bytes!(#p);
-        )
-    });
-    let share = exit_of.map(|e| quote!(.exit_of(&#e)));
-    let probe_id = item(tag, "PROBE");
-    let probe = crate::usdt::probe(site, &probe_id, &kinds_id);
-    let one_format = one_format(site, &name, &names_id, &kinds_id, tag);
     quote! {
-        #manifest
         // Types named as the fields, for the messages of unsupported types.
         #[allow(non_snake_case, non_camel_case_types, dead_code)]
         mod #marks_id {
@@ -84,33 +128,44 @@ pub fn statics(site: &Site, tag: &str, exit_of: Option<&Ident>) -> TokenStream {
         const #all_id: [&str; #k::MAX_FIELDS] = #flat_id.names();
         const #names_id: &[&str] = #k::__private::first(&#all_id, #flat_id.len());
         const #kinds_id: &[#k::__private::FieldKind] = #flat_id.kinds();
-        #one_format
         #limit
         const #len_id: usize = #k::__private::entry_len(#multi, #name, #names_id, #kinds_id);
         #[link_section = #section]
         static #entry_id: [u8; #len_id] =
             #k::__private::entry_bytes::<#len_id>(#multi, #name, #names_id, #kinds_id);
-        // In `.probes`: its enable word is the USDT probe's semaphore (ue-abi's usdt.rs), which uprobes update
-        // only in the file's writable mapping and BCC finds through that section.
-        #probe
-        #[link_section = #probes]
-        static #tp_id: #k::__private::Tracepoint =
-            #k::__private::Tracepoint::#new(#k::__private::entry_desc(&#entry_id, #multi))#share.with_probe(#probe_id);
-        #[#k::__private::linkme::distributed_slice(#k::__private::TRACEPOINTS)]
-        #[linkme(crate = #k::__private::linkme)]
-        static #site_id: &#k::__private::Tracepoint = &#tp_id;
     }
 }
 
-/// One name, one format in a crate (seen.rs): the first site of a name declares its fields; a later one asserts
-/// at its name that its fields are the same.
-fn one_format(site: &Site, name: &str, names_id: &Ident, kinds_id: &Ident, tag: &str) -> TokenStream {
+/// A site's kernel fields for the format check: literals (known.rs), or the constants that hold them.
+#[derive(Clone, Copy)]
+enum Fields<'a> {
+    Known(&'a [&'a str], &'a [ue_abi::FieldKind]),
+    Const(&'a Ident, &'a Ident),
+}
+
+/// One name, one format in a crate (seen.rs): the first site of a name declares its fields (in the macro when it
+/// knows them, else in an impl for later sites to read); a later one's fields are compared with them, in the
+/// macro when both are known, else in a constant, and a difference is a compile error at its name.
+fn one_format(site: &Site, name: &str, fields: Fields<'_>, tag: &str) -> TokenStream {
     let k = &site.krate;
-    let (role, key) = crate::seen::role(site, name);
+    let known = match fields {
+        Fields::Known(names, kinds) => Some((names.iter().map(ToString::to_string).collect(), kinds.to_vec())),
+        Fields::Const(..) => None,
+    };
+    let (role, key) = crate::seen::role(site, name, known.clone());
     let (nh, ch) = (key.name, key.krate);
     let key = quote!(#k::__private::EventKey::<#nh, #ch>);
+    let literal = |names: &[String], kinds: &[ue_abi::FieldKind]| {
+        let kinds = kinds.iter().map(|&kind| crate::known::kind_expr(kind, k));
+        (quote!(&[#(#names),*]), quote!(&[#(#kinds),*]))
+    };
+    // The site's own fields as expressions.
+    let (names, kinds) = match fields {
+        Fields::Known(names, kinds) => literal(&names.iter().map(ToString::to_string).collect::<Vec<_>>(), kinds),
+        Fields::Const(names, kinds) => (quote!(#names), quote!(#kinds)),
+    };
     match role {
-        crate::seen::Role::None => quote!(),
+        crate::seen::Role::None | crate::seen::Role::FirstKnown => quote!(),
         crate::seen::Role::First => {
             let first = item(tag, "FIRST");
             quote! {
@@ -118,28 +173,44 @@ fn one_format(site: &Site, name: &str, names_id: &Ident, kinds_id: &Ident, tag: 
                 struct #first;
                 #[allow(non_local_definitions)]
                 impl #k::__private::FirstSite<#first> for #key {
-                    const NAMES: &'static [&'static str] = #names_id;
-                    const KINDS: &'static [#k::__private::FieldKind] = #kinds_id;
+                    const NAMES: &'static [&'static str] = #names;
+                    const KINDS: &'static [#k::__private::FieldKind] = #kinds;
                 }
             }
         }
-        crate::seen::Role::Later { at, fields } => {
+        crate::seen::Role::Later { at, fields, first } => {
             let message = format!(
                 "event `{name}` is declared at {at} with other fields ({fields}); here it has {}: one name has one \
                  format in a program (the kernel refuses the second), so rename one (`#[user_event(name = \"…\")]`, \
                  another name in `tracepoint!`) or make both multi-format",
                 crate::seen::fields(site)
             );
+            let same = match (&first, &known) {
+                // Both known: the macro compares; rustc reports a difference (in a constant, as below).
+                (Some(a), Some(b)) => {
+                    let same = a.0 == b.0 && a.1.len() == b.1.len() && {
+                        let (na, nb): (Vec<&str>, Vec<&str>) =
+                            (a.0.iter().map(String::as_str).collect(), b.0.iter().map(String::as_str).collect());
+                        ue_abi::same_format(&na, &a.1, &nb, &b.1)
+                    };
+                    quote!(#same)
+                }
+                (Some((first_names, first_kinds)), None) => {
+                    let (fnames, fkinds) = literal(first_names, first_kinds);
+                    quote!(#k::__private::same_format(#fnames, #fkinds, #names, #kinds))
+                }
+                (None, _) => quote!(#k::__private::same_format(
+                    #k::__private::first_names(&#key),
+                    #k::__private::first_kinds(&#key),
+                    #names,
+                    #kinds
+                )),
+            };
+            if first.is_some() && known.is_some() && same.to_string() == "true" {
+                return quote!();
+            }
             quote_spanned! {site.name_span=>
-                const _: () = ::core::assert!(
-                    #k::__private::same_format(
-                        #k::__private::first_names(&#key),
-                        #k::__private::first_kinds(&#key),
-                        #names_id,
-                        #kinds_id
-                    ),
-                    #message
-                );
+                const _: () = ::core::assert!(#same, #message);
             }
         }
     }
@@ -226,7 +297,8 @@ struct Slot {
     elem_ty: TokenStream,
 }
 
-fn slot(f: &SiteField, param: &Ident, local: &Ident, coerce: bool, k: &syn::Path) -> Slot {
+/// `known`: the site's kinds are literals (known.rs), so its known types are written by their full paths.
+fn slot(f: &SiteField, param: &Ident, local: &Ident, coerce: bool, known: bool, k: &syn::Path) -> Slot {
     let value = &f.value;
     let vspan = syn::spanned::Spanned::span(value);
     let private = quote!(#k::__private);
@@ -271,7 +343,12 @@ fn slot(f: &SiteField, param: &Ident, local: &Ident, coerce: bool, k: &syn::Path
                     elem_ty: quote!(&#target),
                 };
             }
-            let ty = replace_lifetimes(ty, "'_");
+            let ty = if let Some((_, path)) = crate::known::field(ty, k).filter(|_| known) {
+                path
+            } else {
+                let ty = replace_lifetimes(ty, "'_");
+                quote!(#ty)
+            };
             // An unsupported type is reported once, by the site's `FieldNamed` lookup: its write resolves to
             // `WriteNothingN` (write.rs).
             let param_ty = if f.by_ref { quote!(&#ty) } else { quote!(#ty) };
@@ -287,7 +364,7 @@ fn slot(f: &SiteField, param: &Ident, local: &Ident, coerce: bool, k: &syn::Path
 }
 
 /// `&str`, `String`, `Box<str>`, `Cow<str>`… → (`str`, `as_str`); the byte equivalents → (`[u8]`, `as_bytes`).
-fn reads_as(ty: &Type) -> Option<(TokenStream, &'static str)> {
+pub fn reads_as(ty: &Type) -> Option<(TokenStream, &'static str)> {
     let inner = |t: &Type| -> Option<&'static str> {
         match t {
             Type::Path(p) if p.path.is_ident("str") => Some("str"),
@@ -318,13 +395,17 @@ fn reads_as(ty: &Type) -> Option<(TokenStream, &'static str)> {
         }
         _ => None,
     }?;
-    Some(if kind == "str" { (quote!(str), "as_str") } else { (quote!([u8]), "as_bytes") })
+    Some(if kind == "str" {
+        (quote!(::core::primitive::str), "as_str")
+    } else {
+        (quote!([::core::primitive::u8]), "as_bytes")
+    })
 }
 
 /// The check inline; the write in a cold function taking the field values as arguments, so the caller keeps
 /// only a load, a test, a branch and a call.
 fn body(site: &Site, coerce: bool) -> TokenStream {
-    let statics = statics(site, "", None);
+    let statics = statics(site, "", None, coerce);
     let write = write(site, coerce, "", false);
     quote! {{
         #statics
@@ -339,12 +420,13 @@ fn body(site: &Site, coerce: bool) -> TokenStream {
 /// that call, in a cold function of its own taking the values as arguments. `exit`: a span's exit event.
 pub fn write(site: &Site, coerce: bool, tag: &str, exit: bool) -> TokenStream {
     let tp_id = item(tag, "TP");
+    let known = crate::known::kinds(site, coerce).is_some();
     let mut params = Vec::new();
     let mut slots = Vec::new();
     for (i, f) in site.fields.iter().enumerate() {
         let param = Ident::new(&format!("__ue_f{i}"), Span::mixed_site());
         let local = Ident::new(&format!("__ue_t{i}"), Span::mixed_site());
-        slots.push(slot(f, &param, &local, coerce, &site.krate));
+        slots.push(slot(f, &param, &local, coerce, known, &site.krate));
         params.push(param);
     }
     let tys = slots.iter().map(|s| &s.param_ty);

@@ -9,6 +9,7 @@
 mod check;
 mod derive;
 mod expand;
+mod known;
 mod model;
 mod namespace;
 mod owner;

@@ -140,8 +140,8 @@ pub fn body(func: &ItemFn, entry: &Site, span: &SpanSite) -> TokenStream {
     let k = &entry.krate;
     let private = quote!(#k::__private);
     let entry_tp = item("", "TP");
-    let entry_statics = statics(entry, "", None);
-    let exit_statics = statics(&span.exit, "_X", Some(&entry_tp));
+    let entry_statics = statics(entry, "", None, false);
+    let exit_statics = statics(&span.exit, "_X", Some(&entry_tp), false);
     let entry_write = write(entry, false, "", false);
     let exit_write = write(&span.exit, false, "_X", true);
     let block = &func.block;

@@ -7,9 +7,11 @@ use std::borrow::Cow;
 use std::rc::Rc;
 use std::sync::Arc;
 pub use ue_abi::FieldKind;
-use ue_abi::MAX_FIELD_ARRAY_SIZE;
+use ue_abi::{kind_of, MAX_FIELD_ARRAY_SIZE};
+pub use ue_abi::{F32_TEXT, F64_TEXT};
 
-/// A Rust type that can be a tracepoint field: the one table of Rust types and kernel field types.
+/// A Rust type that can be a tracepoint field: the one table of Rust types and kernel field types (the kinds of
+/// the types known by name, which the macros write as literals, come from ue-abi's `KNOWN_TYPES`).
 ///
 /// | Rust | kernel |
 /// |---|---|
@@ -87,10 +89,10 @@ sealed!(
 );
 
 macro_rules! int_fields {
-    ($($t:ty => $k:ident),* $(,)?) => {$(
+    ($($t:ty => $k:expr),* $(,)?) => {$(
         #[diagnostic::do_not_recommend]
         impl Field for $t {
-            const KIND: FieldKind = FieldKind::$k;
+            const KIND: FieldKind = $k;
             #[inline(always)]
             fn encode<'a>(&'a self, enc: &mut Encoder<'a, '_>) {
                 enc.fixed(&self.to_ne_bytes());
@@ -98,15 +100,18 @@ macro_rules! int_fields {
         }
     )*};
 }
-int_fields!(u8 => U8, u16 => U16, u32 => U32, u64 => U64, i8 => S8, i16 => S16, i32 => S32, i64 => S64);
+int_fields!(
+    u8 => kind_of("u8"), u16 => kind_of("u16"), u32 => kind_of("u32"), u64 => kind_of("u64"),
+    i8 => kind_of("i8"), i16 => kind_of("i16"), i32 => kind_of("i32"), i64 => kind_of("i64"),
+);
 #[cfg(target_pointer_width = "64")]
-int_fields!(usize => U64, isize => S64);
+int_fields!(usize => FieldKind::U64, isize => FieldKind::S64);
 #[cfg(target_pointer_width = "32")]
-int_fields!(usize => U32, isize => S32);
+int_fields!(usize => FieldKind::U32, isize => FieldKind::S32);
 
 #[diagnostic::do_not_recommend]
 impl Field for bool {
-    const KIND: FieldKind = FieldKind::U8;
+    const KIND: FieldKind = kind_of("bool");
     #[inline(always)]
     fn encode<'a>(&'a self, enc: &mut Encoder<'a, '_>) {
         enc.fixed(&[u8::from(*self)]);
@@ -115,7 +120,7 @@ impl Field for bool {
 
 #[diagnostic::do_not_recommend]
 impl Field for char {
-    const KIND: FieldKind = FieldKind::U32;
+    const KIND: FieldKind = kind_of("char");
     #[inline(always)]
     fn encode<'a>(&'a self, enc: &mut Encoder<'a, '_>) {
         enc.fixed(&u32::from(*self).to_ne_bytes());
@@ -124,7 +129,7 @@ impl Field for char {
 
 #[diagnostic::do_not_recommend]
 impl Field for str {
-    const KIND: FieldKind = FieldKind::Str;
+    const KIND: FieldKind = kind_of("str");
     #[inline(always)]
     fn encode<'a>(&'a self, enc: &mut Encoder<'a, '_>) {
         enc.str(self);
@@ -133,7 +138,7 @@ impl Field for str {
 
 #[diagnostic::do_not_recommend]
 impl Field for String {
-    const KIND: FieldKind = FieldKind::Str;
+    const KIND: FieldKind = kind_of("String");
     #[inline(always)]
     fn encode<'a>(&'a self, enc: &mut Encoder<'a, '_>) {
         enc.str(self);
@@ -151,7 +156,7 @@ impl Field for Cow<'_, str> {
 
 #[diagnostic::do_not_recommend]
 impl Field for [u8] {
-    const KIND: FieldKind = FieldKind::Bytes;
+    const KIND: FieldKind = kind_of("[u8]");
     #[inline(always)]
     fn encode<'a>(&'a self, enc: &mut Encoder<'a, '_>) {
         enc.bytes(self);
@@ -160,7 +165,7 @@ impl Field for [u8] {
 
 #[diagnostic::do_not_recommend]
 impl Field for Vec<u8> {
-    const KIND: FieldKind = FieldKind::Bytes;
+    const KIND: FieldKind = kind_of("Vec<u8>");
     #[inline(always)]
     fn encode<'a>(&'a self, enc: &mut Encoder<'a, '_>) {
         enc.bytes(self);
@@ -208,16 +213,11 @@ macro_rules! forward_fields {
 }
 forward_fields!(&T, &mut T, Box<T>, Rc<T>, Arc<T>);
 
-/// Text bytes of a float field: the longest shortest-round-trip form (`-2.2250738585072014e-308`) and a NUL.
-pub const F64_TEXT: usize = 25;
-/// As [`F64_TEXT`] for `f32` (at most 15 characters, as `-1.1754942e-38`).
-pub const F32_TEXT: usize = 16;
-
 macro_rules! float_fields {
     ($($t:ty => $n:expr),*) => {$(
         #[diagnostic::do_not_recommend]
         impl Field for $t {
-            const KIND: FieldKind = FieldKind::Array($n);
+            const KIND: FieldKind = kind_of(stringify!($t));
             #[inline]
             fn encode<'a>(&'a self, enc: &mut Encoder<'a, '_>) {
                 let text = Text::<{ $n - 1 }>::debug(self);

@@ -66,6 +66,8 @@ pub mod __private {
     pub use crate::tracepoint::{Tracepoint, TRACEPOINTS};
     pub use crate::write::*;
     pub use linkme;
+    pub use std::string::String;
+    pub use std::vec::Vec;
     pub use ue_abi::usdt::{probe_arrays, probe_plan, ProbeArg};
     pub use ue_abi::{desc_len, entry_bytes, entry_desc, entry_from_text, entry_head, entry_len, same_format};
 

@@ -23,13 +23,15 @@ fn tracepoint_with_every_type() {
             i: usize = 5, j: isize = -5, k: bool = true, l: char = 'x',
             m: &str = "m", n: String = s.clone(), o: &String = &s, p: Cow<str> = Cow::Borrowed("p"),
             q: &[u8] = &v, r: Vec<u8> = v.clone(), t: &Vec<u8> = &v, u: [u8; 16] = [0; 16], w: &[u8; 4] = &[0; 4],
+            x: f32 = 1.0, y: f64 = 2.0,
         );
     }
     assert_eq!(
         desc("fmt_all_types"),
         "fmt_all_types u8 a; u16 b; u32 c; u64 d; s8 e; s16 f; s32 g; s64 h; u64 i; s64 j; u8 k; u32 l; \
          __rel_loc char[] m; __rel_loc char[] n; __rel_loc char[] o; __rel_loc char[] p; \
-         __rel_loc u8[] q; __rel_loc u8[] r; __rel_loc u8[] t; unsigned char[16] u; unsigned char[4] w"
+         __rel_loc u8[] q; __rel_loc u8[] r; __rel_loc u8[] t; unsigned char[16] u; unsigned char[4] w; \
+         unsigned char[16] x; unsigned char[25] y"
     );
 }
 

@@ -27,6 +27,23 @@ impl A {
 #[ue_runtime::user_event(name = "A_new")]
 fn make_a(name: &str) {}
 
+// Across the two ways a site's fields are known (by the macro from the type names, or by the compiler from
+// the `Field` impls): first known, later not; first not, later known; and the same format both ways.
+fn e() {
+    ue_runtime::tracepoint!(mixed, n: u32 = 1);
+    ue_runtime::tracepoint!(mixed, n: Option<u32> = None);
+}
+
+fn f() {
+    ue_runtime::tracepoint!(option_first, n: Option<u32> = None);
+    ue_runtime::tracepoint!(option_first, n: u32 = 1);
+}
+
+fn g() {
+    ue_runtime::tracepoint!(same_both_ways, d: std::time::Duration = std::time::Duration::ZERO);
+    ue_runtime::tracepoint!(same_both_ways, d: u64 = 1);
+}
+
 // Multi-format events may have several formats.
 fn d() {
     ue_runtime::tracepoint!(#[multi_format] many, n: u32 = 1);
