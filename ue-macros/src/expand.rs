@@ -51,11 +51,12 @@ pub fn statics(site: &Site, tag: &str, exit_of: Option<&Ident>, coerce: bool) ->
             static #entry_id: [u8; #len] = *#lit;
         };
         let probe = crate::usdt::probe(site, &probe_id, crate::usdt::Kinds::Known(kinds));
-        (entry, probe, one_format(site, &name, Fields::Known(&names, kinds), tag))
+        let known = (names.iter().map(ToString::to_string).collect(), kinds.clone());
+        (entry, probe, one_format(site, &name, Some(&known), [&names_id, &kinds_id], tag))
     } else {
         let entry = computed_entry(site, tag, &name);
         let probe = crate::usdt::probe(site, &probe_id, crate::usdt::Kinds::Const(&kinds_id));
-        (entry, probe, one_format(site, &name, Fields::Const(&names_id, &kinds_id), tag))
+        (entry, probe, one_format(site, &name, None, [&names_id, &kinds_id], tag))
     };
     // The crate's settings come from its manifest: make rustc list it as an input, so cargo rebuilds on change
     // (once a crate: the input is listed for the whole compilation).
@@ -136,23 +137,19 @@ fn computed_entry(site: &Site, tag: &str, name: &str) -> TokenStream {
     }
 }
 
-/// A site's kernel fields for the format check: literals (known.rs), or the constants that hold them.
-#[derive(Clone, Copy)]
-enum Fields<'a> {
-    Known(&'a [&'a str], &'a [ue_abi::FieldKind]),
-    Const(&'a Ident, &'a Ident),
-}
-
 /// One name, one format in a crate (seen.rs): the first site of a name declares its fields (in the macro when it
 /// knows them, else in an impl for later sites to read); a later one's fields are compared with them, in the
-/// macro when both are known, else in a constant, and a difference is a compile error at its name.
-fn one_format(site: &Site, name: &str, fields: Fields<'_>, tag: &str) -> TokenStream {
+/// macro when both are known, else in a constant, and a difference is a compile error at its name. `known`: the
+/// site's fields when the macro knows them (known.rs), else `consts` names the constants that hold them.
+fn one_format(
+    site: &Site,
+    name: &str,
+    known: Option<&crate::seen::Known>,
+    consts: [&Ident; 2],
+    tag: &str,
+) -> TokenStream {
     let k = &site.krate;
-    let known = match fields {
-        Fields::Known(names, kinds) => Some((names.iter().map(ToString::to_string).collect(), kinds.to_vec())),
-        Fields::Const(..) => None,
-    };
-    let (role, key) = crate::seen::role(site, name, known.clone());
+    let (role, key) = crate::seen::role(site, name, known);
     let (nh, ch) = (key.name, key.krate);
     let key = quote!(#k::__private::EventKey::<#nh, #ch>);
     let literal = |names: &[String], kinds: &[ue_abi::FieldKind]| {
@@ -160,10 +157,8 @@ fn one_format(site: &Site, name: &str, fields: Fields<'_>, tag: &str) -> TokenSt
         (quote!(&[#(#names),*]), quote!(&[#(#kinds),*]))
     };
     // The site's own fields as expressions.
-    let (names, kinds) = match fields {
-        Fields::Known(names, kinds) => literal(&names.iter().map(ToString::to_string).collect::<Vec<_>>(), kinds),
-        Fields::Const(names, kinds) => (quote!(#names), quote!(#kinds)),
-    };
+    let [names_id, kinds_id] = consts;
+    let (names, kinds) = known.map_or((quote!(#names_id), quote!(#kinds_id)), |(n, kinds)| literal(n, kinds));
     match role {
         crate::seen::Role::None | crate::seen::Role::FirstKnown => quote!(),
         crate::seen::Role::First => {
@@ -185,19 +180,20 @@ fn one_format(site: &Site, name: &str, fields: Fields<'_>, tag: &str) -> TokenSt
                  another name in `tracepoint!`) or make both multi-format",
                 crate::seen::fields(site)
             );
-            let same = match (&first, &known) {
-                // Both known: the macro compares; rustc reports a difference (in a constant, as below).
+            let same = match (&first, known) {
+                // Both known: the macro compares, and emits the assert only for a difference.
                 (Some(a), Some(b)) => {
-                    let same = a.0 == b.0 && a.1.len() == b.1.len() && {
-                        let (na, nb): (Vec<&str>, Vec<&str>) =
-                            (a.0.iter().map(String::as_str).collect(), b.0.iter().map(String::as_str).collect());
-                        ue_abi::same_format(&na, &a.1, &nb, &b.1)
-                    };
-                    quote!(#same)
+                    fn strs(f: &crate::seen::Known) -> Vec<&str> {
+                        f.0.iter().map(String::as_str).collect()
+                    }
+                    if ue_abi::same_format(&strs(a), &a.1, &strs(b), &b.1) {
+                        return quote!();
+                    }
+                    quote!(false)
                 }
                 (Some((first_names, first_kinds)), None) => {
-                    let (fnames, fkinds) = literal(first_names, first_kinds);
-                    quote!(#k::__private::same_format(#fnames, #fkinds, #names, #kinds))
+                    let (first_names, first_kinds) = literal(first_names, first_kinds);
+                    quote!(#k::__private::same_format(#first_names, #first_kinds, #names, #kinds))
                 }
                 (None, _) => quote!(#k::__private::same_format(
                     #k::__private::first_names(&#key),
@@ -206,9 +202,6 @@ fn one_format(site: &Site, name: &str, fields: Fields<'_>, tag: &str) -> TokenSt
                     #kinds
                 )),
             };
-            if first.is_some() && known.is_some() && same.to_string() == "true" {
-                return quote!();
-            }
             quote_spanned! {site.name_span=>
                 const _: () = ::core::assert!(#same, #message);
             }

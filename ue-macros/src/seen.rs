@@ -78,7 +78,7 @@ pub fn first_site_of_crate() -> bool {
 }
 
 /// The role of `site` (its full name, its kernel fields if known) in this compilation, and its key.
-pub fn role(site: &Site, name: &str, known: Option<Known>) -> (Role, Key) {
+pub fn role(site: &Site, name: &str, known: Option<&Known>) -> (Role, Key) {
     let key = Key { name: hash(name), krate: crate_hash() };
     if site.multi_format || !proc_macro::is_available() {
         return (Role::None, key);
@@ -92,7 +92,7 @@ pub fn role(site: &Site, name: &str, known: Option<Known>) -> (Role, Key) {
     match seen.get(&(key.krate, name.to_string())) {
         None => {
             let role = if known.is_some() { Role::FirstKnown } else { Role::First };
-            seen.insert((key.krate, name.to_string()), First { at, fields: fields(site), known });
+            seen.insert((key.krate, name.to_string()), First { at, fields: fields(site), known: known.cloned() });
             (role, key)
         }
         Some(first) if first.at == at => (Role::None, key),

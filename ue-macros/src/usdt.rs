@@ -49,8 +49,7 @@ pub enum Kinds<'a> {
 pub fn probe(site: &Site, name: &Ident, kinds: Kinds<'_>) -> TokenStream {
     let k = &site.krate;
     let private = quote!(#k::__private);
-    let head = Ident::new("__ue_head", Span::mixed_site());
-    let iov = Ident::new("__ue_iov", Span::mixed_site());
+    let [head, iov] = params();
     let plan = Ident::new("__UE_PLAN", Span::mixed_site());
     let mut t = String::from(
         "990: nop\n\
@@ -96,6 +95,11 @@ pub fn probe(site: &Site, name: &Ident, kinds: Kinds<'_>) -> TokenStream {
     function(name, &t, &quote!(#regs #(#ops)*), table.as_ref())
 }
 
+/// The probe function's parameters: the fixed part and the data iovecs.
+fn params() -> [Ident; 2] {
+    ["__ue_head", "__ue_iov"].map(|p| Ident::new(p, Span::mixed_site()))
+}
+
 /// The note's end, and the `_.stapsdt.base` symbol every note names (one per object, in a comdat group).
 const TAIL: &str = ".byte 0\n\
      994: .balign 4\n\
@@ -126,8 +130,7 @@ fn known(name: &Ident, mut t: String, kinds: &[FieldKind]) -> TokenStream {
     }
     t.push_str("\"\n");
     t.push_str(TAIL);
-    let head = Ident::new("__ue_head", Span::mixed_site());
-    let iov = Ident::new("__ue_iov", Span::mixed_site());
+    let [head, iov] = params();
     // Only the registers the note names; fixed arrays are read through a table of (address, length) pairs.
     let uses = |f: u32| used.iter().any(|a| a.form == f);
     let head_reg = (uses(form::UNSIGNED) || uses(form::SIGNED)).then(|| quote!(head = in(reg) #head,));
@@ -150,8 +153,7 @@ fn known(name: &Ident, mut t: String, kinds: &[FieldKind]) -> TokenStream {
 /// The probe's function: the `asm!` of `template` with `operands`, after `table`.
 fn function(name: &Ident, template: &str, operands: &TokenStream, table: Option<&TokenStream>) -> TokenStream {
     let sem = item("", "TP");
-    let head = Ident::new("__ue_head", Span::mixed_site());
-    let iov = Ident::new("__ue_iov", Span::mixed_site());
+    let [head, iov] = params();
     let template = LitStr::new(template, Span::call_site());
     quote! {
         #[inline(never)]

@@ -89,6 +89,8 @@ sealed!(
 );
 
 macro_rules! int_fields {
+    // The known types' kinds are ue-abi's.
+    ($($t:ident),* $(,)?) => { int_fields!($($t => kind_of(stringify!($t))),*); };
     ($($t:ty => $k:expr),* $(,)?) => {$(
         #[diagnostic::do_not_recommend]
         impl Field for $t {
@@ -100,10 +102,7 @@ macro_rules! int_fields {
         }
     )*};
 }
-int_fields!(
-    u8 => kind_of("u8"), u16 => kind_of("u16"), u32 => kind_of("u32"), u64 => kind_of("u64"),
-    i8 => kind_of("i8"), i16 => kind_of("i16"), i32 => kind_of("i32"), i64 => kind_of("i64"),
-);
+int_fields!(u8, u16, u32, u64, i8, i16, i32, i64);
 #[cfg(target_pointer_width = "64")]
 int_fields!(usize => FieldKind::U64, isize => FieldKind::S64);
 #[cfg(target_pointer_width = "32")]
