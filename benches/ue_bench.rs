@@ -543,6 +543,12 @@ fn startup(runs: usize, programs: &[String]) {
         let min = v.iter().copied().fold(f64::INFINITY, f64::min);
         println!("figure startup_us.{name}.min {min:.1}");
         println!("figure startup_us.{name}.median {:.1}", median(v));
+        if name.ends_with("_1") {
+            // The registering constructor's user-space instructions: ue's `__ue_on_load`, the raw `__raw_on_load`.
+            let ir = ue_test_support::callgrind::total(std::path::Path::new(p), &[], Some("*_on_load"));
+            println!("figure startup_ir.{name} {ir}");
+            wait_for_deletion();
+        }
     }
 }
 

@@ -23,7 +23,9 @@ static INO: AtomicU64 = AtomicU64::new(0);
 /// Where `FD` was opened, to reopen it without searching (and without allocating) after a loss.
 static PATH: Mutex<Option<Cow<'static, CStr>>> = Mutex::new(None);
 
-/// The descriptor is moved to the lowest free number at or above `min(RLIMIT_NOFILE, 1024) - HIGH_GAP`.
+/// The descriptor is moved to the lowest free number at or above `HIGH - HIGH_GAP` (tried first: one system call
+/// under the usual limit), or else at or above `RLIMIT_NOFILE - HIGH_GAP` (a soft limit below `HIGH`).
+const HIGH: u64 = 1024;
 const HIGH_GAP: u64 = 32;
 
 /// What `fstat` says of the descriptor in `FD`.
@@ -49,10 +51,7 @@ pub(crate) fn fd() -> RawFd {
 /// image's descriptor. Caller holds the registration lock and `FD` is -1.
 pub(crate) fn open() -> Result<(RawFd, Cow<'static, str>), String> {
     let (fd, path) = tracefs::open_data()?;
-    let text = match &path {
-        Cow::Borrowed(c) => c.to_string_lossy(),
-        Cow::Owned(c) => Cow::Owned(c.to_string_lossy().into_owned()),
-    };
+    let text = tracefs::path_text(&path);
     let fd = adopt(fd).map_err(|e| format!("cannot fstat {text}: {}", std::io::Error::from_raw_os_error(e)))?;
     *PATH.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(path);
     Ok((fd, text))
@@ -144,12 +143,15 @@ pub(crate) fn close() {
 /// Moves `fd` to a high number so that the lowest-free rule of `open` does not hand the number out again
 /// after the program closes it; keeps `fd` where it is when that fails (a low `RLIMIT_NOFILE`).
 fn move_high(fd: RawFd) -> RawFd {
-    let Some(limit) = sys::nofile_limit() else { return fd };
-    let floor = limit.min(1024).saturating_sub(HIGH_GAP);
-    if floor <= fd as u64 {
+    if fd as u64 >= HIGH - HIGH_GAP {
         return fd;
     }
-    let Some(high) = sys::dup_at_least(fd, floor as i32) else { return fd };
+    // Fails (EINVAL) when the soft limit is at most that floor, or (EMFILE) when no number above it is free.
+    let high = sys::dup_at_least(fd, (HIGH - HIGH_GAP) as i32).or_else(|| {
+        let floor = sys::nofile_limit()?.min(HIGH).saturating_sub(HIGH_GAP);
+        (floor > fd as u64).then(|| sys::dup_at_least(fd, floor as i32)).flatten()
+    });
+    let Some(high) = high else { return fd };
     // SAFETY: fd was opened by us and is replaced by high.
     unsafe { sys::close(fd) };
     high

@@ -6,9 +6,21 @@ use std::borrow::Cow;
 use std::ffi::{CStr, CString};
 use ue_abi::mounts::{tracing_dirs, USUAL_TRACEFS};
 
-/// Where tracefs usually is: tried first, so the common start-up costs one `open`.
+/// Where tracefs usually is: tried first, so the common start-up costs one `open`; and as text, so that
+/// naming it costs no conversion.
 const USUAL: &CStr = c"/sys/kernel/tracing/user_events_data";
+const USUAL_TEXT: &str = "/sys/kernel/tracing/user_events_data";
 const _: () = assert!(USUAL.to_bytes().len() == USUAL_TRACEFS.len() + "/user_events_data".len());
+const _: () = assert!(ue_abi::same_bytes(USUAL.to_bytes(), USUAL_TEXT.as_bytes()));
+
+/// A path [`open_data`] returned, as text: the usual one without converting it.
+pub(crate) fn path_text(path: &CStr) -> Cow<'static, str> {
+    if path.to_bytes() == USUAL_TEXT.as_bytes() {
+        Cow::Borrowed(USUAL_TEXT)
+    } else {
+        Cow::Owned(path.to_string_lossy().into_owned())
+    }
+}
 
 /// Opens `user_events_data` (`O_RDWR | O_CLOEXEC`) and says where, or says in plain words why it cannot. The
 /// usual path allocates nothing.
