@@ -19,7 +19,7 @@ static NUL: [u8; 1] = [0];
 ///
 /// Everything is `#[inline(always)]`: at a site the sizes are constants, so the bounds checks fold away and a
 /// field costs its stores and, for dynamic data, one compare (against what ftrace keeps; past it, the
-/// record is counted as oversized, and cut if over `MAX_DYN_LEN`).
+/// record is counted as oversized when it goes to the kernel, and cut if over `MAX_DYN_LEN`).
 pub struct Encoder<'a, 'b> {
     fixed: &'b mut [MaybeUninit<u8>],
     pos: usize,
@@ -27,15 +27,22 @@ pub struct Encoder<'a, 'b> {
     dyn_left: usize,
     iov: &'b mut [MaybeUninit<IoVec>],
     niov: usize,
+    /// Whether the record goes to the kernel: only then is it counted as oversized (a probe keeps it whole).
+    kernel: bool,
     _data: PhantomData<&'a [u8]>,
 }
 
 impl<'a, 'b> Encoder<'a, 'b> {
     /// An encoder over a fixed part of exactly the record's fixed size, for `dyn_fields` dynamic fields, with
-    /// room for two iovecs per dynamic field.
+    /// room for two iovecs per dynamic field; `kernel` when the record goes to the kernel.
     #[inline(always)]
-    pub(crate) fn new(fixed: &'b mut [MaybeUninit<u8>], dyn_fields: usize, iov: &'b mut [MaybeUninit<IoVec>]) -> Self {
-        Encoder { fixed, pos: 0, dyn_len: 0, dyn_left: dyn_fields, iov, niov: 0, _data: PhantomData }
+    pub(crate) fn new(
+        fixed: &'b mut [MaybeUninit<u8>],
+        dyn_fields: usize,
+        iov: &'b mut [MaybeUninit<IoVec>],
+        kernel: bool,
+    ) -> Self {
+        Encoder { fixed, pos: 0, dyn_len: 0, dyn_left: dyn_fields, iov, niov: 0, kernel, _data: PhantomData }
     }
 
     /// Whether every fixed byte was written (see the invariants), the iovecs of dynamic data pushed, and the
@@ -115,12 +122,13 @@ impl<'a, 'b> Encoder<'a, 'b> {
     }
 
     /// Slow path of a field of `len` dynamic bytes (data and NUL) that takes the record past what ftrace
-    /// keeps: the bytes it may take (`limit` applied), and the record counted once, when it crosses that size.
+    /// keeps: the bytes it may take (`limit` applied), and the record counted once, when it crosses that size,
+    /// if it goes to the kernel.
     #[inline(always)]
     fn past_kept(&self, limit: usize, len: usize) -> usize {
         let n = len.min(limit.saturating_sub(self.dyn_len));
         let before = self.fixed.len() + self.dyn_len;
-        if before <= FTRACE_MAX_PAYLOAD && before + n > FTRACE_MAX_PAYLOAD {
+        if self.kernel && before <= FTRACE_MAX_PAYLOAD && before + n > FTRACE_MAX_PAYLOAD {
             counters::count_oversized(); // inline: a call here would cost every site register saves
         }
         n
@@ -186,7 +194,7 @@ mod tests {
     fn record<F: Fields>(f: &F) -> Vec<u8> {
         let mut fixed = vec![MaybeUninit::new(0xAAu8); F::FIXED];
         let mut iov = [MaybeUninit::uninit(); MAX_IOV];
-        let mut enc = Encoder::new(&mut fixed, F::DYN, &mut iov);
+        let mut enc = Encoder::new(&mut fixed, F::DYN, &mut iov, true);
         f.encode_all(&mut enc);
         let (complete, iov, _) = enc.finish();
         assert!(complete, "each field writes exactly its fixed size");

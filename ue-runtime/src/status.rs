@@ -25,9 +25,10 @@ pub struct Status {
     pub dropped_writes: u64,
     /// errno of the last failed write, 0 if none.
     pub last_write_errno: i32,
-    /// Records written with a payload over [`FTRACE_MAX_PAYLOAD`] bytes: the kernel accepts them, but ftrace (and
-    /// over [`PERF_MAX_PAYLOAD`](crate::PERF_MAX_PAYLOAD) bytes, perf) drops them without an error, so a tracer
-    /// may not see them.
+    /// Records written to the kernel with a payload over [`FTRACE_MAX_PAYLOAD`] bytes: the kernel accepts them,
+    /// but ftrace (and over [`PERF_MAX_PAYLOAD`](crate::PERF_MAX_PAYLOAD) bytes, perf) drops them without an
+    /// error, so a tracer may not see them. A record for a USDT probe alone is not counted (the probe reads it
+    /// whole).
     pub oversized_records: u64,
     /// Times the program closed the runtime's `user_events_data` descriptor (`close_range`, say).
     pub descriptor_closed: u64,

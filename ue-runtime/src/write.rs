@@ -220,7 +220,7 @@ fn write_with<'a, const N: usize, const D: usize>(
     let first = iov.data.as_mut_ptr().cast::<MaybeUninit<IoVec>>();
     // SAFETY: Iovecs is repr(C) arrays of one element type: `data` is 2·D contiguous iovecs.
     let data = unsafe { std::slice::from_raw_parts_mut(first, 2 * D) };
-    let mut enc = Encoder::new(&mut head.fixed[..fixed_len], dyn_fields, data);
+    let mut enc = Encoder::new(&mut head.fixed[..fixed_len], dyn_fields, data, kernel);
     encode(&mut enc);
     let (complete, data, _) = enc.finish();
     let ndata = data.len();
