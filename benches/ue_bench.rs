@@ -339,7 +339,7 @@ fn word_of(name: &str) -> &'static AtomicU32 {
 const SEMAPHORE: u32 = ue_runtime::abi::USDT_SEMAPHORE_MASK;
 
 /// bpftrace counting both bench probes of this process, attached (every semaphore up) when `start` returns.
-struct Bpftrace(std::process::Child);
+struct Bpftrace(ue_test_support::bpftrace::Bpftrace);
 
 impl Bpftrace {
     fn start() -> Bpftrace {
@@ -349,28 +349,16 @@ impl Bpftrace {
              usdt:{exe}:ue:bench_probed /pid == {pid}/ {{ @probed = count(); }}",
             pid = std::process::id()
         );
-        let child = std::process::Command::new("bpftrace")
-            .args(["-e", &script])
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .expect("bpftrace (the bed installs it)");
-        let t0 = std::time::Instant::now();
-        while ["bench_enabled", "bench_probed"].iter().any(|n| word_of(n).load(Relaxed) & SEMAPHORE == 0) {
-            assert!(t0.elapsed().as_secs() < 300, "bpftrace did not attach");
-            std::thread::sleep(std::time::Duration::from_millis(20));
+        let bt = ue_test_support::bpftrace::Bpftrace::start(&script);
+        for n in ["bench_enabled", "bench_probed"] {
+            assert_ne!(word_of(n).load(Relaxed) & SEMAPHORE, 0, "bpftrace attached to {n}");
         }
-        Bpftrace(child)
+        Bpftrace(bt)
     }
 
-    /// Stops it (SIGINT: it prints its maps) and prints each probe's count as `figure probe_hits.<event>`.
-    fn stop(mut self) {
-        use std::io::Read;
-        // SAFETY: kill(2) on our own child's pid.
-        unsafe { libc::kill(self.0.id() as i32, libc::SIGINT) };
-        let mut out = String::new();
-        let _ = self.0.stdout.take().expect("piped").read_to_string(&mut out);
-        let st = self.0.wait().expect("bpftrace");
-        assert!(st.success(), "bpftrace: {st}\n{out}");
+    /// Stops it (it prints its maps) and prints each probe's count as `figure probe_hits.<event>`.
+    fn stop(self) {
+        let out = self.0.stop();
         for key in ["enabled", "probed"] {
             let n: u64 = out
                 .lines()

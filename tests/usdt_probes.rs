@@ -3,13 +3,13 @@
 //! tracer listens and to the probe only while one is attached, and a BPF program on `tracepoint:user_events:…`
 //! never runs. Writes to user_events are counted in the kernel, by a kprobe on `user_events_write_iter`.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::net::IpAddr;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use ue_runtime::{tracepoint, user_event, TRACEPOINTS};
+use ue_test_support::bpftrace::Bpftrace;
 use ue_test_support::*;
 
 /// The quickstart's event, with the same format (so the two never conflict in the kernel).
@@ -37,65 +37,6 @@ const SEMAPHORE: u32 = ue_runtime::abi::USDT_SEMAPHORE_MASK;
 
 fn exe() -> String {
     std::env::current_exe().unwrap().display().to_string()
-}
-
-/// A bpftrace run, started with `script` and ready (its `BEGIN` ran: every probe is attached).
-struct Bpftrace {
-    child: Child,
-    /// Its standard output, line by line, read by a thread of its own (so that a hung bpftrace fails the test
-    /// after a deadline instead of hanging it).
-    lines: Receiver<String>,
-}
-
-/// How long bpftrace may take to attach, or to print its maps and exit once told to.
-const BPFTRACE_DEADLINE: Duration = Duration::from_mins(5);
-
-impl Bpftrace {
-    fn start(script: &str) -> Bpftrace {
-        let script = format!("BEGIN {{ printf(\"ready\\n\"); }} {script}");
-        let mut child = Command::new("bpftrace")
-            .args(["-e", &script])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("bpftrace (the bed installs it)");
-        let out = BufReader::new(child.stdout.take().unwrap());
-        let (tx, lines) = channel();
-        std::thread::spawn(move || out.lines().map_while(Result::ok).try_for_each(|l| tx.send(l)));
-        let t0 = Instant::now();
-        loop {
-            match lines.recv_timeout(BPFTRACE_DEADLINE.saturating_sub(t0.elapsed())) {
-                Ok(line) if line.trim() == "ready" => break,
-                Ok(_) => {}
-                Err(e) => {
-                    let _ = child.kill();
-                    panic!("bpftrace not ready ({e:?}): {:?}", child.wait());
-                }
-            }
-        }
-        Bpftrace { child, lines }
-    }
-
-    /// Stops it (SIGINT: it prints its maps) and returns what it printed.
-    fn stop(mut self) -> String {
-        // SAFETY: kill(2) on our own child's pid.
-        unsafe { libc::kill(self.child.id() as i32, libc::SIGINT) };
-        let t0 = Instant::now();
-        let mut s = String::new();
-        loop {
-            match self.lines.recv_timeout(BPFTRACE_DEADLINE.saturating_sub(t0.elapsed())) {
-                Ok(line) => s += &(line + "\n"),
-                Err(RecvTimeoutError::Disconnected) => break,
-                Err(RecvTimeoutError::Timeout) => {
-                    let _ = self.child.kill();
-                    panic!("bpftrace did not exit after SIGINT: {s}");
-                }
-            }
-        }
-        let st = self.child.wait().unwrap();
-        assert!(st.success(), "bpftrace: {st}\n{s}");
-        s
-    }
 }
 
 /// The value of map `@name` (a plain count or sum), 0 when bpftrace printed none (an empty map).

@@ -2,6 +2,7 @@
 //! one place for each, used as a dev-dependency instead of `#[path]` includes. Not published.
 
 pub mod alloc;
+pub mod bpftrace;
 pub mod callgrind;
 pub mod clock;
 mod plugin;
@@ -12,7 +13,7 @@ mod tracefs;
 
 pub use plugin::{word_at_after_enable, Plugin};
 pub use printed::{bytes_field, every_int_in_trace, int_field, EVERY_INT};
-pub use process::{data_fd_numbers, example, in_child, in_child_within, run_tool, Running};
+pub use process::{data_fd_numbers, example, in_child, in_child_within, run_tool, what_it_is_doing, Running};
 pub use public::Public;
 pub use tracefs::{clear_trace, event_exists, read_file, record_pids, records, set_enabled, write_file, TRACEFS};
 

@@ -128,3 +128,28 @@ pub fn data_fd_numbers() -> Vec<i32> {
     v.sort_unstable();
     v
 }
+
+/// What process `pid` is doing, thread by thread (name, state, kernel wait channel and stack), for the message of
+/// a test that gave up waiting on it; what /proc does not show is left out.
+pub fn what_it_is_doing(pid: u32) -> String {
+    use std::fmt::Write;
+    let read = |p: std::path::PathBuf| std::fs::read_to_string(p).unwrap_or_default();
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return format!("process {pid} is gone");
+    };
+    let mut out = String::new();
+    for t in tasks.filter_map(Result::ok) {
+        let d = t.path();
+        let stat = read(d.join("stat"));
+        let state = stat.rsplit_once(") ").map_or("?", |(_, s)| &s[..1]);
+        let _ = write!(
+            out,
+            "task {} {} state {state} wchan {}\n{}",
+            t.file_name().to_string_lossy(),
+            read(d.join("comm")).trim(),
+            read(d.join("wchan")),
+            read(d.join("stack")),
+        );
+    }
+    out
+}
