@@ -2,9 +2,10 @@
 //! stopped so that it prints its maps, each step bounded by a deadline (a hung bpftrace fails instead of hanging).
 
 use crate::what_it_is_doing;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// A bpftrace run, ready: every probe of its script is attached.
@@ -12,6 +13,9 @@ pub struct Bpftrace {
     child: Child,
     /// Its standard output, line by line, read by a thread of its own (so that waiting on it has a deadline).
     lines: Receiver<String>,
+    /// Its standard error, kept for the text `stop` returns and for a failure's message (not printed: its
+    /// warnings, such as bpftrace 0.17's about a kernel without ftrace's function list, would only confuse).
+    errors: Arc<Mutex<String>>,
 }
 
 /// How long bpftrace may take to attach, or to print its maps and exit once told to.
@@ -25,12 +29,20 @@ impl Bpftrace {
         let mut child = Command::new("bpftrace")
             .args(["-e", &script])
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("bpftrace (the bed installs it)");
         let out = BufReader::new(child.stdout.take().unwrap());
         let (tx, lines) = channel();
         std::thread::spawn(move || out.lines().map_while(Result::ok).try_for_each(|l| tx.send(l)));
+        let errors = Arc::new(Mutex::new(String::new()));
+        let (mut err, kept) = (child.stderr.take().unwrap(), Arc::clone(&errors));
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n @ 1..) = err.read(&mut buf) {
+                kept.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
         let t0 = Instant::now();
         loop {
             match lines.recv_timeout(DEADLINE.saturating_sub(t0.elapsed())) {
@@ -39,14 +51,15 @@ impl Bpftrace {
                 Err(e) => {
                     let doing = what_it_is_doing(child.id());
                     let _ = child.kill();
-                    panic!("bpftrace not ready ({e:?}): {:?}\n{doing}", child.wait());
+                    let st = child.wait();
+                    panic!("bpftrace not ready ({e:?}): {st:?}\n{}\n{doing}", errors.lock().unwrap());
                 }
             }
         }
-        Bpftrace { child, lines }
+        Bpftrace { child, lines, errors }
     }
 
-    /// Stops it (it prints its maps) and returns what it printed. bpftrace 0.17 (Debian 12's) sees an exit signal
+    /// Stops it (it prints its maps) and returns what it printed: its standard output, then its standard error. bpftrace 0.17 (Debian 12's) sees an exit signal
     /// only when it interrupts its `epoll_wait` or an event follows (its poll loop; fixed in 0.19), so one that
     /// lands while it handles an event leaves it polling for ever: the signal is sent again each second until it
     /// exits. SIGTERM, whose handler stays while it prints its maps (a second SIGINT then would kill it).
@@ -66,12 +79,29 @@ impl Bpftrace {
                 Err(RecvTimeoutError::Timeout) => {
                     let doing = what_it_is_doing(self.child.id());
                     let _ = self.child.kill();
-                    panic!("bpftrace did not exit within {DEADLINE:?} of SIGTERM; it printed:\n{s}\n{doing}");
+                    let errors = self.errors.lock().unwrap();
+                    panic!("bpftrace did not exit within {DEADLINE:?} of SIGTERM; it printed:\n{s}\n{errors}\n{doing}");
                 }
             }
         }
         let st = self.child.wait().unwrap();
+        // Its standard error ends when it exits (no child of its own keeps it open); give the reader a moment.
+        let t0 = Instant::now();
+        while Arc::strong_count(&self.errors) > 1 && t0.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        s += &self.errors.lock().unwrap();
         assert!(st.success(), "bpftrace: {st}\n{s}");
         s
+    }
+}
+
+/// A test that failed before `stop` leaves no bpftrace attached to the next one.
+impl Drop for Bpftrace {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
     }
 }
