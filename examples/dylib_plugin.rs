@@ -45,3 +45,28 @@ pub extern "C" fn ue_plugin_enable_word() -> *const AtomicU32 {
 pub extern "C" fn ue_plugin_registered() -> bool {
     CALL.is_registered()
 }
+
+/// A span in the library, returning its own id as the library sees it (tests/spans_across_images.rs).
+#[ue_runtime::user_event(span)]
+fn ue_plugin_span(n: u32) -> u64 {
+    let _ = n;
+    ue_runtime::current_span_id()
+}
+
+/// Calls the span.
+#[no_mangle]
+pub extern "C" fn ue_plugin_span_call(n: u32) -> u64 {
+    ue_plugin_span(n)
+}
+
+/// The span active on this thread, as the library sees it.
+#[no_mangle]
+pub extern "C" fn ue_plugin_current_span() -> u64 {
+    ue_runtime::current_span_id()
+}
+
+/// The span's enable word (shared by its entry and exit events; null if it were missing).
+#[no_mangle]
+pub extern "C" fn ue_plugin_span_word() -> *const AtomicU32 {
+    ue_runtime::TRACEPOINTS.iter().find(|t| t.name() == "ue_plugin_span").map_or(std::ptr::null(), |t| t.enable_word())
+}

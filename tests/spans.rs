@@ -10,20 +10,6 @@ use std::time::Duration;
 use ue_runtime::{current_span_id, tracepoint, user_event};
 use ue_test_support::*;
 
-/// The value of integer field `name` in a `trace` record (`name=0x1f (31)`, `name=(2)`, `name='a'(97)`).
-fn val(rec: &str, name: &str) -> u64 {
-    let key = format!("{name}=");
-    let at = rec.split(' ').position(|w| w.starts_with(&key)).unwrap_or_else(|| panic!("no field {name} in {rec:?}"));
-    let words: Vec<&str> = rec.split(' ').collect();
-    let v = &words[at][key.len()..];
-    if let Some(hex) = v.strip_prefix("0x") {
-        u64::from_str_radix(hex, 16).unwrap_or_else(|e| panic!("{name} in {rec:?}: {e}"))
-    } else {
-        let inner = v.rsplit_once('(').and_then(|(_, r)| r.strip_suffix(')')).expect("a (n) value");
-        inner.parse().unwrap_or_else(|e| panic!("{name} in {rec:?}: {e}"))
-    }
-}
-
 /// Enables (or disables) both events of span `name`.
 fn span_enabled(name: &str, on: bool) {
     set_enabled(name, on);
@@ -44,12 +30,12 @@ fn a_call_that_sleeps_10_ms_lasts_at_least_10_ms() {
     span_enabled("ue_s_sleep", false);
     let (entry, exit) = (records("ue_s_sleep"), records("ue_s_sleep_exit"));
     assert_eq!((entry.len(), exit.len()), (1, 1), "{entry:?} {exit:?}");
-    assert_eq!(val(&entry[0], "ms"), 10);
-    assert_eq!(val(&entry[0], "span_id"), val(&exit[0], "span_id"), "one span: {entry:?} {exit:?}");
-    assert_ne!(val(&entry[0], "span_id"), 0);
-    let d = val(&exit[0], "duration_ns");
+    assert_eq!(int_value(&entry[0], "ms"), 10);
+    assert_eq!(int_value(&entry[0], "span_id"), int_value(&exit[0], "span_id"), "one span: {entry:?} {exit:?}");
+    assert_ne!(int_value(&entry[0], "span_id"), 0);
+    let d = int_value(&exit[0], "duration_ns");
     assert!((10_000_000..1_000_000_000).contains(&d), "duration_ns = {d}");
-    assert_eq!(val(&exit[0], "outcome"), 0, "returned");
+    assert_eq!(int_value(&exit[0], "outcome"), 0, "returned");
 }
 
 #[test]
@@ -62,7 +48,7 @@ fn only_the_exit_event_enabled_still_gives_the_duration() {
     assert!(records("ue_s_sleep").is_empty());
     let exit = records("ue_s_sleep_exit");
     assert_eq!(exit.len(), 1, "{exit:?}");
-    assert!(val(&exit[0], "duration_ns") >= 10_000_000, "{exit:?}");
+    assert!(int_value(&exit[0], "duration_ns") >= 10_000_000, "{exit:?}");
 }
 
 #[test]
@@ -77,7 +63,7 @@ fn a_kernel_filter_on_duration_ns_keeps_only_the_slow_calls() {
     write_file("events/user_events/ue_s_sleep_exit/filter", "0");
     let exit = records("ue_s_sleep_exit");
     assert_eq!(exit.len(), 1, "only the slow call: {exit:?}");
-    assert!(val(&exit[0], "duration_ns") >= 10_000_000, "{exit:?}");
+    assert!(int_value(&exit[0], "duration_ns") >= 10_000_000, "{exit:?}");
 }
 
 #[user_event(span)]
@@ -122,14 +108,14 @@ fn nested_sync_spans_link_by_parent_id() {
     span_enabled("ue_s_inner", false);
     let (outer, inner) = (records("ue_s_outer"), records("ue_s_inner"));
     assert_eq!((outer.len(), inner.len()), (1, 1), "{outer:?} {inner:?}");
-    let id = val(&outer[0], "span_id");
+    let id = int_value(&outer[0], "span_id");
     assert_eq!(seen, id, "current_span_id() inside is the span's id");
-    assert_eq!(val(&outer[0], "parent_id"), 0);
-    assert_eq!(val(&inner[0], "parent_id"), id, "{outer:?} {inner:?}");
-    assert_ne!(val(&inner[0], "span_id"), id);
+    assert_eq!(int_value(&outer[0], "parent_id"), 0);
+    assert_eq!(int_value(&inner[0], "parent_id"), id, "{outer:?} {inner:?}");
+    assert_ne!(int_value(&inner[0], "span_id"), id);
     let exits: Vec<u64> =
-        records("ue_s_inner_exit").iter().chain(&records("ue_s_outer_exit")).map(|r| val(r, "span_id")).collect();
-    assert_eq!(exits, [val(&inner[0], "span_id"), id], "each exit names its span");
+        records("ue_s_inner_exit").iter().chain(&records("ue_s_outer_exit")).map(|r| int_value(r, "span_id")).collect();
+    assert_eq!(exits, [int_value(&inner[0], "span_id"), id], "each exit names its span");
 }
 
 /// Waits for a wake from a thread outside the runtime, so the task is queued for whichever worker is free.
@@ -192,14 +178,15 @@ fn async_spans_link_across_threads_on_a_multi_threaded_executor() {
     }
     assert!(threads.lock().unwrap().len() > 1, "the polls moved between threads: {threads:?}");
     let [outer, inner, leaf1, leaf2] = ids;
-    let entry = |e: &str| records(e).iter().map(|r| (val(r, "span_id"), val(r, "parent_id"))).collect::<Vec<_>>();
+    let entry =
+        |e: &str| records(e).iter().map(|r| (int_value(r, "span_id"), int_value(r, "parent_id"))).collect::<Vec<_>>();
     assert_eq!(entry("ue_s_task_outer"), [(outer, 0)]);
     assert_eq!(entry("ue_s_task_inner"), [(inner, outer)], "an awaited async span's parent");
     assert_eq!(entry("ue_s_task_leaf"), [(leaf1, inner), (leaf2, outer)], "sync spans called from async ones");
     for (e, id) in [("ue_s_task_outer_exit", outer), ("ue_s_task_inner_exit", inner)] {
         let r = records(e);
         assert_eq!(r.len(), 1, "{e}: {r:?}");
-        assert_eq!((val(&r[0], "span_id"), val(&r[0], "outcome")), (id, 0), "{e}: {r:?}");
+        assert_eq!((int_value(&r[0], "span_id"), int_value(&r[0], "outcome")), (id, 0), "{e}: {r:?}");
     }
 }
 
@@ -229,7 +216,7 @@ fn question_mark_returns_write_the_err_text_and_ret_the_ok_value() {
     assert_eq!(exit.len(), 2, "{exit:?}");
     assert!(exit[0].ends_with(" ret=0x0 (0) err=invalid digit found in string"), "{exit:?}");
     assert!(exit[1].ends_with(" ret=0x2a (42) err="), "{exit:?}");
-    assert!(exit.iter().all(|r| val(r, "outcome") == 0), "a `?` return is a return: {exit:?}");
+    assert!(exit.iter().all(|r| int_value(r, "outcome") == 0), "a `?` return is a return: {exit:?}");
     let greet = records("ue_s_greet_exit");
     assert_eq!(greet.len(), 1);
     assert!(greet[0].ends_with(" ret=hello bob"), "{greet:?}");
@@ -280,15 +267,15 @@ fn a_panic_and_a_dropped_future_still_write_the_exit_with_their_outcome() {
     }
     let panicked = records("ue_s_panics_exit");
     assert_eq!(panicked.len(), 1, "{panicked:?}");
-    assert_eq!(val(&panicked[0], "outcome"), 1, "panicked: {panicked:?}");
-    assert_eq!(val(&panicked[0], "ret"), 0, "no value: ret is zero");
-    assert_eq!(val(&panicked[0], "span_id"), val(&records("ue_s_panics")[0], "span_id"));
+    assert_eq!(int_value(&panicked[0], "outcome"), 1, "panicked: {panicked:?}");
+    assert_eq!(int_value(&panicked[0], "ret"), 0, "no value: ret is zero");
+    assert_eq!(int_value(&panicked[0], "span_id"), int_value(&records("ue_s_panics")[0], "span_id"));
     let cancelled = records("ue_s_pending_exit");
     assert_eq!(cancelled.len(), 1, "{cancelled:?}");
-    assert_eq!(val(&cancelled[0], "outcome"), 2, "cancelled: {cancelled:?}");
+    assert_eq!(int_value(&cancelled[0], "outcome"), 2, "cancelled: {cancelled:?}");
     let async_panic = records("ue_s_async_panics_exit");
     assert_eq!(async_panic.len(), 1, "one exit, from the poll that panicked: {async_panic:?}");
-    assert_eq!(val(&async_panic[0], "outcome"), 1, "{async_panic:?}");
+    assert_eq!(int_value(&async_panic[0], "outcome"), 1, "{async_panic:?}");
 }
 
 #[user_event(span)]
@@ -323,7 +310,7 @@ fn disabled_span_sites_take_no_id_and_read_no_clock() {
     span_enabled("ue_s_counted", true);
     ue_s_counted(2);
     span_enabled("ue_s_counted", false);
-    let ids: Vec<u64> = records("ue_s_counted").iter().map(|r| val(r, "span_id")).collect();
+    let ids: Vec<u64> = records("ue_s_counted").iter().map(|r| int_value(r, "span_id")).collect();
     assert_eq!(ids.len(), 2, "{ids:?}");
     assert_eq!(ids[1], ids[0] + 1, "2,000 disabled calls took no id");
 }

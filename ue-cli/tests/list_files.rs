@@ -49,14 +49,30 @@ fn every_macro_event_shows_its_probe_beside_it_and_a_hand_declared_one_none() {
     let (_, out, _) = run(ue().arg("list").arg(example("namespaced")));
     assert_eq!(probes(&out), [None, Some("ue:ue_t_ns_request arg0=id"), Some("ue:ue_t_ns_tick arg0=n")]);
     let (_, out, _) = run(ue().arg("list").arg(example("libdylib_plugin.so")));
-    assert_eq!(probes(&out), [None, Some("ue:ue_plugin_step arg0=n")]);
+    assert_eq!(
+        probes(&out),
+        [
+            None,
+            Some("ue:ue_plugin_span arg0=n arg1=span_id arg2=parent_id"),
+            Some("ue:ue_plugin_span_exit arg0=span_id arg1=duration_ns arg2=outcome"),
+            Some("ue:ue_plugin_step arg0=n"),
+        ]
+    );
 }
 
 #[test]
 fn a_shared_library_lists_its_events() {
     let (code, out, err) = run(ue().arg("list").arg(example("libdylib_plugin.so")));
     assert_eq!(code, 0, "{err}");
-    assert_eq!(lines(&out), ["user_events:ue_plugin_call u32 n", "user_events:ue_plugin_step u32 n"]);
+    assert_eq!(
+        lines(&out),
+        [
+            "user_events:ue_plugin_call u32 n",
+            "user_events:ue_plugin_span u32 n; u64 span_id; u64 parent_id",
+            "user_events:ue_plugin_span_exit u64 span_id; u64 duration_ns; u8 outcome",
+            "user_events:ue_plugin_step u32 n",
+        ]
+    );
 }
 
 #[test]

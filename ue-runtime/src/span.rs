@@ -13,7 +13,7 @@ use crate::tracepoint::{Tracepoint, EXIT_BIT};
 use std::cell::Cell;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 use std::task::{Context, Poll};
 
 /// The exit event is wanted: by the kernel, or by a probe of the span (entry and exit probes share the
@@ -27,8 +27,47 @@ pub const PANICKED: u8 = 1;
 /// `outcome`: the future was dropped before it completed.
 pub const CANCELLED: u8 = 2;
 
-/// The next span id: process-wide, from 1 (0 means "no span").
-static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+/// The span state the images of a process share: the next span id (process-wide, from 1; 0 means "no span"),
+/// and the way to the calling thread's current span. Each image has its own ([`OWN`]) and uses the main
+/// program's when that has one ([`share_with_main_image`]), so that ids are unique and parents link across a
+/// program and the libraries it loads (the main program is never unloaded). `repr(C)`: its layout is the one
+/// the note's type names, [`STATE_NOTE_TYPE`], whichever version of ue built either image.
+#[repr(C)]
+struct Shared {
+    next_id: AtomicU64,
+    /// The calling thread's current span in the image that owns this state; null while the thread exits.
+    current: extern "C" fn() -> *const Cell<u64>,
+}
+
+/// The type of the note naming [`OWN`] (layout 1 of [`Shared`]).
+const STATE_NOTE_TYPE: u32 = 1;
+
+static OWN: Shared = Shared { next_id: AtomicU64::new(1), current: own_current };
+crate::sys::image_note!(STATE_NOTE_TYPE, OWN);
+
+/// The state this image uses: [`OWN`] until [`share_with_main_image`] finds the main program's.
+static SHARED: AtomicPtr<Shared> = AtomicPtr::new(std::ptr::from_ref(&OWN).cast_mut());
+
+fn shared() -> &'static Shared {
+    // SAFETY: OWN, or the main program's state, mapped for the life of the process.
+    unsafe { &*SHARED.load(Ordering::Acquire) }
+}
+
+/// Makes this image use the main program's span state, when the main program has one (its note, written by a
+/// ue of the same layout). Called as the image loads, before any of its spans runs.
+pub(crate) fn share_with_main_image() {
+    if let Some(state) = main_program_state() {
+        SHARED.store(state.cast_mut(), Ordering::Release);
+    }
+}
+
+/// The main program's span state, found by its note.
+fn main_program_state() -> Option<*const Shared> {
+    let desc = crate::sys::main_program_note(STATE_NOTE_TYPE)?;
+    // SAFETY: the note's descriptor is 8 bytes, the offset from itself to the main program's `Shared`.
+    let offset = unsafe { desc.cast::<i64>().read_unaligned() };
+    Some(desc.wrapping_offset(offset as isize).cast())
+}
 
 /// This thread's state: the innermost followed span (0 when none) and the clock reads made for spans.
 struct ThreadState {
@@ -41,11 +80,26 @@ thread_local! {
     static STATE: ThreadState = const { ThreadState { current: Cell::new(0), clock_reads: Cell::new(0) } };
 }
 
+extern "C" fn own_current() -> *const Cell<u64> {
+    STATE.try_with(|s| std::ptr::from_ref(&s.current)).unwrap_or(std::ptr::null())
+}
+
+/// `f` on the calling thread's current span, in the shared state; `None` while the thread exits.
+fn with_current<R>(f: impl FnOnce(&Cell<u64>) -> R) -> Option<R> {
+    let state = shared();
+    if std::ptr::eq(state, &raw const OWN) {
+        return STATE.try_with(|s| f(&s.current)).ok();
+    }
+    // SAFETY: the owner's `current` returns this thread's slot there (alive while the thread is) or null; it
+    // is used on this thread only, now.
+    unsafe { (state.current)().as_ref() }.map(f)
+}
+
 /// The id of the span active on this thread (inside an `async` span, in this task), 0 when none: for your own
 /// events. Only followed calls are spans (see the README, "Spans").
 #[must_use]
 pub fn current_span_id() -> u64 {
-    STATE.try_with(|s| s.current.get()).unwrap_or(0)
+    with_current(Cell::get).unwrap_or(0)
 }
 
 /// How many times this thread read the clock for spans; a test's witness that disabled sites read none.
@@ -56,7 +110,7 @@ pub fn clock_reads() -> u64 {
 }
 
 fn set_current(id: u64) -> u64 {
-    STATE.try_with(|s| s.current.replace(id)).unwrap_or(0)
+    with_current(|c| c.replace(id)).unwrap_or(0)
 }
 
 /// CLOCK_MONOTONIC nanoseconds, counted.
@@ -109,7 +163,7 @@ impl Span {
     #[inline(never)]
     #[must_use]
     pub fn begin(entry: &'static Tracepoint) -> Span {
-        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        let id = shared().next_id.fetch_add(1, Ordering::Relaxed);
         Span { id, parent: current_span_id(), start_ns: now_ns(), entry }
     }
 
@@ -280,4 +334,15 @@ impl std::fmt::Debug for Nothing {
 #[inline(always)]
 pub fn once<R, F: FnOnce() -> R>(f: F) -> F {
     f
+}
+
+#[cfg(test)]
+mod tests {
+    /// The note that other images read is this binary's own, and names its state (the main program here).
+    #[test]
+    fn the_main_program_note_names_its_own_span_state() {
+        let own = std::ptr::from_ref(&super::OWN);
+        let expected = crate::sys::UNSUPPORTED.is_none().then_some(own);
+        assert_eq!(super::main_program_state(), expected);
+    }
 }

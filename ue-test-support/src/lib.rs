@@ -12,7 +12,7 @@ mod public;
 mod tracefs;
 
 pub use plugin::{word_at_after_enable, Plugin};
-pub use printed::{bytes_field, every_int_in_trace, int_field, EVERY_INT};
+pub use printed::{bytes_field, every_int_in_trace, int_field, int_value, EVERY_INT};
 pub use process::{data_fd_numbers, example, in_child, in_child_within, run_tool, what_it_is_doing, Running};
 pub use public::Public;
 pub use tracefs::{clear_trace, event_exists, read_file, record_pids, records, set_enabled, write_file, TRACEFS};

@@ -22,6 +22,20 @@ pub fn int_field(name: &str, size: usize, bits: u64) -> String {
     }
 }
 
+/// The value of integer field `name` in a `trace` record (`name=0x1f (31)`, `name=(2)`, `name='a'(97)`).
+pub fn int_value(rec: &str, name: &str) -> u64 {
+    let key = format!("{name}=");
+    let at = rec.split(' ').position(|w| w.starts_with(&key)).unwrap_or_else(|| panic!("no field {name} in {rec:?}"));
+    let words: Vec<&str> = rec.split(' ').collect();
+    let v = &words[at][key.len()..];
+    if let Some(hex) = v.strip_prefix("0x") {
+        u64::from_str_radix(hex, 16).unwrap_or_else(|e| panic!("{name} in {rec:?}: {e}"))
+    } else {
+        let inner = v.rsplit_once('(').and_then(|(_, r)| r.strip_suffix(')')).expect("a (n) value");
+        inner.parse().unwrap_or_else(|e| panic!("{name} in {rec:?}: {e}"))
+    }
+}
+
 /// How the `trace` file prints a `__rel_loc u8[]` field: two hex digits a byte, comma-separated.
 pub fn bytes_field(name: &str, b: &[u8]) -> String {
     let hex: Vec<String> = b.iter().map(|x| format!("{x:02x}")).collect();

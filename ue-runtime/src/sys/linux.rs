@@ -30,6 +30,91 @@ macro_rules! constructor {
 }
 pub(crate) use constructor;
 
+/// An ELF note of this image, named [`NOTE_NAME`] and of type `$ty`, loaded with it (a `PT_NOTE` segment, kept
+/// by the linker), whose 8-byte descriptor is the offset from itself to static `$target`: how the other images
+/// of the process find `$target` ([`main_program_note`]). A relative offset: no relocation at load.
+macro_rules! image_note {
+    ($ty:expr, $target:path) => {
+        ::core::arch::global_asm!(
+            ".pushsection .note.ue_runtime, \"aR\", \"note\"",
+            ".balign 4",
+            ".4byte 2f - 1f",
+            ".4byte 8",
+            ".4byte {ty}",
+            "1: .asciz \"ue_runtime\"",
+            "2: .balign 4",
+            "3: .8byte {target} - 3b",
+            ".popsection",
+            ty = const $ty,
+            target = sym $target,
+        );
+    };
+}
+pub(crate) use image_note;
+
+/// The name of the notes [`image_note!`] writes, with its NUL.
+const NOTE_NAME: &[u8] = b"ue_runtime\0";
+
+/// The address of the descriptor of the main program's first [`image_note!`] of type `ty`, if it has one.
+pub(crate) fn main_program_note(ty: u32) -> Option<*const u8> {
+    unsafe extern "C" fn first(info: *mut libc::dl_phdr_info, _: usize, found: *mut libc::c_void) -> libc::c_int {
+        // SAFETY: the loader passes the first object's valid info (the main program's), for this call.
+        let info = unsafe { &*info };
+        for i in 0..usize::from(info.dlpi_phnum) {
+            // SAFETY: dlpi_phdr holds dlpi_phnum program headers.
+            let ph = unsafe { &*info.dlpi_phdr.add(i) };
+            if ph.p_type != libc::PT_NOTE {
+                continue;
+            }
+            let start = (info.dlpi_addr + ph.p_vaddr) as *const u8;
+            // SAFETY: found points at the caller's (ty, result); a PT_NOTE segment is mapped, p_memsz bytes.
+            unsafe {
+                let found = &mut *found.cast::<(u32, Option<*const u8>)>();
+                if let Some(desc) = find_note(start, ph.p_memsz as usize, found.0) {
+                    found.1 = Some(desc);
+                    return 1;
+                }
+            }
+        }
+        1 // the main program is the first object reported: no other is looked at
+    }
+    let mut found: (u32, Option<*const u8>) = (ty, None);
+    // SAFETY: `first` only reads the program headers and notes the loader reports, and writes `found`.
+    unsafe { libc::dl_iterate_phdr(Some(first), (&raw mut found).cast()) };
+    found.1
+}
+
+/// The descriptor of the first note named [`NOTE_NAME`] of type `ty`, with an 8-byte descriptor, among the
+/// notes of the `len` bytes at `start`.
+///
+/// # Safety
+/// `start` points at `len` readable bytes of ELF notes (4-byte aligned, as a `PT_NOTE` segment is).
+unsafe fn find_note(start: *const u8, len: usize, ty: u32) -> Option<*const u8> {
+    let word = |at: usize| {
+        // SAFETY: read only below `len` (checked by the caller of `word`), within the caller's bytes.
+        unsafe { start.add(at).cast::<u32>().read_unaligned() as usize }
+    };
+    // Checked: sizes near u32::MAX must end the scan, not overflow a 32-bit usize.
+    let after = |at: usize, n: usize| at.checked_add(n)?.checked_next_multiple_of(4);
+    let mut at = 0;
+    while at + 12 <= len {
+        let (namesz, descsz, kind) = (word(at), word(at + 4), word(at + 8));
+        let desc = after(at + 12, namesz)?;
+        let next = after(desc, descsz)?;
+        if next > len {
+            return None;
+        }
+        // SAFETY: the name's namesz bytes lie below `desc`, within the bytes.
+        let name = unsafe { std::slice::from_raw_parts(start.add(at + 12), namesz) };
+        if name == NOTE_NAME && kind == ty as usize && descsz == 8 {
+            // SAFETY: desc + 8 <= next <= len.
+            return Some(unsafe { start.add(desc) });
+        }
+        at = next;
+    }
+    None
+}
+
 /// The calling thread's errno.
 fn errno() -> i32 {
     std::io::Error::last_os_error().raw_os_error().unwrap_or(0)

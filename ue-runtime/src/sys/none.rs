@@ -27,6 +27,17 @@ pub(crate) const EADDRINUSE: i32 = 98;
 /// Why user_events cannot exist here.
 pub(crate) const UNSUPPORTED: Option<&str> = Some("user_events exists only on Linux: tracepoints are no-ops here");
 
+/// No note: spans use this image's own state.
+macro_rules! image_note {
+    ($ty:expr, $target:path) => {};
+}
+pub(crate) use image_note;
+
+/// No other image to share with.
+pub(crate) fn main_program_note(_: u32) -> Option<*const u8> {
+    None
+}
+
 /// No constructor: nothing is registered, so nothing needs unregistering (the hooks are named, not run).
 macro_rules! constructor {
     ($load:path, $unload:path) => {
