@@ -345,4 +345,11 @@ mod tests {
         let expected = crate::sys::UNSUPPORTED.is_none().then_some(own);
         assert_eq!(super::main_program_state(), expected);
     }
+
+    /// The loader's way (used when the auxiliary vector gives no load address) finds the same note.
+    #[test]
+    fn the_loader_finds_the_note_the_auxiliary_vector_does() {
+        let ty = super::STATE_NOTE_TYPE;
+        assert_eq!(crate::sys::main_program_note_from_loader(ty), crate::sys::main_program_note(ty));
+    }
 }
