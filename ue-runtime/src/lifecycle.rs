@@ -1,14 +1,13 @@
 //! The top: what runs when the image loads and unloads, and the public calls that start and stop the
 //! lifecycle by hand. Each logs (with `UE_LOG=1`) after the registration lock is released.
 
-use crate::{register, span, status, sys};
+use crate::{register, status, sys};
 
 /// Not at all with the `compile-out` feature: there is nothing to register.
 fn on_load() {
     if cfg!(feature = "compile-out") {
         return;
     }
-    span::share_with_main_image();
     register::install_fork_handlers();
     register::register_all();
     status::log_after_pass();

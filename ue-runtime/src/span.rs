@@ -29,7 +29,7 @@ pub const CANCELLED: u8 = 2;
 
 /// The span state the images of a process share: the next span id (process-wide, from 1; 0 means "no span"),
 /// and the way to the calling thread's current span. Each image has its own ([`OWN`]) and uses the main
-/// program's when that has one ([`share_with_main_image`]), so that ids are unique and parents link across a
+/// program's when that has one ([`shared`]), so that ids are unique and parents link across a
 /// program and the libraries it loads (the main program is never unloaded). `repr(C)`: its layout is the one
 /// the note's type names, [`STATE_NOTE_TYPE`], whichever version of ue built either image.
 #[repr(C)]
@@ -45,20 +45,21 @@ const STATE_NOTE_TYPE: u32 = 1;
 static OWN: Shared = Shared { next_id: AtomicU64::new(1), current: own_current };
 crate::sys::image_note!(STATE_NOTE_TYPE, OWN);
 
-/// The state this image uses: [`OWN`] until [`share_with_main_image`] finds the main program's.
-static SHARED: AtomicPtr<Shared> = AtomicPtr::new(std::ptr::from_ref(&OWN).cast_mut());
+/// The state this image uses, found at its first use ([`shared`]): null until then.
+static SHARED: AtomicPtr<Shared> = AtomicPtr::new(std::ptr::null_mut());
 
+/// The state this image uses: the main program's when it has one (its note, written by a ue of the same layout),
+/// else [`OWN`]. Looked up at the first use, by a followed span or `current_span_id()`, not at start-up: the
+/// lookup reads memory only (no lock, no allocation), so it may run anywhere a span may, a signal handler
+/// included; threads racing to it find the same answer.
 fn shared() -> &'static Shared {
-    // SAFETY: OWN, or the main program's state, mapped for the life of the process.
-    unsafe { &*SHARED.load(Ordering::Acquire) }
-}
-
-/// Makes this image use the main program's span state, when the main program has one (its note, written by a
-/// ue of the same layout). Called as the image loads, before any of its spans runs.
-pub(crate) fn share_with_main_image() {
-    if let Some(state) = main_program_state() {
+    let mut state = SHARED.load(Ordering::Acquire).cast_const();
+    if state.is_null() {
+        state = main_program_state().unwrap_or(&raw const OWN);
         SHARED.store(state.cast_mut(), Ordering::Release);
     }
+    // SAFETY: OWN, or the main program's state, mapped for the life of the process.
+    unsafe { &*state }
 }
 
 /// The main program's span state, found by its note.
@@ -344,12 +345,5 @@ mod tests {
         let own = std::ptr::from_ref(&super::OWN);
         let expected = crate::sys::UNSUPPORTED.is_none().then_some(own);
         assert_eq!(super::main_program_state(), expected);
-    }
-
-    /// The loader's way (used when the auxiliary vector gives no load address) finds the same note.
-    #[test]
-    fn the_loader_finds_the_note_the_auxiliary_vector_does() {
-        let ty = super::STATE_NOTE_TYPE;
-        assert_eq!(crate::sys::main_program_note_from_loader(ty), crate::sys::main_program_note(ty));
     }
 }

@@ -60,9 +60,10 @@ type Phdr = libc::Elf64_Phdr;
 #[cfg(target_pointer_width = "32")]
 type Phdr = libc::Elf32_Phdr;
 
-/// The address of the descriptor of the main program's first [`image_note!`] of type `ty`, if it has one. From
-/// the program headers the kernel passed in the auxiliary vector (no lock, nothing allocated); through the
-/// loader's `dl_iterate_phdr` when they give no load address (no `PT_PHDR`).
+/// The address of the descriptor of the main program's first [`image_note!`] of type `ty`, if it has one: from
+/// the program headers the kernel passed in the auxiliary vector, reading memory only (no lock, nothing
+/// allocated: safe in a signal handler). None when they give no load address (no `PT_PHDR`: a static
+/// executable, which loads no library to share with).
 pub(crate) fn main_program_note(ty: u32) -> Option<*const u8> {
     // SAFETY: getauxval has no preconditions.
     let (at, n) = unsafe { (libc::getauxval(libc::AT_PHDR), libc::getauxval(libc::AT_PHNUM)) };
@@ -71,10 +72,8 @@ pub(crate) fn main_program_note(ty: u32) -> Option<*const u8> {
     }
     // SAFETY: AT_PHDR and AT_PHNUM describe the main program's program headers, mapped for the process's life.
     let phdrs = unsafe { std::slice::from_raw_parts(at as usize as *const Phdr, n as usize) };
-    match phdrs.iter().find(|p| p.p_type == libc::PT_PHDR) {
-        Some(p) => notes_in((at as usize).wrapping_sub(p.p_vaddr as usize), phdrs, ty),
-        None => main_program_note_from_loader(ty),
-    }
+    let p = phdrs.iter().find(|p| p.p_type == libc::PT_PHDR)?;
+    notes_in((at as usize).wrapping_sub(p.p_vaddr as usize), phdrs, ty)
 }
 
 /// The first [`image_note!`] of type `ty` in the `PT_NOTE` segments of `phdrs`, an image loaded at `bias`.
@@ -84,25 +83,6 @@ fn notes_in(bias: usize, phdrs: &[Phdr], ty: u32) -> Option<*const u8> {
         // SAFETY: a PT_NOTE segment of a loaded image is mapped, p_memsz bytes of notes.
         unsafe { find_note(start, p.p_memsz as usize, ty) }
     })
-}
-
-/// [`main_program_note`] through the loader, which reports the main program first.
-pub(crate) fn main_program_note_from_loader(ty: u32) -> Option<*const u8> {
-    unsafe extern "C" fn first(info: *mut libc::dl_phdr_info, _: usize, found: *mut libc::c_void) -> libc::c_int {
-        // SAFETY: the loader passes the first object's valid info (the main program's), for this call; found
-        // points at the caller's (ty, result); dlpi_phdr holds dlpi_phnum program headers.
-        unsafe {
-            let info = &*info;
-            let found = &mut *found.cast::<(u32, Option<*const u8>)>();
-            let phdrs = std::slice::from_raw_parts(info.dlpi_phdr, usize::from(info.dlpi_phnum));
-            found.1 = notes_in(info.dlpi_addr as usize, phdrs, found.0);
-        }
-        1 // the main program is the first object reported: no other is looked at
-    }
-    let mut found: (u32, Option<*const u8>) = (ty, None);
-    // SAFETY: `first` only reads the program headers and notes the loader reports, and writes `found`.
-    unsafe { libc::dl_iterate_phdr(Some(first), (&raw mut found).cast()) };
-    found.1
 }
 
 /// The descriptor of the first note named [`NOTE_NAME`] of type `ty`, with an 8-byte descriptor, among the

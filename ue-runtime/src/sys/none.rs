@@ -38,12 +38,6 @@ pub(crate) fn main_program_note(_: u32) -> Option<*const u8> {
     None
 }
 
-/// As [`main_program_note`] (for a test of the Linux side).
-#[cfg(test)]
-pub(crate) fn main_program_note_from_loader(_: u32) -> Option<*const u8> {
-    None
-}
-
 /// No constructor: nothing is registered, so nothing needs unregistering (the hooks are named, not run).
 macro_rules! constructor {
     ($load:path, $unload:path) => {
