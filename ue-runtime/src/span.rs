@@ -91,8 +91,8 @@ fn with_current<R>(f: impl FnOnce(&Cell<u64>) -> R) -> Option<R> {
     if std::ptr::eq(state, &raw const OWN) {
         return STATE.try_with(|s| f(&s.current)).ok();
     }
-    // SAFETY: the owner's `current` returns this thread's slot there (alive while the thread is) or null; it
-    // is used on this thread only, now.
+    // The owner's `current` returns this thread's slot there (alive while the thread is) or null, used now.
+    // SAFETY: a live slot of this thread, or null (as_ref gives None).
     unsafe { (state.current)().as_ref() }.map(f)
 }
 
