@@ -399,7 +399,7 @@ pub fn reads_as(ty: &Type) -> Option<(TokenStream, &'static str)> {
 /// only a load, a test, a branch and a call.
 fn body(site: &Site, coerce: bool) -> TokenStream {
     let statics = statics(site, "", None, coerce);
-    let write = write(site, coerce, "", false);
+    let write = write(site, coerce, "", "PLAIN");
     quote! {{
         #statics
         if __UE_TP.is_active() {
@@ -410,8 +410,9 @@ fn body(site: &Site, coerce: bool) -> TokenStream {
 
 /// The call of the write shared by the crate's sites of the same field types (`Site::write_site`, compiled once
 /// per shape, not once per site) with the field values; a site with text forms or `let` entries puts them, and
-/// that call, in a cold function of its own taking the values as arguments. `exit`: a span's exit event.
-pub fn write(site: &Site, coerce: bool, tag: &str, exit: bool) -> TokenStream {
+/// that call, in a cold function of its own taking the values as arguments. `kind`: a constant of the runtime's
+/// `site_kind` (`PLAIN`, a span's `ENTRY` or `EXIT`).
+pub fn write(site: &Site, coerce: bool, tag: &str, kind: &str) -> TokenStream {
     let tp_id = item(tag, "TP");
     let known = crate::known::kinds(site, coerce).is_some();
     let mut params = Vec::new();
@@ -433,7 +434,11 @@ pub fn write(site: &Site, coerce: bool, tag: &str, exit: bool) -> TokenStream {
     let k = &site.krate;
     let private = quote!(#k::__private);
     let prep = &site.prep;
-    let write = quote!((&#private::Site::<(#(#elem_tys,)*), #exit>(&#tp_id, ::core::marker::PhantomData)).write_site);
+    let kind = Ident::new(kind, Span::call_site());
+    let write = quote! {
+        (&#private::Site::<(#(#elem_tys,)*), { #private::site_kind::#kind }>(&#tp_id, ::core::marker::PhantomData))
+            .write_site
+    };
     let uses = quote!(use #private::{#nothing_trait as _, #site_trait as _};);
     if prep.is_empty() && slots.iter().all(|s| s.prep.is_empty()) {
         // Nothing to format: the site passes its values to the shared write itself.

@@ -142,8 +142,8 @@ pub fn body(func: &ItemFn, entry: &Site, span: &SpanSite) -> TokenStream {
     let entry_tp = item("", "TP");
     let entry_statics = statics(entry, "", None, false);
     let exit_statics = statics(&span.exit, "_X", Some(&entry_tp), false);
-    let entry_write = write(entry, false, "", false);
-    let exit_write = write(&span.exit, false, "_X", true);
+    let entry_write = write(entry, false, "", "ENTRY");
+    let exit_write = write(&span.exit, false, "_X", "EXIT");
     let block = &func.block;
     let begin = quote! {
         let __ue_span = if #private::span_on(&#entry_tp) {

@@ -5,8 +5,8 @@
 //! Invariants:
 //! - `FD` is -1 or a descriptor this image opened on `user_events_data`, whose identity is `DEV`/`INO`. The
 //!   program may still close or replace it behind our back; [`health`] tells, with one `fstat`.
-//! - `FD` and the remembered path change only under the registration lock (lock.rs); the write path reads
-//!   `FD` without a lock (Acquire, pairing with the Release of [`publish`]).
+//! - `FD` and the remembered path change only under the registration lock (lock.rs). The write path never
+//!   reads `FD`: each tracepoint keeps the descriptor it was registered through (tracepoint.rs), -1 once stale.
 //! - A descriptor found closed or replaced is forgotten, never closed: the number is the program's now.
 
 use crate::{sys, tracefs};
@@ -41,8 +41,7 @@ pub(crate) enum Health {
     Replaced,
 }
 
-/// The descriptor for the write path, -1 when none.
-#[inline(always)]
+/// The descriptor registrations go through, -1 when none.
 pub(crate) fn fd() -> RawFd {
     FD.load(Ordering::Acquire)
 }

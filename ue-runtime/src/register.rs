@@ -273,7 +273,7 @@ fn register_one(fd: i32, tp: &Tracepoint) -> Result<(), (&'static str, String)> 
     }
     let err = match result {
         Ok(index) => {
-            tp.publish(index);
+            tp.publish(fd, index);
             return Ok(());
         }
         Err(e) => e,

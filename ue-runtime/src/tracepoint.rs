@@ -7,7 +7,7 @@
 //! UNREGISTERED (`mark_unregistered`) or STUCK (`mark_stuck`: unregistration failed, the word must stay).
 
 use std::ffi::CStr;
-use std::sync::atomic::{AtomicU32, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU32, AtomicU8, Ordering};
 use ue_abi::{ENABLE_BIT, USER_EVENT_REG_MULTI_FORMAT};
 
 /// The bit of a span's entry word that the kernel flips for the span's exit event (span.rs).
@@ -44,8 +44,12 @@ pub struct Tracepoint {
     /// it is file-backed); bits 16–29 are free for in-process use. Naturally aligned (4 bytes), as the kernel's
     /// atomic bit operations need; first in the struct, so the tracepoint's address is the semaphore's.
     enabled: AtomicU32,
-    /// Valid while `state` is REGISTERED: stored before the state (Release), read after it (Acquire).
+    /// Valid while `fd` is not -1: stored before it (Release), read after it (Acquire).
     write_index: AtomicU32,
+    /// While REGISTERED, the descriptor `write_index` was registered through; else -1, so that the write path
+    /// reads this and the index and nothing else (a write through -1 fails with EBADF, and is dropped and
+    /// counted). Set after the state when registered, before it otherwise.
+    fd: AtomicI32,
     state: AtomicU8,
     /// `USER_EVENT_REG_*` flags asked for at registration.
     flags: u16,
@@ -68,6 +72,7 @@ impl Tracepoint {
         Tracepoint {
             enabled: AtomicU32::new(0),
             write_index: AtomicU32::new(0),
+            fd: AtomicI32::new(-1),
             state: AtomicU8::new(UNREGISTERED),
             flags: 0,
             desc,
@@ -142,11 +147,11 @@ impl Tracepoint {
 
     /// The word the kernel flips for this event and its bit's mask: whether the kernel has the event enabled
     /// (the bit), and whether a USDT probe of the word is attached (the semaphore, the low 16 bits; a span's exit
-    /// shares its entry's). `EXIT`: whether this is a span's exit event; other sites read their own word with no
-    /// lookup.
+    /// shares its entry's). `exit` (a constant at each site): whether this is a span's exit event; other sites
+    /// read their own word with no lookup.
     #[inline(always)]
-    pub(crate) fn listeners<const EXIT: bool>(&self) -> (u32, u32) {
-        let (word, bit) = if EXIT { self.kernel_word() } else { (&self.enabled, ENABLE_BIT) };
+    pub(crate) fn listeners(&self, exit: bool) -> (u32, u32) {
+        let (word, bit) = if exit { self.kernel_word() } else { (&self.enabled, ENABLE_BIT) };
         (word.load(Ordering::Relaxed), 1 << bit)
     }
 
@@ -188,11 +193,12 @@ impl Tracepoint {
         &self.enabled
     }
 
-    /// The write index, when registered (Acquire: the kernel may set the enable bit inside DIAG_IOCSREG, before
-    /// the index is stored, so a write racing the registration must not go out with a stale index).
+    /// The descriptor and write index to write through: -1 (and any index) unless registered. Acquire: the
+    /// kernel may set the enable bit inside DIAG_IOCSREG, before the index is stored, so a write racing the
+    /// registration must go out through -1, never with a stale index.
     #[inline(always)]
-    pub(crate) fn write_index(&self) -> Option<u32> {
-        (self.state.load(Ordering::Acquire) == REGISTERED).then(|| self.write_index.load(Ordering::Relaxed))
+    pub(crate) fn write_target(&self) -> (i32, u32) {
+        (self.fd.load(Ordering::Acquire), self.write_index.load(Ordering::Relaxed))
     }
 
     /// The enable word's address, for the kernel.
@@ -222,32 +228,39 @@ impl Tracepoint {
         word.fetch_and(!(1 << bit), Ordering::Relaxed);
     }
 
-    /// The kernel accepted the registration: `index` goes first in every write.
-    pub(crate) fn publish(&self, index: u32) {
+    /// The kernel accepted the registration through `fd`: `index` goes first in every write, through `fd`.
+    pub(crate) fn publish(&self, fd: i32, index: u32) {
         self.write_index.store(index, Ordering::Relaxed);
         self.state.store(REGISTERED, Ordering::Release);
+        self.fd.store(fd, Ordering::Release);
+    }
+
+    /// Leaves REGISTERED for `state`: writes stop first.
+    fn leave(&self, state: u8) {
+        self.fd.store(-1, Ordering::Release);
+        self.state.store(state, Ordering::Release);
     }
 
     /// The kernel refused the registration.
     pub(crate) fn mark_failed(&self) {
-        self.state.store(FAILED, Ordering::Relaxed);
+        self.leave(FAILED);
     }
 
     /// Our descriptor was lost: no write goes out until the registration is renewed.
     pub(crate) fn mark_stale(&self) {
         if self.state.load(Ordering::Relaxed) == REGISTERED {
-            self.state.store(STALE, Ordering::Release);
+            self.leave(STALE);
         }
     }
 
     /// The kernel dropped the registration.
     pub(crate) fn mark_unregistered(&self) {
-        self.state.store(UNREGISTERED, Ordering::Relaxed);
+        self.leave(UNREGISTERED);
     }
 
     /// The unregistration failed: the kernel may still write the word.
     pub(crate) fn mark_stuck(&self) {
-        self.state.store(STUCK, Ordering::Relaxed);
+        self.leave(STUCK);
     }
 
     /// Not registered yet (nor refused): the next registration pass tries it.

@@ -7,12 +7,12 @@ use crate::encoder::Encoder;
 use crate::field::Field;
 use crate::fields::{Fields, MAX_IOV};
 use crate::sys::{self, IoVec};
-use crate::tracepoint::{Probe, Tracepoint};
-use crate::{counters, descriptor, register, status};
+use crate::tracepoint::{Probe, Tracepoint, EXIT_BIT};
+use crate::{counters, register, status};
 use std::marker::PhantomData;
 use std::mem::MaybeUninit;
 use ue_abi::usdt::ProbeArg;
-use ue_abi::{FTRACE_MAX_PAYLOAD, MAX_FIELDS, MAX_FIELD_ARRAY_SIZE, USDT_SEMAPHORE_MASK};
+use ue_abi::{ENABLE_BIT, FTRACE_MAX_PAYLOAD, MAX_FIELDS, MAX_FIELD_ARRAY_SIZE, USDT_SEMAPHORE_MASK};
 
 impl Tracepoint {
     /// Writes the event if enabled (the write out of line). `fields` must match the declared format, in order.
@@ -59,34 +59,54 @@ fn write<F: Fields>(tp: &Tracepoint, fields: &F) {
     by_class!(F::FIXED, F::DYN, write_with(tp, F::FIXED, F::DYN, |enc| fields.encode_all(enc), true, None));
 }
 
-/// A macro site's write: to the kernel while its bit is set, to its probe while the semaphore is non-zero. The
-/// kernel-only write calls nothing before its `writev`, so it saves no registers; the probed one is out of line.
+/// Which word a macro site's write reads, and so which value of it means "the kernel alone listens" (the
+/// write's fast path, which calls nothing before its `writev` and so saves no registers).
+#[doc(hidden)]
+pub mod site_kind {
+    /// A plain site: its own word, the kernel's bit alone.
+    pub const PLAIN: u8 = 0;
+    /// A span's entry: its own word, the kernel's bit, with or without its exit event's (`EXIT_BIT`).
+    pub const ENTRY: u8 = 1;
+    /// A span's exit: the entry's word, the exit's bit, with or without the entry's.
+    pub const EXIT: u8 = 2;
+}
+
+/// A macro site's write: to the kernel while its bit is set, to its probe while the semaphore is non-zero;
+/// anything else in the word (an in-process consumer's bit, a probe) takes the out-of-line path.
 #[inline(always)]
-fn write_site<F: Fields, const EXIT: bool>(tp: &Tracepoint, fields: F) {
-    let (word, bit) = tp.listeners::<EXIT>();
-    if word & (bit | USDT_SEMAPHORE_MASK) == bit {
+fn write_site<F: Fields, const KIND: u8>(tp: &Tracepoint, fields: F) {
+    let (word, bit) = tp.listeners(KIND == site_kind::EXIT);
+    let kernel_alone = match KIND {
+        site_kind::PLAIN => word == bit,
+        site_kind::ENTRY => word | (1 << EXIT_BIT) == bit | (1 << EXIT_BIT),
+        _ => word & !(1 << ENABLE_BIT) == bit,
+    };
+    if kernel_alone {
         by_class!(F::FIXED, F::DYN, write_with(tp, F::FIXED, F::DYN, |enc| fields.encode_all(enc), true, None));
-    } else if word & USDT_SEMAPHORE_MASK != 0 {
-        write_probed(tp, word & bit != 0, fields);
+    } else {
+        write_general::<F, KIND>(tp, fields);
     }
 }
 
-/// A macro site's write while its probe is attached: to the probe, and to the kernel when `kernel`.
+/// A macro site's write when other than the kernel alone listens: to the kernel while its bit is set, to the
+/// probe while the semaphore is non-zero (the word read again: the fast path keeps no register for it).
 #[cold]
 #[inline(never)]
 // By value, so that the caller's values reach memory on this path only.
 #[allow(clippy::needless_pass_by_value)]
-fn write_probed<F: Fields>(tp: &Tracepoint, kernel: bool, fields: F) {
-    let probe = tp.probe();
+fn write_general<F: Fields, const KIND: u8>(tp: &Tracepoint, fields: F) {
+    let (word, bit) = tp.listeners(KIND == site_kind::EXIT);
+    let (kernel, probed) = (word & bit != 0, word & USDT_SEMAPHORE_MASK != 0);
+    let probe = if probed { tp.probe() } else { None };
     by_class!(F::FIXED, F::DYN, write_with(tp, F::FIXED, F::DYN, |enc| fields.encode_all(enc), kernel, probe));
 }
 
-/// A macro site's write: its tracepoint (with its USDT probe), and the types of its values (a tuple); `EXIT` for a
-/// span's exit event. The write is out of line and generic over those only, so the sites of a crate with the same
+/// A macro site's write: its tracepoint (with its USDT probe), and the types of its values (a tuple); `KIND` from
+/// [`site_kind`]. The write is out of line and generic over those only, so the sites of a crate with the same
 /// field types share one copy of the write path, with all of it inlined there (the layout still folds to constant
 /// stores). The values are passed as arguments, in registers where they fit.
 #[doc(hidden)]
-pub struct Site<'t, F, const EXIT: bool = false>(pub &'t Tracepoint, pub PhantomData<F>);
+pub struct Site<'t, F, const KIND: u8 = { site_kind::PLAIN }>(pub &'t Tracepoint, pub PhantomData<F>);
 
 /// `(&Site::<(A, B)>(..)).write_site(a, b)` at a site of two fields: `WriteSite2` (this impl) when every type
 /// is a [`Field`](crate::Field), else `WriteNothing2` (an impl for `&T`, one autoref further), which does
@@ -98,10 +118,10 @@ macro_rules! site_writes {
         pub trait $site<$($t),*> {
             fn write_site(&self, $($v: $t),*);
         }
-        impl<const EXIT: bool, $($t: Field),*> $site<$($t),*> for Site<'_, ($($t,)*), EXIT> {
+        impl<const KIND: u8, $($t: Field),*> $site<$($t),*> for Site<'_, ($($t,)*), KIND> {
             #[inline(always)]
             fn write_site(&self, $($v: $t),*) {
-                $write::<EXIT, $($t),*>(self.0, $($v),*);
+                $write::<KIND, $($t),*>(self.0, $($v),*);
             }
         }
         #[doc(hidden)]
@@ -114,8 +134,8 @@ macro_rules! site_writes {
         impl<T, $($t),*> $nothing<$($t),*> for &T {}
         #[cold]
         #[inline(never)]
-        fn $write<const EXIT: bool, $($t: Field),*>(tp: &Tracepoint, $($v: $t),*) {
-            write_site::<_, EXIT>(tp, ($($v,)*));
+        fn $write<const KIND: u8, $($t: Field),*>(tp: &Tracepoint, $($v: $t),*) {
+            write_site::<_, KIND>(tp, ($($v,)*));
         }
     )*};
 }
@@ -272,12 +292,9 @@ pub fn probe_array_table<const A2: usize>(plan: &[ProbeArg], fixed: *const u8) -
 /// first is free and whose others point at live data.
 #[inline(always)]
 unsafe fn send(tp: &Tracepoint, head: *mut u32, head_len: usize, iov: *mut IoVec, n: usize) {
-    // The descriptor first, then the state: a renewal (register.rs) marks states stale before it replaces the
-    // descriptor, and publishes the new descriptor after the new indexes. A descriptor of -1 needs no test of
-    // its own: the writev fails with EBADF, and the event is dropped and counted as any failed write.
-    let fd = descriptor::fd();
-    // A write racing the registration (a library loading, init() from another thread) has no index yet.
-    let Some(index) = tp.write_index() else { return counters::count_dropped(sys::EAGAIN) };
+    // The tracepoint's own descriptor and index: -1 unless registered (tracepoint.rs), so a write racing the
+    // registration, or through a registration made stale, fails with EBADF and needs no test of its own.
+    let (fd, index) = tp.write_target();
     // SAFETY: the caller's contract: head and iov point at live buffers of those sizes.
     let rc = unsafe {
         head.write(index);
@@ -294,6 +311,10 @@ unsafe fn send(tp: &Tracepoint, head: *mut u32, head_len: usize, iov: *mut IoVec
 #[cold]
 #[inline(never)]
 fn failed(fd: i32, errno: i32) {
+    if fd < 0 {
+        // Not registered (yet, or any more): nothing to check.
+        return counters::count_dropped(sys::EAGAIN);
+    }
     counters::count_dropped(errno);
     register::after_failed_write(fd);
     status::log_after_pass();
