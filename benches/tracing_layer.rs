@@ -28,9 +28,45 @@ fn site(i: u64) {
     tracing::info!(name: "bench_event", a = black_box(i), b = black_box(-7i64), s = black_box("fifteen bytes!!"));
 }
 
+/// The least an exact layer can cost on the registry: the callsite `sometimes`, then each event refused at
+/// once (a layer that could start wanting events at any time, as ue's does when a tracer attaches).
+struct Sometimes;
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Sometimes {
+    fn register_callsite(&self, _: &'static tracing::Metadata<'static>) -> tracing::subscriber::Interest {
+        tracing::subscriber::Interest::sometimes()
+    }
+    fn enabled(&self, _: &tracing::Metadata<'_>, _: tracing_subscriber::layer::Context<'_, S>) -> bool {
+        false
+    }
+}
+
+/// The same answers from a bare subscriber (no registry, no layers): what `tracing` itself costs for a
+/// `sometimes` callsite.
+struct Bare;
+
+impl tracing::Subscriber for Bare {
+    fn register_callsite(&self, _: &'static tracing::Metadata<'static>) -> tracing::subscriber::Interest {
+        tracing::subscriber::Interest::sometimes()
+    }
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        false
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, _: &tracing::Event<'_>) {}
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
 fn install(case: &str) {
     match case {
         "none" => {}
+        "sometimes" => tracing_subscriber::registry().with(Sometimes).init(),
+        "bare" => tracing::subscriber::set_global_default(Bare).expect("no other global subscriber"),
         "ue" => tracing_subscriber::registry().with(ue_tracing::layer()).init(),
         "ue-alone" => ue_tracing::layer().try_init().expect("no other global subscriber"),
         "etw" => tracing_subscriber::registry()
@@ -101,6 +137,8 @@ fn main() {
     } else {
         &[
             ("none", "tracing, no subscriber"),
+            ("bare", "floor: a bare subscriber answering `sometimes`, then `false`"),
+            ("sometimes", "floor: a layer on the registry answering `sometimes`, then `false`"),
             ("ue", "ue-tracing layer, nobody tracing"),
             ("ue-alone", "ue-tracing alone (`layer().try_init()`), nobody tracing"),
             ("etw", "tracing-etw layer, nobody tracing"),

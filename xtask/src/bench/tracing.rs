@@ -22,14 +22,21 @@ pub fn section() -> Result<String> {
     let target = match (ns("tracing, no subscriber"), ns("ue-tracing layer, nobody tracing")) {
         (Some(none), Some(layer)) => {
             let alone = ns("ue-tracing alone (`layer().try_init()`), nobody tracing").unwrap_or(f64::NAN);
+            let bare = ns("floor: a bare subscriber answering `sometimes`, then `false`").unwrap_or(f64::NAN);
+            let some = ns("floor: a layer on the registry answering `sometimes`, then `false`").unwrap_or(f64::NAN);
             let mark = |r: f64| if r <= 2.0 { "met".to_string() } else { format!("**missed** by {:.1}×", r - 2.0) };
             format!(
                 "Target: a disabled `info!` at most 2× tracing with no subscriber: the layer beside others {:.1}× \
-                 ({}); ue alone {:.1}× ({}).\n\n",
+                 ({}); ue alone {:.1}× ({}). The floors: a subscriber that may want an event at any time (a \
+                 callsite of interest `sometimes`) and refuses it at once costs {:.1}× bare, {:.1}× as a layer \
+                 on the registry, so no layer that stays exact meets 2×; ue alone is {:.2}× the layer floor.\n\n",
                 layer / none,
                 mark(layer / none),
                 alone / none,
-                mark(alone / none)
+                mark(alone / none),
+                bare / none,
+                some / none,
+                alone / some,
             )
         }
         _ => String::new(),
