@@ -18,8 +18,11 @@ static NUL: [u8; 1] = [0];
 /// `iov[..niov]` is initialised and points at data borrowed for `'a`, which outlives the write.
 ///
 /// Everything is `#[inline(always)]`: at a site the sizes are constants, so the bounds checks fold away and a
-/// field costs its stores and, for dynamic data, one compare (against what ftrace keeps; past it, the
-/// record is counted as oversized when it goes to the kernel, and cut if over `MAX_DYN_LEN`).
+/// field costs its stores. Two modes: a first pass that cuts nothing ([`uncut`](Self::uncut), the write path's),
+/// after which one compare of the whole record against what ftrace keeps tells whether it stands; and a pass
+/// that cuts ([`new`](Self::new)), where each dynamic field is compared against that size (past it, the record
+/// is counted as oversized when it goes to the kernel, and cut if over `MAX_DYN_LEN`). Both lay out the same
+/// bytes for a record that ftrace keeps whole: each field's test in the second is a prefix of the first's sum.
 pub struct Encoder<'a, 'b> {
     fixed: &'b mut [MaybeUninit<u8>],
     pos: usize,
@@ -29,6 +32,9 @@ pub struct Encoder<'a, 'b> {
     niov: usize,
     /// Whether the record goes to the kernel: only then is it counted as oversized (a probe keeps it whole).
     kernel: bool,
+    /// Whether dynamic fields are cut to fit (the invariants above hold only then); without, `dyn_len` is the
+    /// sum of their sizes, saturating.
+    cut: bool,
     _data: PhantomData<&'a [u8]>,
 }
 
@@ -42,7 +48,19 @@ impl<'a, 'b> Encoder<'a, 'b> {
         iov: &'b mut [MaybeUninit<IoVec>],
         kernel: bool,
     ) -> Self {
-        Encoder { fixed, pos: 0, dyn_len: 0, dyn_left: dyn_fields, iov, niov: 0, kernel, _data: PhantomData }
+        Encoder { fixed, pos: 0, dyn_len: 0, dyn_left: dyn_fields, iov, niov: 0, kernel, cut: true, _data: PhantomData }
+    }
+
+    /// The same encoder without cutting: the record laid out whole, to be sent only if [`finish`](Self::finish)
+    /// says its dynamic bytes fit what ftrace keeps ([`fits`]); else it is laid out again by [`new`](Self::new).
+    #[inline(always)]
+    pub(crate) fn uncut(
+        fixed: &'b mut [MaybeUninit<u8>],
+        dyn_fields: usize,
+        iov: &'b mut [MaybeUninit<IoVec>],
+        kernel: bool,
+    ) -> Self {
+        Encoder { cut: false, ..Self::new(fixed, dyn_fields, iov, kernel) }
     }
 
     /// Whether every fixed byte was written (see the invariants), the iovecs of dynamic data pushed, and the
@@ -136,16 +154,22 @@ impl<'a, 'b> Encoder<'a, 'b> {
 
     #[inline(always)]
     fn loc(&mut self, size: usize) {
-        // Offset from the end of this loc word to the data, which follows the fixed part.
-        let offset = self.fixed.len().saturating_sub(self.pos + 4) + self.dyn_len;
+        // Offset from the end of this loc word to the data, which follows the fixed part. Uncut, the sizes may
+        // exceed 16 bits (the record is then laid out again): the word is garbage, the sum saturates.
+        let offset = self.fixed.len().saturating_sub(self.pos + 4).wrapping_add(self.dyn_len);
         self.fixed(&(((size as u32) << 16) | offset as u32).to_ne_bytes());
-        self.dyn_len += size;
+        self.dyn_len = self.dyn_len.saturating_add(size);
     }
 
     /// A `__rel_loc char[]` field: the text cut at a UTF-8 boundary to the room left, then a NUL. An empty
     /// text is a zero-length iovec, which the kernel skips.
     #[inline(always)]
     pub(crate) fn str(&mut self, s: &'a str) {
+        if !self.cut {
+            self.loc(value_len(s.as_bytes()) + 1);
+            self.push(s.as_bytes());
+            return self.push(&NUL);
+        }
         let limit = self.limit();
         // No overflow: dyn_len ≤ MAX_DYN_LEN and a slice is at most isize::MAX bytes.
         let s = if self.dyn_len + s.len() < self.kept() {
@@ -161,6 +185,10 @@ impl<'a, 'b> Encoder<'a, 'b> {
     /// A `__rel_loc u8[]` field: the bytes cut to the room left.
     #[inline(always)]
     pub(crate) fn bytes(&mut self, b: &'a [u8]) {
+        if !self.cut {
+            self.loc(value_len(b));
+            return self.push(b);
+        }
         let limit = self.limit();
         let b = if self.dyn_len + b.len() <= self.kept() { b } else { cut_bytes(b, self.past_kept(limit, b.len())) };
         self.loc(b.len());
@@ -184,6 +212,22 @@ fn cut_bytes(b: &[u8], max: usize) -> &[u8] {
     &b[..b.len().min(max)]
 }
 
+/// The length of a value's bytes, with the language's rule told to the compiler (no value exceeds isize::MAX
+/// bytes), so that a sum of sizes that cannot overflow does not saturate.
+#[inline(always)]
+fn value_len(b: &[u8]) -> usize {
+    // SAFETY: `b` is a live slice, and no value exceeds isize::MAX bytes.
+    unsafe { std::hint::assert_unchecked(isize::try_from(b.len()).is_ok()) };
+    b.len()
+}
+
+/// Whether an uncut layout of `fixed` bytes and `dyn_len` dynamic ones stands: its dynamic bytes fit beside the
+/// fixed part in what ftrace keeps. A fixed part past that alone has nothing to cut (the write counts it).
+#[inline(always)]
+pub(crate) fn fits(fixed: usize, dyn_len: usize) -> bool {
+    dyn_len <= FTRACE_MAX_PAYLOAD.saturating_sub(fixed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,11 +236,20 @@ mod tests {
 
     /// The payload a write would send after the index: the fixed part, then the dynamic data.
     fn record<F: Fields>(f: &F) -> Vec<u8> {
+        record_as(f, true).0
+    }
+
+    /// The payload laid out cutting (`cut`) or not, and the dynamic bytes the encoder counted.
+    fn record_as<F: Fields>(f: &F, cut: bool) -> (Vec<u8>, usize) {
         let mut fixed = vec![MaybeUninit::new(0xAAu8); F::FIXED];
         let mut iov = [MaybeUninit::uninit(); MAX_IOV];
-        let mut enc = Encoder::new(&mut fixed, F::DYN, &mut iov, true);
+        let mut enc = if cut {
+            Encoder::new(&mut fixed, F::DYN, &mut iov, true)
+        } else {
+            Encoder::uncut(&mut fixed, F::DYN, &mut iov, true)
+        };
         f.encode_all(&mut enc);
-        let (complete, iov, _) = enc.finish();
+        let (complete, iov, dyn_len) = enc.finish();
         assert!(complete, "each field writes exactly its fixed size");
         let iov = iov.to_vec();
         // SAFETY: complete: every fixed byte was written.
@@ -205,7 +258,41 @@ mod tests {
             // SAFETY: each iovec points at data borrowed from `f`, alive here.
             out.extend_from_slice(unsafe { std::slice::from_raw_parts(v.iov_base as *const u8, v.iov_len) });
         }
-        out
+        (out, dyn_len)
+    }
+
+    #[test]
+    fn a_record_that_fits_is_laid_out_alike_uncut_and_cut() {
+        let b: &[u8] = &[1, 2, 3];
+        let most = "y".repeat(FTRACE_MAX_PAYLOAD - 4 - 4 - 1); // fixed 4 + loc 4 + NUL: exactly what ftrace keeps
+        let cases: [(Vec<u8>, usize, Vec<u8>); 3] = [
+            (record_as(&(7u32, "hi", b), false).0, record_as(&(7u32, "hi", b), false).1, record(&(7u32, "hi", b))),
+            (record_as(&("", Some("x")), false).0, record_as(&("", Some("x")), false).1, record(&("", Some("x")))),
+            (
+                record_as(&(1u32, most.as_str()), false).0,
+                record_as(&(1u32, most.as_str()), false).1,
+                record(&(1u32, most.as_str())),
+            ),
+        ];
+        for (uncut, dyn_len, cut) in cases {
+            assert_eq!(uncut, cut);
+            assert!(fits(uncut.len() - dyn_len, dyn_len), "{} bytes fit", uncut.len());
+        }
+    }
+
+    #[test]
+    fn a_record_past_what_ftrace_keeps_does_not_fit_uncut_whatever_its_sizes() {
+        let over = "y".repeat(FTRACE_MAX_PAYLOAD - 4 - 4); // one byte more than the case above
+        let (r, dyn_len) = record_as(&(1u32, over.as_str()), false);
+        assert_eq!(dyn_len, over.len() + 1);
+        assert!(!fits(r.len() - dyn_len, dyn_len));
+        let big = vec![0u8; 70_000];
+        let (_, dyn_len) = record_as(&(big.as_slice(), big.as_slice(), "z"), false);
+        assert_eq!(dyn_len, 140_002, "summed whole: the sizes past 16 bits are not wrapped");
+        assert!(!fits(12, dyn_len));
+        assert!(!fits(FTRACE_MAX_PAYLOAD + 1, 1), "dynamic bytes beside a fixed part past what ftrace keeps");
+        assert!(fits(FTRACE_MAX_PAYLOAD + 1, 0), "nothing to cut");
+        assert!(!fits(0, usize::MAX), "a saturated sum");
     }
 
     /// Resolves the `__rel_loc` word at `at` to its data, checking the kernel's bounds rule.

@@ -3,7 +3,7 @@
 //! goes to its USDT probe (ue-macros' usdt.rs) while the probe's semaphore, the low 16 bits of the enable word,
 //! is non-zero; to the kernel only while its bit is set.
 
-use crate::encoder::Encoder;
+use crate::encoder::{fits, Encoder};
 use crate::field::Field;
 use crate::fields::{Fields, MAX_IOV};
 use crate::sys::{self, IoVec};
@@ -56,7 +56,19 @@ macro_rules! by_class {
 
 /// Writes `fields` to the kernel (the plain API: whether or not a tracer listens; it has no probe).
 fn write<F: Fields>(tp: &Tracepoint, fields: &F) {
-    by_class!(F::FIXED, F::DYN, write_with(tp, F::FIXED, F::DYN, |enc| fields.encode_all(enc), true, None));
+    by_class!(
+        F::FIXED,
+        F::DYN,
+        write_with(
+            tp,
+            F::FIXED,
+            F::DYN,
+            #[inline(always)]
+            |enc| fields.encode_all(enc),
+            true,
+            None
+        )
+    );
 }
 
 /// Which word a macro site's write reads, and so which value of it means "the kernel alone listens" (the
@@ -82,7 +94,19 @@ fn write_site<F: Fields, const KIND: u8>(tp: &Tracepoint, fields: F) {
         _ => word & !(1 << ENABLE_BIT) == bit,
     };
     if kernel_alone {
-        by_class!(F::FIXED, F::DYN, write_with(tp, F::FIXED, F::DYN, |enc| fields.encode_all(enc), true, None));
+        by_class!(
+            F::FIXED,
+            F::DYN,
+            write_with(
+                tp,
+                F::FIXED,
+                F::DYN,
+                #[inline(always)]
+                |enc| fields.encode_all(enc),
+                true,
+                None
+            )
+        );
     } else {
         write_general::<F, KIND>(tp, fields);
     }
@@ -98,7 +122,19 @@ fn write_general<F: Fields, const KIND: u8>(tp: &Tracepoint, fields: F) {
     let (word, bit) = tp.listeners(KIND == site_kind::EXIT);
     let (kernel, probed) = (word & bit != 0, word & USDT_SEMAPHORE_MASK != 0);
     let probe = if probed { tp.probe() } else { None };
-    by_class!(F::FIXED, F::DYN, write_with(tp, F::FIXED, F::DYN, |enc| fields.encode_all(enc), kernel, probe));
+    by_class!(
+        F::FIXED,
+        F::DYN,
+        write_with(
+            tp,
+            F::FIXED,
+            F::DYN,
+            #[inline(always)]
+            |enc| fields.encode_all(enc),
+            kernel,
+            probe
+        )
+    );
 }
 
 /// A macro site's write: its tracepoint (with its USDT probe), and the types of its values (a tuple); `KIND` from
@@ -192,7 +228,19 @@ pub(crate) trait Record {
 /// Writes a run-time tracepoint's record.
 pub(crate) fn write_record<R: Record + ?Sized>(tp: &Tracepoint, rec: &R) {
     let (fixed, dyns) = (rec.fixed_len(), rec.dyn_fields());
-    by_class!(fixed, dyns, write_with(tp, fixed, dyns, |enc| rec.encode(enc), true, None));
+    by_class!(
+        fixed,
+        dyns,
+        write_with(
+            tp,
+            fixed,
+            dyns,
+            #[inline(always)]
+            |enc| rec.encode(enc),
+            true,
+            None
+        )
+    );
 }
 
 /// The iovecs of one write: the index with the fixed part, and two per dynamic field (data, NUL), contiguous
@@ -224,7 +272,7 @@ fn write_with<'a, const N: usize, const D: usize>(
     tp: &Tracepoint,
     fixed_len: usize,
     dyn_fields: usize,
-    encode: impl FnOnce(&mut Encoder<'a, '_>),
+    encode: impl Fn(&mut Encoder<'a, '_>),
     kernel: bool,
     probe: Option<Probe>,
 ) {
@@ -240,10 +288,22 @@ fn write_with<'a, const N: usize, const D: usize>(
     let first = iov.data.as_mut_ptr().cast::<MaybeUninit<IoVec>>();
     // SAFETY: Iovecs is repr(C) arrays of one element type: `data` is 2·D contiguous iovecs.
     let data = unsafe { std::slice::from_raw_parts_mut(first, 2 * D) };
-    let mut enc = Encoder::new(&mut head.fixed[..fixed_len], dyn_fields, data, kernel);
+    // Laid out whole first: one compare then tells whether it stands, instead of one per dynamic field.
+    let mut enc = Encoder::uncut(&mut head.fixed[..fixed_len], dyn_fields, &mut *data, kernel);
     encode(&mut enc);
-    let (complete, data, _) = enc.finish();
-    let ndata = data.len();
+    let (mut complete, mut ndata, dyn_len) = {
+        let (c, d, n) = enc.finish();
+        (c, d.len(), n)
+    };
+    if !fits(fixed_len, dyn_len) {
+        // Past what ftrace keeps: laid out again, each dynamic field cut to fit (and the record counted).
+        let mut enc = Encoder::new(&mut head.fixed[..fixed_len], dyn_fields, data, kernel);
+        encode(&mut enc);
+        (complete, ndata) = {
+            let (c, d, _) = enc.finish();
+            (c, d.len())
+        };
+    }
     if !complete {
         // A field wrote other than its declared size: never send a malformed record (or unwritten bytes).
         return counters::count_dropped(sys::EINVAL);
