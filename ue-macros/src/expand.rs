@@ -96,17 +96,27 @@ fn computed_entry(site: &Site, tag: &str, name: &str) -> TokenStream {
     let multi = site.multi_format;
     let marks_id = item(tag, "FIELD_NAMES");
     let marks: Vec<Ident> = site.fields.iter().map(|f| marker(&f.name)).collect();
+    let texts = site.fields.iter().zip(&marks).filter(|(f, _)| ret_inner(&f.form).is_none()).map(|(f, mark)| {
+        let n = &f.name;
+        let message = format!("`{{Self}}` cannot be the user_events field `{n}`");
+        let fix = format!(
+            "record `{n}` as text: `{n}: Debug = …` or `{n}: Display = …` in tracepoint!, `#[user_event(debug({n}))]` \
+             or `display({n})` on a function; or derive `ue_runtime::Field` for your type (a newtype, a struct of \
+             named fields, a fieldless enum)"
+        );
+        quote!(#mark #message #fix;)
+    });
     let parts = site.fields.iter().zip(&marks).map(|(f, mark)| {
         let ty = kind_type(&f.form, k);
         let name = &f.name;
         let k = path_at(k, f.form.span());
-        // The one lookup of the field's type: an unsupported type's error names the field (`FieldNamed`), or
-        // for a span's `ret` (`Ret<'_, T>`), T and the `ret` forms (`RetField`).
+        // The one lookup of the field's type: an unsupported type's error names the field (the site's own
+        // trait, `__ue_field_traits!`), or for a span's `ret` (`Ret<'_, T>`), T and the `ret` forms (`RetField`).
         let parts = if let Some(inner) = ret_inner(&f.form) {
             let inner = replace_lifetimes(inner, "'static");
             quote_spanned!(f.form.span()=> <#inner as #k::__private::RetField>::PARTS)
         } else {
-            quote_spanned!(f.form.span()=> <#ty as #k::__private::FieldNamed<#marks_id::#mark>>::PARTS)
+            quote_spanned!(f.form.span()=> <#ty as #marks_id::#mark>::PARTS)
         };
         quote!(.field(#name, #parts))
     });
@@ -119,11 +129,8 @@ fn computed_entry(site: &Site, tag: &str, name: &str) -> TokenStream {
         );
     );
     quote! {
-        // Types named as the fields, for the messages of unsupported types.
-        #[allow(non_snake_case, non_camel_case_types, dead_code)]
-        mod #marks_id {
-            #(pub(super) struct #marks;)*
-        }
+        // Traits named as the fields, each with its message for an unsupported type.
+        #k::__ue_field_traits! { #marks_id { #(#texts)* } }
         // The fields' kernel fields: one each, or several for an `Option` or a derived struct.
         const #flat_id: &#k::__private::Flat = &#k::__private::Flat::EMPTY #(#parts)* .checked();
         const #all_id: [&str; #k::MAX_FIELDS] = #flat_id.names();
@@ -224,7 +231,7 @@ fn ret_inner(form: &Form) -> Option<&Type> {
     })
 }
 
-/// A type named as the field `name` (raw for a keyword; `__ue_field` for one that cannot be raw).
+/// An item named as the field `name` (raw for a keyword; `__ue_field` for one that cannot be raw).
 fn marker(name: &str) -> Ident {
     if syn::parse_str::<Ident>(name).is_ok() {
         Ident::new(name, Span::call_site())
@@ -342,7 +349,7 @@ fn slot(f: &SiteField, param: &Ident, local: &Ident, coerce: bool, known: bool, 
                 let ty = replace_lifetimes(ty, "'_");
                 quote!(#ty)
             };
-            // An unsupported type is reported once, by the site's `FieldNamed` lookup: its write resolves to
+            // An unsupported type is reported once, by the site's lookup of its type: its write resolves to
             // `WriteNothingN` (write.rs).
             let param_ty = if f.by_ref { quote!(&#ty) } else { quote!(#ty) };
             Slot {

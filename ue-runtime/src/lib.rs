@@ -60,7 +60,7 @@ pub mod __private {
     pub use crate::field::{Field, FieldKind, Sealed};
     pub use crate::fields::{dyn_count, fixed_size};
     pub use crate::parts::{first, Flat, Parts};
-    pub use crate::site::{Enc, EncField, EncNone, EncZero, FieldNamed, RetField, ZeroField, ZeroNone};
+    pub use crate::site::{Enc, EncField, EncNone, EncZero, RetField, ZeroField, ZeroNone};
     pub use crate::span::{clock_reads, once, span_entry_on, span_on, InSpan, Nothing, Ret, Span, SpanEnd};
     pub use crate::text::Text;
     pub use crate::tracepoint::{Tracepoint, TRACEPOINTS};
@@ -102,6 +102,36 @@ macro_rules! __ue_site {
 macro_rules! __ue_site {
     ({$($on:tt)*} {$($off:tt)*}) => {
         $($off)*
+    };
+}
+
+/// The traits through which a site looks up its fields' types (ue-macros' `computed_entry`): one per field,
+/// named as the field and carrying its own message, so that an unsupported type's error names the field as
+/// written, whatever other site of the crate has a field of that name (rustc prints a generic marker type by its
+/// path unless its name is unique). In a module of the site's own, reaching this crate through `$crate`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __ue_field_traits {
+    ($mod:ident { $($name:ident $message:tt $fix:tt;)* }) => {
+        #[allow(non_snake_case, non_camel_case_types, dead_code)]
+        mod $mod {
+            $(
+                #[diagnostic::on_unimplemented(
+                    message = $message,
+                    label = "unsupported field type",
+                    note = $fix,
+                    note = "supported: u8-u64, i8-i64, u128, i128, usize, isize, bool, char, f32, f64, &str, String, &[u8], Vec<u8>, [u8; N ≤ 1024], Duration, SystemTime, IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr (V4, V6), Option of these, and &, &mut, Box, Rc, Arc of these"
+                )]
+                pub(super) trait $name {
+                    /// `Field::PARTS`.
+                    const PARTS: $crate::__private::Parts;
+                }
+                #[diagnostic::do_not_recommend]
+                impl<T: $crate::Field + ?Sized> $name for T {
+                    const PARTS: $crate::__private::Parts = <T as $crate::Field>::PARTS;
+                }
+            )*
+        }
     };
 }
 

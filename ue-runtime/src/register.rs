@@ -25,9 +25,9 @@ use crate::tracepoint::{Tracepoint, TRACEPOINTS};
 use crate::{counters, problems, sys, tracefs};
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Once;
 
-static ATFORK: Once = Once::new();
+/// Whether this image's fork handlers are installed.
+static ATFORK: AtomicBool = AtomicBool::new(false);
 /// Set by each registration pass (a full pass or a renewal), taken by whoever logs once the lock is released.
 static PASSED: AtomicBool = AtomicBool::new(false);
 
@@ -53,9 +53,12 @@ extern "C" fn atfork_release() {
 }
 
 /// Installs the fork handlers, once per image: fork happens with the registration lock held, and the enable
-/// words are this process's own right after it.
+/// words are this process's own right after it. A flag, not a `Once`: the image's constructor is the one caller,
+/// and a `Once` would bring its own code page into every start-up.
 pub(crate) fn install_fork_handlers() {
-    ATFORK.call_once(|| sys::at_fork(atfork_prepare, atfork_release, atfork_release));
+    if !ATFORK.swap(true, Ordering::Relaxed) {
+        sys::at_fork(atfork_prepare, atfork_release, atfork_release);
+    }
 }
 
 /// An event without fields, registered when no static tracepoint is (see the invariants above); not counted in

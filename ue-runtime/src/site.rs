@@ -1,29 +1,12 @@
-//! What a macro site's expansion names: the `Field` lookup that names the field in its error, and the encode
-//! call that adds no error of its own.
+//! What a macro site's expansion names: the `ret` field's lookup (a plain field's is the site's own trait,
+//! `__ue_field_traits!`), and the encode call that adds no error of its own.
 
 use crate::encoder::Encoder;
 use crate::field::Field;
 use crate::parts::Parts;
 
-/// `Field` as a site looks it up: `N` is a marker type named as the field, so that an unsupported type's error
-/// names the field and its fix. The site's one lookup of each field's type (the encode call below adds none).
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be the user_events field `{N}`",
-    label = "unsupported field type",
-    note = "record `{N}` as text: `{N}: Debug = …` or `{N}: Display = …` in tracepoint!, `#[user_event(debug({N}))]` or `display({N})` on a function; or derive `ue_runtime::Field` for your type (a newtype, a struct of named fields, a fieldless enum)",
-    note = "supported: u8-u64, i8-i64, u128, i128, usize, isize, bool, char, f32, f64, &str, String, &[u8], Vec<u8>, [u8; N ≤ 1024], Duration, SystemTime, IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr (V4, V6), Option of these, and &, &mut, Box, Rc, Arc of these"
-)]
-pub trait FieldNamed<N> {
-    /// `Field::PARTS`.
-    const PARTS: Parts;
-}
-
-#[diagnostic::do_not_recommend]
-impl<T: Field + ?Sized, N> FieldNamed<N> for T {
-    const PARTS: Parts = T::PARTS;
-}
-
-/// As [`FieldNamed`] for the `ret` field of a span's exit event (whose forms differ).
+/// The lookup of the `ret` field of a span's exit event (whose forms differ from a plain field's, whose lookup
+/// is a trait of the site's own: `__ue_field_traits!`).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be the `ret` field of a span: it is not a user_events field type",
     label = "the function's return type",
@@ -40,7 +23,7 @@ impl<T: Field + ?Sized> RetField for T {
 }
 
 /// A field's value at the encode call: `(&Enc(v)).ue_encode(enc)` picks [`EncField`] when the type is a
-/// `Field`, else [`EncNone`] (autoref), so an unsupported type is reported once, by the [`FieldNamed`] lookup,
+/// `Field`, else [`EncNone`] (autoref), so an unsupported type is reported once, by the site's lookup of its type,
 /// not again here. `EncNone` is never run: a site whose lookup fails does not compile.
 pub struct Enc<'r, T: ?Sized>(pub &'r T);
 
