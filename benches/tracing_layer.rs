@@ -5,8 +5,9 @@
 //! cargo bench --bench tracing_layer --no-run               # then, in the bed (root, user_events):
 //! cargo xtask vm -- target/release/deps/tracing_layer-… --enabled
 //! ```
-//! Each case runs in its own process (the binary runs itself with `--case`), with its subscriber as the global
-//! default, so that no case sees another's callsite interest.
+//! Each case runs in processes of its own (the binary runs itself with `--case`), with its subscriber as the
+//! global default, so that no case sees another's callsite interest; the processes of all cases are interleaved
+//! and rotated, and each row gives the min and median over its case's processes.
 
 use std::hint::black_box;
 use std::process::Command;
@@ -144,20 +145,36 @@ fn main() {
             ("etw", "tracing-etw layer, nobody tracing"),
         ]
     };
-    println!("| case | ns / event | allocations / event |");
-    println!("|---|---:|---:|");
-    for (case, label) in cases {
-        let mut cmd = Command::new(&exe);
-        cmd.args(["--case", case]);
-        if enabled {
-            cmd.arg("--enabled");
+    // Each case in `processes` processes of its own, interleaved and rotated: min and median over them.
+    let processes = if enabled { 3 } else { 5 };
+    let mut runs: Vec<Vec<(f64, f64)>> = vec![Vec::new(); cases.len()];
+    let mut failed: Vec<Option<String>> = vec![None; cases.len()];
+    for r in 0..processes {
+        for k in 0..cases.len() {
+            let j = (r + k) % cases.len();
+            let mut cmd = Command::new(&exe);
+            cmd.args(["--case", cases[j].0]);
+            if enabled {
+                cmd.arg("--enabled");
+            }
+            let out = cmd.output().expect("run a case");
+            let text = String::from_utf8_lossy(&out.stdout);
+            let mut it = text.split_whitespace().map(str::parse::<f64>);
+            match (it.next(), it.next()) {
+                (Some(Ok(ns)), Some(Ok(allocs))) if out.status.success() => runs[j].push((ns, allocs)),
+                _ => failed[j] = Some(String::from_utf8_lossy(&out.stderr).trim().to_string()),
+            }
         }
-        let out = cmd.output().expect("run a case");
-        let text = String::from_utf8_lossy(&out.stdout);
-        let mut it = text.split_whitespace();
-        match (it.next(), it.next()) {
-            (Some(ns), Some(allocs)) if out.status.success() => println!("| {label} | {ns} | {allocs} |"),
-            _ => println!("| {label} | failed: {} | |", String::from_utf8_lossy(&out.stderr).trim()),
+    }
+    println!("| case | ns / event, min | median | allocations / event |");
+    println!("|---|---:|---:|---:|");
+    for (((_, label), mut v), why) in cases.iter().zip(runs).zip(failed) {
+        if let Some(why) = why {
+            println!("| {label} | failed: {why} | | |");
+            continue;
         }
+        v.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let allocs = v.iter().map(|r| r.1).fold(0.0, f64::max);
+        println!("| {label} | {:.2} | {:.2} | {allocs:.3} |", v[0].0, v[v.len() / 2].0);
     }
 }

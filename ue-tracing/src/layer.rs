@@ -55,7 +55,7 @@ impl Shared {
         }
         let mut d = Discover::new();
         discover(&mut d);
-        let _ = site.event.set(self.make(site.meta, &d));
+        site.set_event(self.make(site.meta, &d));
         site.event.get().and_then(Option::as_ref)
     }
 
@@ -84,12 +84,8 @@ impl Shared {
     /// Interested in a callsite only while a tracer has its event enabled (its first event or span defines the
     /// tracepoint from its values, so that one is always wanted).
     #[inline]
-    fn enabled(&self, meta: &Metadata<'_>) -> bool {
-        match self.table.get(meta).map(|site| site.event.get()) {
-            Some(Some(Some(ev))) => ev.tp.is_enabled(),
-            Some(None) => true,
-            _ => false,
-        }
+    pub(crate) fn enabled(&self, meta: &Metadata<'_>) -> bool {
+        self.table.get(meta).is_some_and(|site| site.is_enabled().unwrap_or(true))
     }
 
     fn callsite_interest(&self, meta: &'static Metadata<'static>) -> Interest {

@@ -55,6 +55,7 @@
 
 mod layer;
 mod names;
+mod only;
 mod site;
 mod values;
 
@@ -128,7 +129,7 @@ impl UeLayer<Registry> {
     #[must_use]
     pub fn dispatch(self) -> Dispatch {
         let shared = self.inner.filter().0.clone();
-        Dispatch::new(Registry::default().with(Alone(Core(shared))))
+        Dispatch::new(only::Only::new(shared.clone(), Registry::default().with(Alone(Core(shared)))))
     }
 
     /// Makes [`dispatch`](Self::dispatch) the program's global default subscriber: ue alone. Fails if one is

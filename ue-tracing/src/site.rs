@@ -8,7 +8,7 @@
 //!   are kept until the table is dropped (a reader may still be probing one).
 
 use crate::values::Kind;
-use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, Ordering};
 use std::sync::{Mutex, OnceLock};
 use tracing_core::Metadata;
 use ue_runtime::DynamicTracepoint;
@@ -20,6 +20,33 @@ pub(crate) struct Site {
     pub(crate) claimed: AtomicBool,
     /// The tracepoint, once defined; `None` when the callsite cannot be one (the status says why).
     pub(crate) event: OnceLock<Option<Event>>,
+    /// Null until `event` is set, then its tracepoint's enable word ([`NONE`] when there is none): what the hot
+    /// path reads, without going through `event`.
+    word: AtomicPtr<AtomicU32>,
+}
+
+/// The enable word of a callsite that has no tracepoint: never set.
+static NONE: AtomicU32 = AtomicU32::new(0);
+
+impl Site {
+    /// Defines the callsite's tracepoint (once: a second call keeps the first), and publishes its word.
+    pub(crate) fn set_event(&self, event: Option<Event>) {
+        let _ = self.event.set(event);
+        let word = match self.event.get() {
+            Some(Some(ev)) => ev.tp.enable_word(),
+            _ => &NONE,
+        };
+        self.word.store(std::ptr::from_ref(word).cast_mut(), Ordering::Release);
+    }
+
+    /// Whether a tracer has the callsite's event enabled; `None` until its tracepoint is defined.
+    #[inline]
+    pub(crate) fn is_enabled(&self) -> Option<bool> {
+        let w = self.word.load(Ordering::Acquire);
+        // SAFETY: a non-null word is NONE or the enable word of the tracepoint in `event`, which lives as long as
+        // the site (OnceLock contents are never replaced; sites are freed only with the table).
+        (!w.is_null()).then(|| unsafe { &*w }.load(Ordering::Relaxed) & (1 << ue_runtime::abi::ENABLE_BIT) != 0)
+    }
 }
 
 /// A callsite's tracepoint and how its values map onto it.
@@ -102,7 +129,12 @@ impl Table {
         if (inner.len + 1) * 2 > self.slots().slots.len() {
             self.grow(&mut inner);
         }
-        let site = Box::new(Site { meta, claimed: AtomicBool::new(false), event: OnceLock::new() });
+        let site = Box::new(Site {
+            meta,
+            claimed: AtomicBool::new(false),
+            event: OnceLock::new(),
+            word: AtomicPtr::new(std::ptr::null_mut()),
+        });
         let p = (&raw const *site).cast_mut();
         inner.sites.push(site);
         inner.len += 1;

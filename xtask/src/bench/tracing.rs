@@ -26,7 +26,7 @@ pub fn section() -> Result<String> {
             let some = ns("floor: a layer on the registry answering `sometimes`, then `false`").unwrap_or(f64::NAN);
             let mark = |r: f64| if r <= 2.0 { "met".to_string() } else { format!("**missed** by {:.1}×", r - 2.0) };
             format!(
-                "Target: a disabled `info!` at most 2× tracing with no subscriber: the layer beside others {:.1}× \
+                "Target (min): a disabled `info!` at most 2× tracing with no subscriber: the layer beside others {:.1}× \
                  ({}); ue alone {:.1}× ({}). The floors: a subscriber that may want an event at any time (a \
                  callsite of interest `sometimes`) and refuses it at once costs {:.1}× bare, {:.1}× as a layer \
                  on the registry, so no layer that stays exact meets 2×; ue alone is {:.2}× the layer floor.\n\n",
@@ -45,8 +45,11 @@ pub fn section() -> Result<String> {
         "\n## 5. The `tracing` layer (benches/tracing_layer.rs)\n\n\
          One `info!` with three fields (`u64`, `i64`, 15-byte `&str`), each case in its own process with its \
          subscriber as the global default. Allocations counted by a global allocator over all the calls of the measuring thread.\n\n\
-         Disabled, on the host (nobody traces; best of 5 rounds of 20 M calls):\n\n{host}\n{target}\
-         Enabled, in the test bed (event enabled through tracefs; median of 7 rounds of 20,000 events):\n\n{bed}\n\
+         Each case runs in processes of its own (5 on the host, 3 in the test bed), interleaved and rotated with \
+         the other cases'; min and median over those processes.\n\n\
+         Disabled, on the host (nobody traces; each process the best of 5 rounds of 20 M calls):\n\n{host}\n{target}\
+         Enabled, in the test bed (event enabled through tracefs; each process the median of 7 rounds of 20,000 \
+         events):\n\n{bed}\n\
          - Disabled: tracing with no subscriber skips the site on its cached `Interest::never`. With the layer, \
          the callsite's interest is `sometimes`, so `tracing` asks the subscriber for each event; \
          tracing_subscriber's registry disables an event globally only when all of 64 possible per-layer \
