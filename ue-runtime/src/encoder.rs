@@ -18,9 +18,8 @@ static NUL: [u8; 1] = [0];
 /// `iov[..niov]` is initialised and points at data borrowed for `'a`, which outlives the write.
 ///
 /// Everything is `#[inline(always)]`: at a site the sizes are constants, so the bounds checks fold away and a
-/// field costs its stores. Two modes: a first pass that cuts nothing ([`uncut`](Self::uncut), the write path's),
-/// after which one compare of the whole record against what ftrace keeps tells whether it stands; and a pass
-/// that cuts ([`new`](Self::new)), where each dynamic field is compared against that size (past it, the record
+/// field costs its stores. Two modes: a first pass that cuts nothing (the write path's), after which one compare
+/// of the whole record against what ftrace keeps tells whether it stands; and a pass that cuts, where each dynamic field is compared against that size (past it, the record
 /// is counted as oversized when it goes to the kernel, and cut if over `MAX_DYN_LEN`). Both lay out the same
 /// bytes for a record that ftrace keeps whole: each field's test in the second is a prefix of the first's sum.
 pub struct Encoder<'a, 'b> {
@@ -40,27 +39,18 @@ pub struct Encoder<'a, 'b> {
 
 impl<'a, 'b> Encoder<'a, 'b> {
     /// An encoder over a fixed part of exactly the record's fixed size, for `dyn_fields` dynamic fields, with
-    /// room for two iovecs per dynamic field; `kernel` when the record goes to the kernel.
+    /// room for two iovecs per dynamic field; `kernel` when the record goes to the kernel. Without `cut`, the
+    /// record is laid out whole, to be sent only if [`finish`](Self::finish) says its dynamic bytes fit what
+    /// ftrace keeps ([`fits`]); else it is laid out again with `cut`.
     #[inline(always)]
     pub(crate) fn new(
         fixed: &'b mut [MaybeUninit<u8>],
         dyn_fields: usize,
         iov: &'b mut [MaybeUninit<IoVec>],
         kernel: bool,
+        cut: bool,
     ) -> Self {
-        Encoder { fixed, pos: 0, dyn_len: 0, dyn_left: dyn_fields, iov, niov: 0, kernel, cut: true, _data: PhantomData }
-    }
-
-    /// The same encoder without cutting: the record laid out whole, to be sent only if [`finish`](Self::finish)
-    /// says its dynamic bytes fit what ftrace keeps ([`fits`]); else it is laid out again by [`new`](Self::new).
-    #[inline(always)]
-    pub(crate) fn uncut(
-        fixed: &'b mut [MaybeUninit<u8>],
-        dyn_fields: usize,
-        iov: &'b mut [MaybeUninit<IoVec>],
-        kernel: bool,
-    ) -> Self {
-        Encoder { cut: false, ..Self::new(fixed, dyn_fields, iov, kernel) }
+        Encoder { fixed, pos: 0, dyn_len: 0, dyn_left: dyn_fields, iov, niov: 0, kernel, cut, _data: PhantomData }
     }
 
     /// Whether every fixed byte was written (see the invariants), the iovecs of dynamic data pushed, and the
@@ -243,11 +233,7 @@ mod tests {
     fn record_as<F: Fields>(f: &F, cut: bool) -> (Vec<u8>, usize) {
         let mut fixed = vec![MaybeUninit::new(0xAAu8); F::FIXED];
         let mut iov = [MaybeUninit::uninit(); MAX_IOV];
-        let mut enc = if cut {
-            Encoder::new(&mut fixed, F::DYN, &mut iov, true)
-        } else {
-            Encoder::uncut(&mut fixed, F::DYN, &mut iov, true)
-        };
+        let mut enc = Encoder::new(&mut fixed, F::DYN, &mut iov, true, cut);
         f.encode_all(&mut enc);
         let (complete, iov, dyn_len) = enc.finish();
         assert!(complete, "each field writes exactly its fixed size");
@@ -263,21 +249,16 @@ mod tests {
 
     #[test]
     fn a_record_that_fits_is_laid_out_alike_uncut_and_cut() {
-        let b: &[u8] = &[1, 2, 3];
-        let most = "y".repeat(FTRACE_MAX_PAYLOAD - 4 - 4 - 1); // fixed 4 + loc 4 + NUL: exactly what ftrace keeps
-        let cases: [(Vec<u8>, usize, Vec<u8>); 3] = [
-            (record_as(&(7u32, "hi", b), false).0, record_as(&(7u32, "hi", b), false).1, record(&(7u32, "hi", b))),
-            (record_as(&("", Some("x")), false).0, record_as(&("", Some("x")), false).1, record(&("", Some("x")))),
-            (
-                record_as(&(1u32, most.as_str()), false).0,
-                record_as(&(1u32, most.as_str()), false).1,
-                record(&(1u32, most.as_str())),
-            ),
-        ];
-        for (uncut, dyn_len, cut) in cases {
+        fn alike<F: Fields>(f: &F) {
+            let ((uncut, dyn_len), cut) = (record_as(f, false), record(f));
             assert_eq!(uncut, cut);
             assert!(fits(uncut.len() - dyn_len, dyn_len), "{} bytes fit", uncut.len());
         }
+        let b: &[u8] = &[1, 2, 3];
+        alike(&(7u32, "hi", b));
+        alike(&("", Some("x")));
+        let most = "y".repeat(FTRACE_MAX_PAYLOAD - 4 - 4 - 1); // fixed 4 + loc 4 + NUL: exactly what ftrace keeps
+        alike(&(1u32, most.as_str()));
     }
 
     #[test]

@@ -56,6 +56,12 @@ macro_rules! by_class {
 
 /// Writes `fields` to the kernel (the plain API: whether or not a tracer listens; it has no probe).
 fn write<F: Fields>(tp: &Tracepoint, fields: &F) {
+    write_fields(tp, fields, true, None);
+}
+
+/// Writes a tuple of fields: to the kernel when `kernel`, to `probe` if any.
+#[inline(always)]
+fn write_fields<F: Fields>(tp: &Tracepoint, fields: &F, kernel: bool, probe: Option<Probe>) {
     by_class!(
         F::FIXED,
         F::DYN,
@@ -65,8 +71,8 @@ fn write<F: Fields>(tp: &Tracepoint, fields: &F) {
             F::DYN,
             #[inline(always)]
             |enc| fields.encode_all(enc),
-            true,
-            None
+            kernel,
+            probe
         )
     );
 }
@@ -94,19 +100,7 @@ fn write_site<F: Fields, const KIND: u8>(tp: &Tracepoint, fields: F) {
         _ => word & !(1 << ENABLE_BIT) == bit,
     };
     if kernel_alone {
-        by_class!(
-            F::FIXED,
-            F::DYN,
-            write_with(
-                tp,
-                F::FIXED,
-                F::DYN,
-                #[inline(always)]
-                |enc| fields.encode_all(enc),
-                true,
-                None
-            )
-        );
+        write_fields(tp, &fields, true, None);
     } else {
         write_general::<F, KIND>(tp, fields);
     }
@@ -121,20 +115,7 @@ fn write_site<F: Fields, const KIND: u8>(tp: &Tracepoint, fields: F) {
 fn write_general<F: Fields, const KIND: u8>(tp: &Tracepoint, fields: F) {
     let (word, bit) = tp.listeners(KIND == site_kind::EXIT);
     let (kernel, probed) = (word & bit != 0, word & USDT_SEMAPHORE_MASK != 0);
-    let probe = if probed { tp.probe() } else { None };
-    by_class!(
-        F::FIXED,
-        F::DYN,
-        write_with(
-            tp,
-            F::FIXED,
-            F::DYN,
-            #[inline(always)]
-            |enc| fields.encode_all(enc),
-            kernel,
-            probe
-        )
-    );
+    write_fields(tp, &fields, kernel, if probed { tp.probe() } else { None });
 }
 
 /// A macro site's write: its tracepoint (with its USDT probe), and the types of its values (a tuple); `KIND` from
@@ -289,7 +270,7 @@ fn write_with<'a, const N: usize, const D: usize>(
     // SAFETY: Iovecs is repr(C) arrays of one element type: `data` is 2·D contiguous iovecs.
     let data = unsafe { std::slice::from_raw_parts_mut(first, 2 * D) };
     // Laid out whole first: one compare then tells whether it stands, instead of one per dynamic field.
-    let mut enc = Encoder::uncut(&mut head.fixed[..fixed_len], dyn_fields, &mut *data, kernel);
+    let mut enc = Encoder::new(&mut head.fixed[..fixed_len], dyn_fields, &mut *data, kernel, false);
     encode(&mut enc);
     let (mut complete, mut ndata, dyn_len) = {
         let (c, d, n) = enc.finish();
@@ -297,7 +278,7 @@ fn write_with<'a, const N: usize, const D: usize>(
     };
     if !fits(fixed_len, dyn_len) {
         // Past what ftrace keeps: laid out again, each dynamic field cut to fit (and the record counted).
-        let mut enc = Encoder::new(&mut head.fixed[..fixed_len], dyn_fields, data, kernel);
+        let mut enc = Encoder::new(&mut head.fixed[..fixed_len], dyn_fields, data, kernel, true);
         encode(&mut enc);
         (complete, ndata) = {
             let (c, d, _) = enc.finish();
