@@ -3,9 +3,9 @@
 //! consistent across fork.
 //!
 //! Invariants:
-//! - A tracepoint's `write_index` is stored before its state becomes REGISTERED (Release); the write path
-//!   checks the state (Acquire) before using the index, since the kernel may set the enable bit during
-//!   DIAG_IOCSREG, before the index is known.
+//! - A tracepoint's `write_index` is stored before its descriptor (Release), which is -1 unless REGISTERED; the
+//!   write path loads the descriptor (Acquire) before the index, since the kernel may set the enable bit during
+//!   DIAG_IOCSREG, before the index is known (tracepoint.rs).
 //! - Registrations belong to the process (its mm), not to a descriptor: once our descriptor is lost, the kernel
 //!   keeps flipping the words of STALE tracepoints, and unregistering them works through any new descriptor.
 //! - Every step runs under the registration lock (lock.rs); the write path never waits for it.

@@ -1,6 +1,7 @@
-//! One static per tracepoint: the enable word the kernel flips, the write index, the registration text, and
-//! the registration state, changed only through the methods here (the lifecycle in register.rs drives them;
-//! the write path reads them). Writing (`emit`, `write`) is in write.rs.
+//! One static per tracepoint: the enable word the kernel flips, the write index and the descriptor it goes
+//! through, the registration text, and the registration state, changed only through the methods here (the
+//! lifecycle in register.rs drives them; the write path reads the word, the descriptor and the index). Writing
+//! (`emit`, `write`) is in write.rs.
 //!
 //! States: UNREGISTERED → REGISTERED (`publish`) or FAILED (`mark_failed`); REGISTERED → STALE (`mark_stale`:
 //! our descriptor was lost, the kernel still flips the word) → REGISTERED again; REGISTERED/STALE →
