@@ -19,9 +19,10 @@ static NUL: [u8; 1] = [0];
 ///
 /// Everything is `#[inline(always)]`: at a site the sizes are constants, so the bounds checks fold away and a
 /// field costs its stores. Two modes: a first pass that cuts nothing (the write path's), after which one compare
-/// of the whole record against what ftrace keeps tells whether it stands; and a pass that cuts, where each dynamic field is compared against that size (past it, the record
-/// is counted as oversized when it goes to the kernel, and cut if over `MAX_DYN_LEN`). Both lay out the same
-/// bytes for a record that ftrace keeps whole: each field's test in the second is a prefix of the first's sum.
+/// of the whole record against what ftrace keeps tells whether it stands; and a pass that cuts, where each
+/// dynamic field is compared against that size (past it, the record is counted as oversized when it goes to the
+/// kernel, and cut if over `MAX_DYN_LEN`). Both lay out the same bytes for a record that ftrace keeps whole:
+/// each field's test in the second is a prefix of the first's sum.
 pub struct Encoder<'a, 'b> {
     fixed: &'b mut [MaybeUninit<u8>],
     pos: usize,

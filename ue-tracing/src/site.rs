@@ -43,9 +43,13 @@ impl Site {
     #[inline]
     pub(crate) fn is_enabled(&self) -> Option<bool> {
         let w = self.word.load(Ordering::Acquire);
+        if w.is_null() {
+            return None;
+        }
         // SAFETY: a non-null word is NONE or the enable word of the tracepoint in `event`, which lives as long as
         // the site (OnceLock contents are never replaced; sites are freed only with the table).
-        (!w.is_null()).then(|| unsafe { &*w }.load(Ordering::Relaxed) & (1 << ue_runtime::abi::ENABLE_BIT) != 0)
+        let word = unsafe { &*w };
+        Some(word.load(Ordering::Relaxed) & (1 << ue_runtime::abi::ENABLE_BIT) != 0)
     }
 }
 
